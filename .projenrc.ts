@@ -1,0 +1,79 @@
+import { cdk, javascript } from 'projen';
+
+/**
+ * Versions handed to every consumer repo. They are devDependencies here so the
+ * shipped program is type-checked and unit-tested against exactly these; the
+ * project type reads them back from this package.json at synth time.
+ *
+ * @pulumi/pulumi 3.248.0 is the newest release whose `engines.node` still
+ * accepts Node 20 (3.249.0 and later require Node >= 22).
+ */
+const PULUMI_VERSION = '3.248.0';
+const PULUMI_AWS_VERSION = '7.48.0';
+const PROJEN_VERSION = '0.103.25';
+
+const project = new cdk.JsiiProject({
+  name: 'cicd-pipeline-type',
+  description:
+    'A projen project type that gives an application repo a secure AWS CI/CD pipeline (Pulumi, CodePipeline V2, CodeBuild, ECR) and keeps it in sync.',
+  keywords: ['projen', 'projen-project-type', 'pulumi', 'aws', 'codepipeline', 'codebuild', 'ecr', 'cicd'],
+  author: 'cicd-pipeline-type team',
+  authorAddress: 'platform@example.com',
+  repositoryUrl: 'https://github.com/example/cicd-pipeline-type.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.0.0',
+  workflowNodeVersion: '20.x',
+
+  peerDeps: [`projen@^${PROJEN_VERSION}`, 'constructs@^10.5.0'],
+  devDeps: [
+    `projen@${PROJEN_VERSION}`,
+    'constructs@^10.5.0',
+    `@pulumi/pulumi@${PULUMI_VERSION}`,
+    `@pulumi/aws@${PULUMI_AWS_VERSION}`,
+    'fast-check@^3',
+  ],
+
+  publishToPypi: {
+    distName: 'cicd-pipeline-type',
+    module: 'cicd_pipeline_type',
+  },
+
+  // ts-jest's own type-check would re-check every file on every run; the
+  // `typecheck` task checks library, tests and shipped program once instead.
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 600_000,
+      // The guardrail spec is the consumer's entry point (it reads the
+      // consumer's rendered settings); here test/ drives it with many settings.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/program/'],
+      coverageProvider: 'v8',
+    },
+  },
+  eslintOptions: {
+    dirs: ['src', 'program'],
+    devdirs: ['test', 'bench'],
+  },
+});
+
+// The consumer-side program is linted here so the shipped copy never needs fixing.
+project.npmignore?.addPatterns('/program/infra/pipeline-settings.json', '/bench/', '/.ci/');
+
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check the library tests and the shipped Pulumi program (jest runs without type-checking)',
+  steps: [
+    { exec: 'tsc --noEmit -p test/tsconfig.json' },
+    { exec: 'tsc --noEmit -p program/infra/tsconfig.json' },
+  ],
+});
+project.testTask.prependSpawn(typecheck);
+
+project.addTask('bench', {
+  description: 'Measure what the project type costs a consumer, as ratios against plain projen',
+  exec: 'ts-node --project tsconfig.dev.json bench/bench.ts',
+  receiveArgs: true,
+});
+
+project.synth();

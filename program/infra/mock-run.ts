@@ -1,0 +1,118 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as pulumi from '@pulumi/pulumi';
+import { CicdPipeline } from './pipeline';
+import { PipelineSettings } from './settings';
+
+/** What the mocked Pulumi engine received for one resource. */
+export interface RegisteredResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  /** URNs this resource was registered as depending on (explicit `dependsOn` and inferred). */
+  readonly dependencies: string[];
+}
+
+export const MOCK_ACCOUNT = '123456789012';
+export const MOCK_REGION = 'eu-west-1';
+export const MOCK_STACK = 'guardrails';
+export const PULUMI_PROJECT = 'cicd-pipeline';
+
+/**
+ * Runs the real program under `pulumi.runtime.setMocks` and returns every
+ * resource the engine was asked to register, in registration order.
+ */
+export async function runUnderMocks(settings: PipelineSettings, environment: string): Promise<RegisteredResource[]> {
+  const byUrn = new Map<string, { type: string; name: string; dependencies: string[] }>();
+  const inputsByKey = new Map<string, Record<string, any>>();
+  await pulumi.runtime.setMocks({
+    newResource(args) {
+      inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
+    },
+    call(args) {
+      return mockCall(args.token, args.inputs);
+    },
+  }, PULUMI_PROJECT, MOCK_STACK, false);
+
+  // Record the dependencies the SDK sends with each registration.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const wrapped = (err: any, res: any) => {
+      if (!err && res) {
+        byUrn.set(res.getUrn(), { type: req.getType(), name: req.getName(), dependencies: req.getDependenciesList() });
+      }
+      callback(err, res);
+    };
+    return register(req, wrapped);
+  };
+
+  new CicdPipeline('pipeline', { settings, environment });
+  await pulumi.runtime.disconnect();
+
+  return [...byUrn.entries()].map(([urn, r]) => ({
+    urn,
+    type: r.type,
+    name: r.name,
+    inputs: inputsByKey.get(`${r.type}::${r.name}`) ?? {},
+    dependencies: r.dependencies,
+  }));
+}
+
+function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const service = type.split(':')[1].split('/')[0];
+  const physical = inputs.name ?? inputs.bucket ?? name;
+  switch (type) {
+    case 'aws:codeconnections/connection:Connection':
+      return {
+        arn: `arn:aws:codeconnections:${MOCK_REGION}:${MOCK_ACCOUNT}:connection/0b3e5a8e-1111-4222-8333-944455556666`,
+        connectionStatus: 'PENDING',
+      };
+    case 'aws:ecr/repository:Repository':
+      return {
+        arn: `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT}:repository/${physical}`,
+        repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${physical}`,
+      };
+    case 'aws:s3/bucket:Bucket':
+      return { arn: `arn:aws:s3:::${physical}`, bucket: physical };
+    case 'aws:iam/role:Role':
+    case 'aws:iam/policy:Policy':
+      return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:${type.endsWith('Role') ? 'role' : 'policy'}/${physical}` };
+    default:
+      return { arn: `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT}:${physical}` };
+  }
+}
+
+function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+  switch (token) {
+    case 'aws:index/getCallerIdentity:getCallerIdentity':
+      return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/ci`, userId: 'AIDA0000', id: MOCK_ACCOUNT };
+    case 'aws:index/getRegion:getRegion':
+      return { region: MOCK_REGION, id: MOCK_REGION, endpoint: `ec2.${MOCK_REGION}.amazonaws.com`, description: 'Europe (Ireland)' };
+    case 'aws:index/getPartition:getPartition':
+      return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws', reverseDnsPrefix: 'com.amazonaws' };
+    case 'aws:codestarconnections/getConnection:getConnection':
+      return { arn: inputs.arn, connectionStatus: 'AVAILABLE', providerType: 'GitHub', id: inputs.arn, name: 'existing', tags: {} };
+    default:
+      throw new Error(`The program called ${token}, which the guardrail mocks do not know: add it to mock-run.ts.`);
+  }
+}
+
+/**
+ * Whether a resource type accepts `tags`, read from the installed
+ * @pulumi/aws typings (its `<Type>Args` interface), not from a hand-kept list.
+ */
+export function isTaggable(type: string): boolean {
+  const match = /^aws:([a-zA-Z0-9]+)\/([a-zA-Z0-9]+):([A-Za-z0-9]+)$/.exec(type);
+  if (!match) return false;
+  const [, module, file, className] = match;
+  const root = path.dirname(require.resolve('@pulumi/aws/package.json'));
+  const typings = path.join(root, module === 'index' ? '' : module, `${file}.d.ts`);
+  const text = fs.readFileSync(typings, 'utf-8');
+  const start = text.indexOf(`export interface ${className}Args {`);
+  if (start < 0) throw new Error(`${typings} has no ${className}Args interface`);
+  const body = text.slice(start, text.indexOf('\n}', start));
+  return /\n\s+tags\?: /.test(body);
+}

@@ -1,0 +1,99 @@
+import * as fs from 'fs';
+
+/**
+ * The pipeline settings that cicd-pipeline-type renders from `PipelineProps`
+ * into `pipeline-settings.json`. The library has validated every value; this
+ * program re-checks only what depends on the stack (the environment suffix and
+ * the names derived from it).
+ */
+export interface PipelineSettings {
+  readonly schemaVersion: 1;
+  readonly name: string;
+  readonly source: {
+    readonly repository: string;
+    readonly branch: string;
+    readonly filePaths: string[];
+    readonly connectionArn?: string;
+  };
+  readonly environment: {
+    /** Rule every environment suffix must meet. */
+    readonly pattern: string;
+    /** The environments that have stack files. */
+    readonly listed: string[];
+  };
+  /** Physical names with `{env}` / `{account}` placeholders and their AWS length limits. */
+  readonly names: Record<NameKey, { readonly template: string; readonly maxLength: number }>;
+  readonly build: {
+    readonly buildspec: string;
+    readonly computeType: string;
+    readonly image: string;
+    readonly timeoutMinutes: number;
+    readonly logRetentionDays: number;
+  };
+  readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
+  readonly artifacts: { readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
+  readonly notifications: { readonly emails: string[]; readonly states: string[] };
+  /** Tags with fixed values; the program adds `Environment` and `ManagedBy`. */
+  readonly tags: Record<string, string>;
+}
+
+export type NameKey =
+  | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
+  | 'notificationRule' | 'notificationTopic' | 'logGroup';
+
+/** The config key (in `Pulumi.<stack>.yaml`) and the variable that set the suffix. */
+export const ENVIRONMENT_CONFIG_KEY = 'environmentSuffix';
+export const ENVIRONMENT_VARIABLE = 'ENVIRONMENT_SUFFIX';
+/** The repository `projen new` writes until the team sets its own. */
+export const PLACEHOLDER_REPOSITORY = 'OWNER/REPO';
+
+/** Reads the rendered settings file (projen's `"//"` marker key is ignored). */
+export function loadSettings(file: string): PipelineSettings {
+  const { '//': _marker, ...settings } = JSON.parse(fs.readFileSync(file, 'utf-8'));
+  if (settings.schemaVersion !== 1) {
+    throw new Error(`${file}: schemaVersion ${settings.schemaVersion} is not supported by this program; run "npx projen".`);
+  }
+  return settings as PipelineSettings;
+}
+
+/**
+ * The environment suffix of this stack: stack config first, then the
+ * `ENVIRONMENT_SUFFIX` variable. There is no default: a wrong guess would
+ * deploy into someone else's environment.
+ */
+export function resolveEnvironment(settings: PipelineSettings, fromConfig: string | undefined, fromEnv: string | undefined): string {
+  const value = fromConfig ?? fromEnv;
+  const howToSet =
+    `set it with "pulumi config set ${ENVIRONMENT_CONFIG_KEY} <env>" (stored in infra/Pulumi.<stack>.yaml) ` +
+    `or the ${ENVIRONMENT_VARIABLE} environment variable`;
+  if (value === undefined || value === '') {
+    throw new Error(`The environment suffix is not set: ${howToSet}.`);
+  }
+  if (!new RegExp(settings.environment.pattern).test(value)) {
+    throw new Error(`The environment suffix ${JSON.stringify(value)} does not match ${settings.environment.pattern}: ${howToSet}.`);
+  }
+  return value;
+}
+
+/** The physical names for one environment and account, each within its AWS limit. */
+export function resourceNames(settings: PipelineSettings, environment: string, account: string): Record<NameKey, string> {
+  const names = {} as Record<NameKey, string>;
+  for (const [key, rule] of Object.entries(settings.names) as Array<[NameKey, { template: string; maxLength: number }]>) {
+    const name = rule.template.split('{env}').join(environment).split('{account}').join(account);
+    if (name.length > rule.maxLength) {
+      throw new Error(`The ${key} name "${name}" is ${name.length} characters; AWS allows ${rule.maxLength}. Use a shorter environment suffix or pipeline name.`);
+    }
+    names[key] = name;
+  }
+  return names;
+}
+
+/** Refuses to deploy a pipeline for the placeholder repository. */
+export function assertConfigured(settings: PipelineSettings): void {
+  if (settings.source.repository === PLACEHOLDER_REPOSITORY) {
+    throw new Error(
+      `The pipeline's GitHub repository is still the placeholder ${PLACEHOLDER_REPOSITORY}: ` +
+      'set `githubRepository: "owner/name"` (or `pipeline.repository`) in .projenrc.ts and run "npx projen".',
+    );
+  }
+}

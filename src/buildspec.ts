@@ -1,0 +1,66 @@
+import { Project, YamlFile } from 'projen';
+import { PipelineModel } from './pipeline-model';
+
+/** The CodeBuild build specification, version 0.2, as a typed model. */
+export interface BuildspecModel {
+  readonly version: '0.2';
+  readonly env: {
+    readonly shell: 'bash';
+    readonly variables: Record<string, string>;
+    readonly 'exported-variables': string[];
+  };
+  readonly phases: Record<'pre_build' | 'build' | 'post_build', { readonly 'on-failure'?: 'ABORT'; readonly commands: string[] }>;
+  readonly artifacts: { readonly files: string[] };
+}
+
+/** The file the build hands to later pipeline stages (ECS deploy actions read this name). */
+export const IMAGE_DETAIL_FILE = 'imageDetail.json';
+
+/**
+ * Builds the buildspec from the pipeline model. Per-stack values
+ * (`REPOSITORY_URI`, `REPOSITORY_NAME`, `AWS_ACCOUNT_ID`) come from the
+ * CodeBuild project, so one file serves every environment.
+ */
+export function renderBuildspec(model: PipelineModel): BuildspecModel {
+  const { build } = model;
+  return {
+    version: '0.2',
+    env: {
+      shell: 'bash',
+      variables: { ...build.environmentVariables, DOCKERFILE: build.dockerfile, DOCKER_CONTEXT: build.context },
+      'exported-variables': ['IMAGE_TAG', 'IMAGE_URI'],
+    },
+    phases: {
+      pre_build: {
+        'on-failure': 'ABORT',
+        commands: [
+          'IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
+          'IMAGE_URI="${REPOSITORY_URI}:${IMAGE_TAG}"',
+          'aws ecr get-login-password --region "${AWS_DEFAULT_REGION}" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"',
+          ...build.preBuildCommands,
+        ],
+      },
+      build: {
+        'on-failure': 'ABORT',
+        commands: [
+          // Tags are immutable: a re-run for the same commit reuses the image it already pushed.
+          'if aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" >/dev/null 2>&1; then echo "${IMAGE_URI} exists; not rebuilding"; else docker build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" "${DOCKER_CONTEXT}" && docker push "${IMAGE_URI}"; fi',
+        ],
+      },
+      post_build: {
+        commands: [
+          `printf '{"ImageURI":"%s"}' "\${IMAGE_URI}" > ${IMAGE_DETAIL_FILE}`,
+          ...build.postBuildCommands,
+        ],
+      },
+    },
+    artifacts: { files: [IMAGE_DETAIL_FILE] },
+  };
+}
+
+/** Writes `buildspec.yml` as a managed YAML file. */
+export class BuildspecFile extends YamlFile {
+  public constructor(project: Project, filePath: string, model: PipelineModel) {
+    super(project, filePath, { obj: renderBuildspec(model) });
+  }
+}

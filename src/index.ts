@@ -1,0 +1,3 @@
+export * from './pipeline-props';
+export * from './pipeline-infrastructure';
+export * from './cicd-pipeline-project';

@@ -1,0 +1,115 @@
+/**
+ * The one place that decides how AWS names are derived from the pipeline name
+ * and the stack's environment suffix, and which rules each name must meet.
+ *
+ * The templates are rendered into the settings file; the Pulumi program only
+ * substitutes `{env}` and `{account}`, so library and program can never
+ * disagree about a name.
+ */
+
+/** Base name: lowercase, so that every derived name (S3, ECR) may use it. */
+export const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const NAME_MAX_LENGTH = 20;
+
+/** Environment suffix: a short lowercase token (also the Pulumi stack name). */
+export const ENVIRONMENT_PATTERN = '^[a-z][a-z0-9]{0,9}$';
+export const ENVIRONMENT_MAX_LENGTH = 10;
+
+/** An AWS account id is always twelve digits. */
+const ACCOUNT_PLACEHOLDER_VALUE = '123456789012';
+
+export interface NameRule {
+  /** Template with `{env}` (and for the bucket `{account}`) placeholders. */
+  readonly template: string;
+  /** The AWS service's maximum length for this name. */
+  readonly maxLength: number;
+  /** What the service calls the name, for error messages. */
+  readonly describe: string;
+  /** The characters the service accepts. */
+  readonly pattern: RegExp;
+}
+
+/** Every physical name the program sets, by key. */
+export function nameRules(name: string): Record<string, NameRule> {
+  return {
+    pipeline: {
+      template: `${name}-{env}`,
+      maxLength: 100,
+      describe: 'CodePipeline pipeline name',
+      pattern: /^[A-Za-z0-9.@_-]+$/,
+    },
+    buildProject: {
+      template: `${name}-{env}-build`,
+      maxLength: 150,
+      describe: 'CodeBuild project name',
+      pattern: /^[A-Za-z0-9][A-Za-z0-9_-]+$/,
+    },
+    repository: {
+      template: `${name}-{env}`,
+      maxLength: 256,
+      describe: 'ECR repository name',
+      pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+    },
+    artifactBucket: {
+      template: `${name}-{env}-artifacts-{account}`,
+      maxLength: 63,
+      describe: 'S3 bucket name',
+      pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    },
+    connection: {
+      template: `${name}-{env}`,
+      maxLength: 32,
+      describe: 'CodeConnections connection name',
+      pattern: /^[A-Za-z0-9._-]+$/,
+    },
+    pipelineRole: {
+      template: `${name}-{env}-pipeline`,
+      maxLength: 64,
+      describe: 'IAM role name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    buildRole: {
+      template: `${name}-{env}-build`,
+      maxLength: 64,
+      describe: 'IAM role name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    notificationRule: {
+      template: `${name}-{env}-executions`,
+      maxLength: 64,
+      describe: 'EventBridge rule name',
+      pattern: /^[.\-_A-Za-z0-9]+$/,
+    },
+    notificationTopic: {
+      template: `${name}-{env}-notifications`,
+      maxLength: 256,
+      describe: 'SNS topic name',
+      pattern: /^[A-Za-z0-9_-]+$/,
+    },
+    logGroup: {
+      template: `/aws/codebuild/${name}-{env}-build`,
+      maxLength: 512,
+      describe: 'CloudWatch Logs group name',
+      pattern: /^[.\-_/#A-Za-z0-9]+$/,
+    },
+  };
+}
+
+/** Renders a template for one environment (and a placeholder account). */
+export function renderName(template: string, environment: string, account = ACCOUNT_PLACEHOLDER_VALUE): string {
+  return template.split('{env}').join(environment).split('{account}').join(account);
+}
+
+/** Problems with the names derived for `environment`, one message each. */
+export function checkDerivedNames(name: string, environment: string): string[] {
+  const problems: string[] = [];
+  for (const rule of Object.values(nameRules(name))) {
+    const rendered = renderName(rule.template, environment);
+    if (rendered.length > rule.maxLength) {
+      problems.push(`derives the ${rule.describe} "${rendered}" (${rendered.length} characters; AWS allows ${rule.maxLength})`);
+    } else if (!rule.pattern.test(rendered)) {
+      problems.push(`derives the ${rule.describe} "${rendered}", which AWS rejects (allowed: ${rule.pattern.source})`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,92 @@
+import * as path from 'path';
+import { Component } from 'projen';
+import { NodeProject } from 'projen/lib/javascript';
+import { BuildspecFile } from './buildspec';
+import { PLACEHOLDER_REPOSITORY, PipelineModel, resolvePipeline } from './pipeline-model';
+import { PipelineProps } from './pipeline-props';
+import { PulumiProgramFiles } from './pulumi-program';
+import { TaggingPolicyFile } from './tagging-policy';
+import { pinnedVersions } from './versions';
+
+/**
+ * Options of the `PipelineInfrastructure` component.
+ */
+export interface PipelineInfrastructureOptions {
+  /**
+   * The pipeline to generate.
+   */
+  readonly pipeline: PipelineProps;
+
+  /**
+   * Folder of the Pulumi project, relative to the repository root.
+   * @default "infra"
+   */
+  readonly infraDir?: string;
+
+  /**
+   * Path of the generated build specification, relative to the repository root.
+   * @default "buildspec.yml"
+   */
+  readonly buildspecPath?: string;
+
+  /**
+   * Path of the generated tagging policy, relative to the repository root.
+   * @default "tagging-policy.json"
+   */
+  readonly taggingPolicyPath?: string;
+}
+
+/**
+ * Everything a repository needs to deploy its CI/CD pipeline, for any Node
+ * project: the Pulumi program and its settings, `buildspec.yml`, the tagging
+ * policy, the pinned `@pulumi/*` packages and the `preview`, `deploy` and
+ * `destroy` tasks. The options are validated in the constructor, so a bad
+ * configuration fails before projen writes or deletes any file.
+ */
+export class PipelineInfrastructure extends Component {
+  /** Folder of the Pulumi project. */
+  public readonly infraDir: string;
+
+  public constructor(project: NodeProject, options: PipelineInfrastructureOptions) {
+    super(project);
+    const model: PipelineModel = resolvePipeline(options.pipeline);
+    this.infraDir = path.posix.normalize(options.infraDir ?? 'infra');
+    const buildspecPath = path.posix.normalize(options.buildspecPath ?? 'buildspec.yml');
+    const taggingPolicyPath = path.posix.normalize(options.taggingPolicyPath ?? 'tagging-policy.json');
+
+    new BuildspecFile(project, buildspecPath, model);
+    new TaggingPolicyFile(project, taggingPolicyPath, model);
+    new PulumiProgramFiles(project, { model, dir: this.infraDir, buildspecPath });
+
+    const versions = pinnedVersions();
+    project.addDevDeps(`@pulumi/pulumi@${versions.pulumi}`, `@pulumi/aws@${versions.pulumiAws}`);
+
+    const typecheck = project.addTask('infra:typecheck', {
+      description: 'Type-check the Pulumi program with the tsconfig Pulumi uses',
+      exec: `tsc --noEmit -p ${this.infraDir}/tsconfig.json`,
+    });
+    project.testTask.prependSpawn(typecheck);
+    project.jest?.addTestMatch(`<rootDir>/${this.infraDir}/**/*.test.ts`);
+
+    // Pulumi looks for plugins next to the program, not in the root node_modules.
+    const plugins = project.addTask('infra:plugins', {
+      description: `Install the Pulumi AWS provider plugin ${versions.pulumiAws}`,
+      exec: `pulumi plugin install resource aws ${versions.pulumiAws}`,
+    });
+    const pulumiTask = (name: string, command: string, description: string) => {
+      const task = project.addTask(name, { description });
+      task.spawn(plugins);
+      task.exec(`pulumi ${command} --cwd ${this.infraDir}`, { receiveArgs: true });
+    };
+    pulumiTask('preview', 'preview', 'Preview the pipeline changes of the selected stack (pulumi preview)');
+    pulumiTask('deploy', 'up', 'Deploy the pipeline to the selected stack (pulumi up)');
+    pulumiTask('destroy', 'destroy', 'Destroy the pipeline of the selected stack (pulumi destroy)');
+
+    if (model.repository === PLACEHOLDER_REPOSITORY) {
+      project.logger.warn(
+        `The pipeline's repository is the placeholder ${PLACEHOLDER_REPOSITORY}: set \`githubRepository: 'owner/name'\` (or pipeline.repository) ` +
+        'in .projenrc.ts before "npx projen deploy" (the program refuses to deploy the placeholder).',
+      );
+    }
+  }
+}

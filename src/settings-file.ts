@@ -1,0 +1,46 @@
+import * as path from 'path';
+import { JsonFile, Project } from 'projen';
+import { ENVIRONMENT_PATTERN, nameRules } from './naming';
+import { PipelineModel } from './pipeline-model';
+
+/**
+ * The settings the shipped Pulumi program reads (`infra/pipeline-settings.json`).
+ * Its shape is the program's `PipelineSettings`; a test in this repository
+ * type-checks one against the other.
+ */
+export function renderSettings(model: PipelineModel, buildspecPath: string) {
+  const names = Object.fromEntries(
+    Object.entries(nameRules(model.name)).map(([key, rule]) => [key, { template: rule.template, maxLength: rule.maxLength }]),
+  );
+  return {
+    schemaVersion: 1 as const,
+    name: model.name,
+    source: {
+      repository: model.repository,
+      branch: model.branch,
+      filePaths: model.filePaths,
+      ...(model.connectionArn ? { connectionArn: model.connectionArn } : {}),
+    },
+    environment: { pattern: ENVIRONMENT_PATTERN, listed: model.environments },
+    names,
+    build: {
+      buildspec: buildspecPath,
+      computeType: model.build.computeType,
+      image: model.build.image,
+      timeoutMinutes: model.build.timeoutMinutes,
+      logRetentionDays: model.build.logRetentionDays,
+    },
+    registry: model.registry,
+    artifacts: model.artifacts,
+    notifications: model.notifications,
+    tags: model.tags,
+  };
+}
+
+/** Writes the rendered settings as a managed JSON file. */
+export class PipelineSettingsFile extends JsonFile {
+  public constructor(project: Project, filePath: string, model: PipelineModel, buildspecPath: string) {
+    // The program lives in another folder; the buildspec path it hands CodeBuild is relative to the repository root.
+    super(project, filePath, { obj: renderSettings(model, path.posix.normalize(buildspecPath)), newline: true });
+  }
+}
