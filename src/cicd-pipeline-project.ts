@@ -1,4 +1,5 @@
 import { SampleFile } from 'projen';
+import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
 import { PLACEHOLDER_REPOSITORY } from './pipeline-model';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
@@ -41,6 +42,8 @@ export class CicdPipelineProject extends TypeScriptProject {
   public constructor(options: CicdPipelineProjectOptions) {
     super({
       projenrcTs: true,
+      // The sample Dockerfile installs with `npm ci`.
+      packageManager: NodePackageManager.NPM,
       sampleCode: false,
       readme: { filename: 'README.md', contents: consumerReadme(options.name) },
       tsJestOptions: { transformOptions: { isolatedModules: true } },

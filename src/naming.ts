@@ -29,8 +29,13 @@ export interface NameRule {
   readonly pattern: RegExp;
 }
 
+/** The physical names the program sets. */
+export type NameKey =
+  | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
+  | 'notificationRule' | 'notificationTopic' | 'logGroup';
+
 /** Every physical name the program sets, by key. */
-export function nameRules(name: string): Record<string, NameRule> {
+export function nameRules(name: string): Record<NameKey, NameRule> {
   return {
     pipeline: {
       template: `${name}-{env}`,

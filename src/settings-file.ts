@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { JsonFile, Project } from 'projen';
-import { ENVIRONMENT_PATTERN, nameRules } from './naming';
+import { ENVIRONMENT_PATTERN, NameKey, nameRules } from './naming';
 import { PipelineModel } from './pipeline-model';
 
 /**
@@ -9,9 +9,11 @@ import { PipelineModel } from './pipeline-model';
  * type-checks one against the other.
  */
 export function renderSettings(model: PipelineModel, buildspecPath: string) {
-  const names = Object.fromEntries(
-    Object.entries(nameRules(model.name)).map(([key, rule]) => [key, { template: rule.template, maxLength: rule.maxLength }]),
-  );
+  const rules = nameRules(model.name);
+  const names = {} as Record<NameKey, { template: string; maxLength: number }>;
+  for (const key of Object.keys(rules) as NameKey[]) {
+    names[key] = { template: rules[key].template, maxLength: rules[key].maxLength };
+  }
   return {
     schemaVersion: 1 as const,
     name: model.name,

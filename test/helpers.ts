@@ -1,0 +1,45 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { PipelineSettings } from '../program/infra/settings';
+import { resolvePipeline } from '../src/pipeline-model';
+import { PipelineProps } from '../src/pipeline-props';
+import { renderSettings } from '../src/settings-file';
+
+/** Settings exactly as the library renders them into a consumer's `pipeline-settings.json`. */
+export function settingsFor(props: PipelineProps): PipelineSettings {
+  // Through JSON, as the program reads them.
+  return JSON.parse(JSON.stringify(renderSettings(resolvePipeline(props), 'buildspec.yml')));
+}
+
+/** A fresh directory under the OS temp dir (Testing.synth deletes a project's outdir). */
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+}
+
+export const REPO_ROOT = path.join(__dirname, '..');
+
+/** A full configuration, every nested struct used. */
+export const FULL_PROPS: PipelineProps = {
+  repository: 'acme-corp/payments.api',
+  branch: 'release/2026',
+  filePaths: ['src/**', 'Dockerfile'],
+  connectionArn: 'arn:aws:codestar-connections:eu-central-1:111122223333:connection/0b3e5a8e-1111-4222-8333-944455556666',
+  name: 'payments',
+  environments: ['dev', 'staging', 'prod'],
+  codeBuild: {
+    computeType: 'BUILD_GENERAL1_MEDIUM' as any,
+    image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' as any,
+    dockerfile: 'docker/Dockerfile',
+    context: 'app',
+    timeoutMinutes: 45,
+    logRetentionDays: 90,
+    preBuildCommands: ['npm ci'],
+    postBuildCommands: ['echo done'],
+    environmentVariables: { NODE_ENV: 'production' },
+  },
+  registry: { keepImages: 50, untaggedExpiryDays: 3 },
+  artifacts: { noncurrentVersionExpiryDays: 14, forceDestroy: true },
+  notifications: { emails: ['ops@acme.example', 'dev@acme.example'], states: ['FAILED' as any, 'STOPPED' as any] },
+  tags: { team: 'payments', project: 'checkout', costCenter: 'cc-1234', custom: { DataClass: 'internal', Owner: 'ops@acme.example' } },
+};

@@ -1,0 +1,77 @@
+import { describeGuardrails } from '../program/infra/guardrails';
+import { runUnderMocks } from '../program/infra/mock-run';
+import { FULL_PROPS, settingsFor } from './helpers';
+
+// The same invariants every consumer repo runs, here against several configurations.
+describeGuardrails('the pipeline with every default', () => settingsFor({ repository: 'acme/web-app' }));
+describeGuardrails('the pipeline with every option set (existing codestar-connections ARN)', () => settingsFor(FULL_PROPS), { environment: 'prod' });
+describeGuardrails('the pipeline with an existing codeconnections ARN and a longest suffix', () => settingsFor({
+  repository: 'acme/a-twenty-char-name-x',
+  name: 'abcdefghijklmnopqrst',
+  connectionArn: 'arn:aws:codeconnections:us-east-1:111122223333:connection/0b3e5a8e-1111-4222-8333-944455556666',
+  environments: ['abcdefghij'],
+}));
+
+/**
+ * Every logical resource the program creates. A logical name is part of the
+ * URN: renaming one makes `pulumi up` replace the resource (a new bucket, a new
+ * ECR repository, lost images). Change this list only together with a Pulumi
+ * `aliases` entry on the renamed resource.
+ */
+const GOLDEN_URNS = [
+  'cicd-pipeline-type:index:CicdPipeline::pipeline',
+  'cicd-pipeline-type:index:CicdPipeline$aws:kms/key:Key::key',
+  'cicd-pipeline-type:index:CicdPipeline$aws:codeconnections/connection:Connection::github',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucket:Bucket::artifacts',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucketVersioning:BucketVersioning::artifacts-versioning',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::artifacts-encryption',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::artifacts-public-access',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucketOwnershipControls:BucketOwnershipControls::artifacts-ownership',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::artifacts-lifecycle',
+  'cicd-pipeline-type:index:CicdPipeline$aws:s3/bucketPolicy:BucketPolicy::artifacts-tls-only',
+  'cicd-pipeline-type:index:CicdPipeline$aws:ecr/repository:Repository::images',
+  'cicd-pipeline-type:index:CicdPipeline$aws:ecr/lifecyclePolicy:LifecyclePolicy::images-lifecycle',
+  'cicd-pipeline-type:index:CicdPipeline$aws:cloudwatch/logGroup:LogGroup::build-logs',
+  'cicd-pipeline-type:index:CicdPipeline$aws:iam/role:Role::build-role',
+  'cicd-pipeline-type:index:CicdPipeline$aws:iam/policy:Policy::build-policy',
+  'cicd-pipeline-type:index:CicdPipeline$aws:iam/rolePolicyAttachment:RolePolicyAttachment::build-policy-attachment',
+  'cicd-pipeline-type:index:CicdPipeline$aws:codebuild/project:Project::build',
+  'cicd-pipeline-type:index:CicdPipeline$aws:iam/role:Role::pipeline-role',
+  'cicd-pipeline-type:index:CicdPipeline$aws:iam/policy:Policy::pipeline-policy',
+  'cicd-pipeline-type:index:CicdPipeline$aws:iam/rolePolicyAttachment:RolePolicyAttachment::pipeline-policy-attachment',
+  'cicd-pipeline-type:index:CicdPipeline$aws:codepipeline/pipeline:Pipeline::pipeline',
+  'cicd-pipeline-type:index:CicdPipeline$aws:sns/topic:Topic::notifications',
+  'cicd-pipeline-type:index:CicdPipeline$aws:cloudwatch/eventRule:EventRule::executions',
+  'cicd-pipeline-type:index:CicdPipeline$aws:sns/topicPolicy:TopicPolicy::notifications-policy',
+  'cicd-pipeline-type:index:CicdPipeline$aws:cloudwatch/eventTarget:EventTarget::executions-to-topic',
+];
+
+/** `urn:pulumi:<stack>::<project>::<type chain>::<name>` without the stack and project. */
+function logical(urn: string): string {
+  return urn.split('::').slice(2).join('::');
+}
+
+describe('logical names (URNs) are a contract', () => {
+  test('the default pipeline creates exactly the golden set of URNs', async () => {
+    const resources = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev');
+    expect(resources.map(r => logical(r.urn)).sort()).toEqual([...GOLDEN_URNS].sort());
+    expect(resources.every(r => r.urn.startsWith('urn:pulumi:guardrails::cicd-pipeline::'))).toBe(true);
+  });
+
+  test('an existing connection replaces the created one, and e-mail subscriptions add one resource each', async () => {
+    const resources = await runUnderMocks(settingsFor(FULL_PROPS), 'dev');
+    const urns = resources.map(r => logical(r.urn));
+    expect(urns).not.toContain('cicd-pipeline-type:index:CicdPipeline$aws:codeconnections/connection:Connection::github');
+    expect(urns.filter(u => u.includes('TopicSubscription'))).toEqual([
+      'cicd-pipeline-type:index:CicdPipeline$aws:sns/topicSubscription:TopicSubscription::notify-ops@acme.example',
+      'cicd-pipeline-type:index:CicdPipeline$aws:sns/topicSubscription:TopicSubscription::notify-dev@acme.example',
+    ]);
+  });
+
+  test('the environment suffix changes physical names, never logical ones', async () => {
+    const dev = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev');
+    const prod = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'prod');
+    expect(prod.map(r => logical(r.urn))).toEqual(dev.map(r => logical(r.urn)));
+    expect(prod.find(r => r.name === 'pipeline' && r.type.startsWith('aws:'))!.inputs.name).toBe('web-app-prod');
+  });
+});
