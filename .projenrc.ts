@@ -34,6 +34,7 @@ const project = new cdk.JsiiProject({
     `@pulumi/pulumi@${PULUMI_VERSION}`,
     `@pulumi/aws@${PULUMI_AWS_VERSION}`,
     'fast-check@^3',
+    'yaml@^2',
   ],
 
   publishToPypi: {
@@ -52,27 +53,36 @@ const project = new cdk.JsiiProject({
       coverageProvider: 'v8',
     },
   },
+  // The shipped program is linted here so the consumer's copy never needs fixing.
   eslintOptions: {
-    dirs: ['src', 'program'],
-    devdirs: ['test', 'bench'],
+    dirs: ['src'],
+    // The program's @pulumi/* imports are devDependencies here and in consumer repos.
+    devdirs: ['program', 'test', 'bench', 'scripts'],
   },
 });
 
-// The consumer-side program is linted here so the shipped copy never needs fixing.
-project.npmignore?.addPatterns('/program/infra/pipeline-settings.json', '/bench/', '/.ci/');
+project.npmignore?.addPatterns('/bench/', '/.ci/', '/scripts/', '/demo-app/', 'API.md');
+project.gitignore.addPatterns('/demo-app/');
 
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check the library tests and the shipped Pulumi program (jest runs without type-checking)',
   steps: [
     { exec: 'tsc --noEmit -p test/tsconfig.json' },
     { exec: 'tsc --noEmit -p program/infra/tsconfig.json' },
+    { exec: 'tsc --noEmit -p scripts/tsconfig.json' },
   ],
 });
 project.testTask.prependSpawn(typecheck);
 
+project.addTask('demo', {
+  description: 'The main job: pack the library, create an application repo from the tarball (./demo-app) and build it',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/demo.ts',
+  receiveArgs: true,
+});
+
 project.addTask('bench', {
   description: 'Measure what the project type costs a consumer, as ratios against plain projen',
-  exec: 'ts-node --project tsconfig.dev.json bench/bench.ts',
+  exec: 'ts-node --project bench/tsconfig.json bench/bench.ts',
   receiveArgs: true,
 });
 

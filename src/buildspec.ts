@@ -5,11 +5,11 @@ import { PipelineModel } from './pipeline-model';
 export interface BuildspecModel {
   readonly version: '0.2';
   readonly env: {
-    readonly shell: 'bash';
-    readonly variables: Record<string, string>;
+    readonly 'shell': 'bash';
+    readonly 'variables': Record<string, string>;
     readonly 'exported-variables': string[];
   };
-  readonly phases: Record<'pre_build' | 'build' | 'post_build', { readonly 'on-failure'?: 'ABORT'; readonly commands: string[] }>;
+  readonly phases: Record<'pre_build' | 'build' | 'post_build', { readonly 'on-failure'?: 'ABORT'; readonly 'commands': string[] }>;
   readonly artifacts: { readonly files: string[] };
 }
 
@@ -26,14 +26,14 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
   return {
     version: '0.2',
     env: {
-      shell: 'bash',
-      variables: { ...build.environmentVariables, DOCKERFILE: build.dockerfile, DOCKER_CONTEXT: build.context },
+      'shell': 'bash',
+      'variables': { ...build.environmentVariables, DOCKERFILE: build.dockerfile, DOCKER_CONTEXT: build.context },
       'exported-variables': ['IMAGE_TAG', 'IMAGE_URI'],
     },
     phases: {
       pre_build: {
         'on-failure': 'ABORT',
-        commands: [
+        'commands': [
           'IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
           'IMAGE_URI="${REPOSITORY_URI}:${IMAGE_TAG}"',
           'aws ecr get-login-password --region "${AWS_DEFAULT_REGION}" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"',
@@ -42,7 +42,7 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
       },
       build: {
         'on-failure': 'ABORT',
-        commands: [
+        'commands': [
           // Tags are immutable: a re-run for the same commit reuses the image it already pushed.
           'if aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" >/dev/null 2>&1; then echo "${IMAGE_URI} exists; not rebuilding"; else docker build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" "${DOCKER_CONTEXT}" && docker push "${IMAGE_URI}"; fi',
         ],

@@ -1,8 +1,8 @@
 import { SampleFile } from 'projen';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
-import { PLACEHOLDER_REPOSITORY } from './pipeline-model';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
+import { PLACEHOLDER_REPOSITORY } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { consumerReadme, sampleFiles } from './samples';
 import { PipelineConfigError } from './validation';
@@ -18,6 +18,7 @@ export interface CicdPipelineProjectOptions extends TypeScriptProjectOptions {
    * GitHub repository (`owner/name`) the pipeline builds. A shorthand for
    * `pipeline.repository` that `projen new --github-repository owner/name` can set.
    * @default "OWNER/REPO" - a placeholder: synth warns and the program refuses to deploy it
+   * @featured
    */
   readonly githubRepository?: string;
 

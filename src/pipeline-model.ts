@@ -98,7 +98,16 @@ export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): Pipe
 
   p.throwIfAny('pipeline configuration');
   return {
-    name, repository, branch, filePaths, environments, build, registry, artifacts, notifications, tags,
+    name,
+    repository,
+    branch,
+    filePaths,
+    environments,
+    build,
+    registry,
+    artifacts,
+    notifications,
+    tags,
     ...(connectionArn ? { connectionArn } : {}),
   };
 }
@@ -230,8 +239,7 @@ function resolveBuild(p: Problems, path: string, value: unknown): PipelineModel[
   if (p.stringMap(`${path}.environmentVariables`, vars)) {
     for (const key of Object.keys(vars)) {
       const at = `${path}.environmentVariables.${key}`;
-      if (!ENV_VAR_NAME.test(key)) p.add(at, 'is not a valid variable name (letters, digits, "_", not starting with a digit)');
-      else if (key.startsWith('CODEBUILD_') || key.startsWith('AWS_') || RESERVED_ENV_VARS.includes(key)) {
+      if (!ENV_VAR_NAME.test(key)) {p.add(at, 'is not a valid variable name (letters, digits, "_", not starting with a digit)');} else if (key.startsWith('CODEBUILD_') || key.startsWith('AWS_') || RESERVED_ENV_VARS.includes(key)) {
         p.add(at, 'is reserved: CodeBuild or the pipeline sets it');
       } else if (SECRET_LIKE_NAME.test(key)) {
         p.add(at, 'looks like a secret; buildspec.yml is committed, so keep secrets in Secrets Manager or Parameter Store');

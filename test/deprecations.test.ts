@@ -26,6 +26,7 @@ function deprecations(files: Record<string, string>): string[] {
 
   const isDeprecated = (symbol: ts.Symbol | undefined): boolean => {
     if (!symbol) return false;
+    // eslint-disable-next-line no-bitwise
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     return (target.declarations ?? []).some(d => ts.getJSDocDeprecatedTag(d) !== undefined);
   };
@@ -45,6 +46,7 @@ function deprecations(files: Record<string, string>): string[] {
       } else if (ts.isIdentifier(node) && !ts.isPropertyAssignment(node.parent)) {
         // @pulumi/aws re-exports resource classes as lazily loaded consts: look through to the class too.
         const type = checker.getTypeAtLocation(node).getSymbol();
+        // eslint-disable-next-line no-bitwise
         const viaType = type !== undefined && (type.flags & ts.SymbolFlags.Class) !== 0 && isDeprecated(type);
         if (viaType || isDeprecated(checker.getSymbolAtLocation(node))) report(node, `"${node.text}"`);
       }

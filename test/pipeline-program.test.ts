@@ -1,6 +1,6 @@
+import { FULL_PROPS, settingsFor } from './helpers';
 import { describeGuardrails } from '../program/infra/guardrails';
 import { runUnderMocks } from '../program/infra/mock-run';
-import { FULL_PROPS, settingsFor } from './helpers';
 
 // The same invariants every consumer repo runs, here against several configurations.
 describeGuardrails('the pipeline with every default', () => settingsFor({ repository: 'acme/web-app' }));

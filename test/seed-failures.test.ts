@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import { Testing } from 'projen';
+import * as YAML from 'yaml';
 import { TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
 import { RegisteredResource, isTaggable, runUnderMocks } from '../program/infra/mock-run';
 import { PipelineSettings, assertConfigured, resolveEnvironment, resourceNames } from '../program/infra/settings';

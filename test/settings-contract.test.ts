@@ -1,8 +1,8 @@
+import { FULL_PROPS } from './helpers';
 import type { NameKey as ProgramNameKey, PipelineSettings } from '../program/infra/settings';
 import { NameKey as LibraryNameKey } from '../src/naming';
 import { resolvePipeline } from '../src/pipeline-model';
 import { renderSettings } from '../src/settings-file';
-import { FULL_PROPS } from './helpers';
 
 /*
  * The library renders the settings and the shipped program reads them; they are

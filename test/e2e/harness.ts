@@ -1,0 +1,80 @@
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { REPO_ROOT, tempDir } from '../helpers';
+
+/** The projen this library builds against: consumers are created with the same. */
+export const PROJEN_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8')).devDependencies.projen;
+
+/** Runs a command, failing with its output when it fails. */
+export function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf-8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (e: any) {
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
+  }
+}
+
+/** Runs a command that must fail; returns its combined output. */
+export function runFailing(cwd: string, command: string, args: string[]): string {
+  try {
+    execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  } catch (e: any) {
+    return `${e.stdout}\n${e.stderr}`;
+  }
+  throw new Error(`${command} ${args.join(' ')} succeeded in ${cwd}, but it must fail`);
+}
+
+/**
+ * Compiles this library and packs it as npm would publish it; returns the
+ * absolute path of the tarball.
+ */
+export function packLibrary(root = REPO_ROOT): string {
+  run(root, 'npx', ['--no-install', 'jsii', '--silence-warnings=reserved-word']);
+  const dest = tempDir('pack');
+  const out = JSON.parse(run(root, 'npm', ['pack', '--json', '--pack-destination', dest]));
+  return path.join(dest, out[0].filename);
+}
+
+/** `projen new --from <tarball>` in a fresh, git-initialised directory. */
+export function newConsumer(tarball: string, extraArgs: string[] = []): string {
+  const dir = tempDir('consumer');
+  git(dir, 'init', '-q', '-b', 'main');
+  run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', '--from', `cicd-pipeline-type@file:${tarball}`, ...extraArgs]);
+  return dir;
+}
+
+export function git(dir: string, ...args: string[]): string {
+  return run(dir, 'git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', ...args]);
+}
+
+export function commitAll(dir: string, message: string): void {
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--allow-empty', '-m', message);
+}
+
+/** A hash of every file under `dir` (outside .git and node_modules): path, mode and content. */
+export function treeHash(dir: string): string {
+  const hash = crypto.createHash('sha256');
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === '.git' || entry.name === 'node_modules') continue;
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        walk(child);
+      } else {
+        const full = path.join(dir, child);
+        hash.update(`${child}\0${fs.statSync(full).mode}\0`).update(fs.readFileSync(full));
+      }
+    }
+  };
+  walk('');
+  return hash.digest('hex');
+}
