@@ -1,5 +1,6 @@
 import { SampleFile } from 'projen';
 import { NodePackageManager } from 'projen/lib/javascript';
+import { Projenrc as PythonProjenrc } from 'projen/lib/python';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { PLACEHOLDER_REPOSITORY } from './pipeline-model';
@@ -23,6 +24,20 @@ export interface CicdPipelineProjectOptions extends TypeScriptProjectOptions {
   readonly githubRepository?: string;
 
   /**
+   * Configure the project from `.projenrc.py` (through this library's Python
+   * package) instead of `.projenrc.ts`; `projen new --projenrc-python` sets it.
+   * @default false
+   */
+  readonly projenrcPython?: boolean;
+
+  /**
+   * The Python interpreter that runs `.projenrc.py` (with `projen` and
+   * `cicd-pipeline-type` installed), when `projenrcPython` is set.
+   * @default "python"
+   */
+  readonly pythonExec?: string;
+
+  /**
    * The CI/CD pipeline of this repository.
    * @default - a pipeline for `githubRepository` with every default of PipelineProps
    */
@@ -41,15 +56,21 @@ export class CicdPipelineProject extends TypeScriptProject {
   public readonly pipelineInfrastructure: PipelineInfrastructure;
 
   public constructor(options: CicdPipelineProjectOptions) {
+    const projenrcPython = options.projenrcPython ?? false;
     super({
-      projenrcTs: true,
+      projenrcTs: !projenrcPython,
+      projenrcJs: false,
       // The sample Dockerfile installs with `npm ci`.
       packageManager: NodePackageManager.NPM,
       sampleCode: false,
-      readme: { filename: 'README.md', contents: consumerReadme(options.name) },
+      readme: { filename: 'README.md', contents: consumerReadme(options.name, projenrcPython) },
       tsJestOptions: { transformOptions: { isolatedModules: true } },
       ...options,
+      ...(projenrcPython ? { projenrcTs: false } : {}),
     });
+    if (projenrcPython) {
+      new PythonProjenrc(this, { pythonExec: options.pythonExec ?? 'python' });
+    }
 
     // Keep a spec the user chose (e.g. name@file:...); otherwise track the registry.
     if (!this.deps.all.some(dep => dep.name === PACKAGE_NAME)) {

@@ -7,6 +7,16 @@ import { REPO_ROOT, tempDir } from '../helpers';
 /** The projen this library builds against: consumers are created with the same. */
 export const PROJEN_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8')).devDependencies.projen;
 
+/**
+ * The environment of a developer's machine: without CI=true, which makes
+ * projen install a consumer's dependencies with `npm ci` (a new repo has no lockfile yet).
+ */
+function developerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, NO_COLOR: '1' };
+  delete env.CI;
+  return env;
+}
+
 /** Runs a command, failing with its output when it fails. */
 export function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   try {
@@ -14,7 +24,7 @@ export function run(cwd: string, command: string, args: string[], env: NodeJS.Pr
       cwd,
       encoding: 'utf-8',
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env, NO_COLOR: '1' },
+      env: developerEnv(env),
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (e: any) {
@@ -25,7 +35,7 @@ export function run(cwd: string, command: string, args: string[], env: NodeJS.Pr
 /** Runs a command that must fail; returns its combined output. */
 export function runFailing(cwd: string, command: string, args: string[]): string {
   try {
-    execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env: developerEnv() });
   } catch (e: any) {
     return `${e.stdout}\n${e.stderr}`;
   }
