@@ -60,7 +60,7 @@ const REGION_PARTITION: Array<[RegExp, string]> = [
 ];
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Build variables the buildspec and CodeBuild set; a user value would break the build. */
-const RESERVED_ENV_VARS = ['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'DOCKERFILE', 'DOCKER_CONTEXT'];
+const RESERVED_ENV_VARS = ['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'DOCKERFILE', 'DOCKER_CONTEXT', 'PATH', 'HOME'];
 const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PROPS_KEYS = [
@@ -83,12 +83,14 @@ export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): Pipe
   const input = raw as Record<string, unknown>;
   p.knownKeys(prefix, input, PROPS_KEYS);
 
+  const before = p.list.length;
   const repository = checkRepository(p, `${prefix}.repository`, input.repository);
-  const branch = checkBranch(p, `${prefix}.branch`, input.branch ?? 'main');
+  const repositoryValid = p.list.length === before;
+  const branch = checkBranch(p, `${prefix}.branch`, input.branch === undefined ? 'main' : input.branch);
   const filePaths = checkFilePaths(p, `${prefix}.filePaths`, input.filePaths);
   const connectionArn = checkConnectionArn(p, `${prefix}.connectionArn`, input.connectionArn);
-  const name = checkName(p, `${prefix}.name`, input.name, repository);
-  const environments = checkEnvironments(p, `${prefix}.environments`, input.environments ?? ['dev'], name);
+  const name = checkName(p, `${prefix}.name`, input.name, repositoryValid ? repository : undefined);
+  const environments = checkEnvironments(p, `${prefix}.environments`, input.environments === undefined ? ['dev'] : input.environments, name);
 
   const build = resolveBuild(p, `${prefix}.codeBuild`, input.codeBuild);
   const registry = resolveRegistry(p, `${prefix}.registry`, input.registry);
@@ -137,12 +139,12 @@ function checkBranch(p: Problems, path: string, value: unknown): string {
   if (!p.string(path, value, true)) return 'main';
   // git check-ref-format rules, plus no glob characters: the trigger treats them as patterns.
   const broken =
-    value.length === 0 || value.length > 255 || /[\s~^:?*[\\\x00-\x1f\x7f]/.test(value) || value.includes('..') ||
+    value.length === 0 || value.length > 255 || /[\s~^:?*[\\{}!\x00-\x1f\x7f]/.test(value) || value.includes('..') ||
     value.includes('@{') || value.includes('//') || value.startsWith('/') || value.endsWith('/') ||
-    value.startsWith('-') || value.endsWith('.') || value.endsWith('.lock') || value === '@' ||
+    value.startsWith('-') || value.endsWith('.') || value.endsWith('.lock') || value === '@' || value === 'HEAD' ||
     value.split('/').some(part => part.startsWith('.'));
   if (broken) {
-    p.add(path, `${JSON.stringify(value)} is not a valid git branch name (1-255 characters, no spaces, "..", "~^:?*[\\", no leading "-" or "/")`);
+    p.add(path, `${JSON.stringify(value)} is not a valid git branch name (1-255 characters, no spaces, "..", "~^:?*[\\{}!", no leading "-", "." or "/", no trailing "/", "." or ".lock", not HEAD)`);
   }
   return value;
 }
@@ -151,7 +153,8 @@ function checkFilePaths(p: Problems, path: string, value: unknown): string[] {
   // CodePipeline accepts at most 8 file path filters, each at most 255 characters.
   if (!p.stringArray(path, value, 8)) return [];
   value.forEach((glob, i) => {
-    if (glob.length === 0 || glob.length > 255) p.add(`${path}[${i}]`, 'must be 1 to 255 characters');
+    if (glob.trim().length === 0 || glob.length > 255) p.add(`${path}[${i}]`, 'must be 1 to 255 characters, not blank');
+    if (value.indexOf(glob) !== i) p.add(`${path}[${i}]`, `${JSON.stringify(glob)} is listed twice`);
     if (glob.startsWith('/')) p.add(`${path}[${i}]`, 'must be relative to the repository root (no leading "/")');
   });
   return value;
@@ -173,9 +176,10 @@ function checkConnectionArn(p: Problems, path: string, value: unknown): string |
   return value;
 }
 
-function checkName(p: Problems, path: string, value: unknown, repository: string): string {
+function checkName(p: Problems, path: string, value: unknown, repository: string | undefined): string {
+  if (value === undefined && repository === undefined) return 'pipeline'; // the repository's own problem says enough
   if (value === undefined) {
-    const derived = (repository.split('/')[1] ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-')
+    const derived = (repository!.split('/')[1] ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-')
       .replace(/^[^a-z]+/, '').slice(0, NAME_MAX_LENGTH).replace(/-+$/, '');
     if (!NAME_PATTERN.test(derived)) {
       p.add(path, `cannot be derived from the repository name; set it (lowercase letters, digits, hyphens, at most ${NAME_MAX_LENGTH})`);
@@ -287,14 +291,18 @@ function resolveNotifications(p: Problems, path: string, value: unknown): Pipeli
   const n = p.struct(path, value) ? value : {};
   p.knownKeys(path, n, ['emails', 'states']);
   if (p.stringArray(`${path}.emails`, n.emails, 100)) {
-    (n.emails as string[]).forEach((email, i) => {
+    (n.emails as string[]).forEach((email, i, all) => {
+      if (all.findIndex(e => e.toLowerCase() === email.toLowerCase()) !== i) p.add(`${path}.emails[${i}]`, `${JSON.stringify(email)} is listed twice`);
       if (!EMAIL.test(email) || email.length > 254) p.add(`${path}.emails[${i}]`, `${JSON.stringify(email)} is not an e-mail address`);
     });
   }
   if (p.stringArray(`${path}.states`, n.states, 5)) {
     const states = n.states as string[];
     if (states.length === 0) p.add(`${path}.states`, 'must name at least one state (or leave it unset)');
-    states.forEach((s, i) => p.oneOf(`${path}.states[${i}]`, s, Object.values(PipelineExecutionState)));
+    states.forEach((s, i) => {
+      p.oneOf(`${path}.states[${i}]`, s, Object.values(PipelineExecutionState));
+      if (states.indexOf(s) !== i) p.add(`${path}.states[${i}]`, `${JSON.stringify(s)} is listed twice`);
+    });
   }
   return {
     emails: (n.emails as string[] | undefined) ?? [],
@@ -310,7 +318,10 @@ function resolveTags(p: Problems, path: string, value: unknown, repository: stri
     ['Team', defaulted(p, `${path}.team`, t.team, repository.split('/')[0] || name), `${path}.team`],
     ['Project', defaulted(p, `${path}.project`, t.project, name), `${path}.project`],
   ];
-  if (p.string(`${path}.costCenter`, t.costCenter, false)) entries.push(['CostCenter', t.costCenter, `${path}.costCenter`]);
+  if (p.string(`${path}.costCenter`, t.costCenter, false)) {
+    if (t.costCenter.length === 0) p.add(`${path}.costCenter`, 'must not be empty (leave it unset for no CostCenter tag)');
+    entries.push(['CostCenter', t.costCenter, `${path}.costCenter`]);
+  }
   if (p.stringMap(`${path}.custom`, t.custom)) {
     for (const [key, v] of Object.entries(t.custom)) {
       if (RESERVED_TAG_KEYS.some(r => r.toLowerCase() === key.toLowerCase())) {
@@ -320,7 +331,11 @@ function resolveTags(p: Problems, path: string, value: unknown, repository: stri
       }
     }
   }
+  const seen = new Map<string, string>();
   for (const [key, v, at] of entries) {
+    const other = seen.get(key.toLowerCase());
+    if (other !== undefined) p.add(at, `tag key ${JSON.stringify(key)} differs from ${JSON.stringify(other)} only in case; AWS treats them as one key`);
+    seen.set(key.toLowerCase(), key);
     if (key.length < 1 || key.length > 128) p.add(at, `tag key must be 1 to 128 characters (got ${key.length})`);
     if (key.toLowerCase().startsWith('aws:')) p.add(at, 'tag key must not start with "aws:" (reserved by AWS)');
     if (!TAG_CHARACTERS.test(key)) p.add(at, 'tag key has characters AWS rejects (allowed: letters, digits, spaces, _ . : / = + - @)');

@@ -182,7 +182,9 @@ export interface TagProps {
   readonly costCenter?: string;
 
   /**
-   * Further tags, by key.
+   * Further tags, by key. With the five the pipeline sets, AWS allows 45
+   * more (46 without a cost centre); keys are case-insensitive and may not
+   * start with `aws:`.
    * @default - none
    */
   readonly custom?: { [key: string]: string };
