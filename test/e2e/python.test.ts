@@ -122,7 +122,7 @@ describe('the Python package', () => {
     expect(differing.filter(f => !(f in PROJENRC_FILES))).toEqual([]);
     expect(py['infra/pipeline-settings.json']).toBe(ts['infra/pipeline-settings.json']);
     expect(py['buildspec.yml']).toBe(ts['buildspec.yml']);
-    expect(JSON.parse(py['.projen/tasks.json']).tasks.default.steps).toEqual([{ exec: 'python .projenrc.py' }]);
+    expect(JSON.parse(py['.projen/tasks.json']).tasks.default.steps).toEqual([{ execArgs: ['python', '.projenrc.py'] }]);
     expect(fs.existsSync(path.join(pyDir, '.projenrc.ts'))).toBe(false);
   });
 
