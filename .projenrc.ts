@@ -47,6 +47,8 @@ const project = new cdk.JsiiProject({
   jestOptions: {
     jestConfig: {
       testTimeout: 600_000,
+      // The end-to-end suites compile and pack the library: one at a time.
+      maxWorkers: 1,
       // The guardrail spec is the consumer's entry point (it reads the
       // consumer's rendered settings); here test/ drives it with many settings.
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/program/'],
@@ -70,6 +72,7 @@ const typecheck = project.addTask('typecheck', {
     { exec: 'tsc --noEmit -p test/tsconfig.json' },
     { exec: 'tsc --noEmit -p program/infra/tsconfig.json' },
     { exec: 'tsc --noEmit -p scripts/tsconfig.json' },
+    { exec: 'tsc --noEmit -p bench/tsconfig.json' },
   ],
 });
 project.testTask.prependSpawn(typecheck);

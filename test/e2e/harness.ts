@@ -33,9 +33,9 @@ export function run(cwd: string, command: string, args: string[], env: NodeJS.Pr
 }
 
 /** Runs a command that must fail; returns its combined output. */
-export function runFailing(cwd: string, command: string, args: string[]): string {
+export function runFailing(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   try {
-    execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env: developerEnv() });
+    execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...developerEnv(), ...env } });
   } catch (e: any) {
     return `${e.stdout}\n${e.stderr}`;
   }
@@ -87,4 +87,22 @@ export function treeHash(dir: string): string {
   };
   walk('');
   return hash.digest('hex');
+}
+
+/**
+ * Builds this library's wheel with jsii-pacmak (which makes its own build venv
+ * from PyPI) and a venv with `projen` (the npm version's twin) and the wheel;
+ * returns that venv's python. Run `packLibrary()` first: pacmak reads `.jsii`.
+ */
+export function pythonWithWheel(): string {
+  const out = tempDir('pacmak');
+  run(REPO_ROOT, 'npx', ['--no-install', 'jsii-pacmak', '--target', 'python', '--outdir', out]);
+  const wheel = fs.readdirSync(path.join(out, 'python')).find(f => /^cicd_pipeline_type-.*-py3-none-any\.whl$/.test(f));
+  if (!wheel) throw new Error(`jsii-pacmak wrote no wheel to ${out}/python`);
+  const venv = path.join(tempDir('venv'), '.venv');
+  run(REPO_ROOT, 'python3', ['-m', 'venv', venv]);
+  const python = path.join(venv, 'bin', 'python');
+  run(REPO_ROOT, python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
+    `projen==${PROJEN_VERSION}`, path.join(out, 'python', wheel)]);
+  return python;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { commitAll, git, newConsumer, packLibrary, run } from './harness';
+import { commitAll, git, newConsumer, packLibrary, run, runFailing } from './harness';
 import { PROGRAM_FILES } from '../../src/pulumi-program';
 
 /** The start of projen's marker (JSON files carry it escaped, under a "//" key). */
@@ -57,6 +57,12 @@ describe('a repo made by `projen new --from cicd-pipeline-type@file:<tgz>`', () 
     expect(junit).toContain('the CI/CD pipeline of this repository');
     expect(junit).not.toMatch(/<failure/);
     expect(junit).toMatch(/every taggable resource carries every required tag/);
+  });
+
+  test('the entry point compiles as Pulumi runs it (ts-node, infra/tsconfig.json) and refuses the placeholder repository', () => {
+    const out = runFailing(dir, 'npx', ['ts-node', '--project', 'infra/tsconfig.json', 'infra/index.ts']);
+    expect(out).toContain("The pipeline's GitHub repository is still the placeholder OWNER/REPO");
+    expect(out).not.toMatch(/TSError|error TS\d+/);
   });
 
   test('a second `npx projen` changes nothing, and user-owned files survive it', () => {

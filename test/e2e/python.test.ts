@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'projen';
 import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
-import { FULL_PROPS, REPO_ROOT, tempDir } from '../helpers';
-import { PROJEN_VERSION, newConsumer, packLibrary, run, runFailing } from './harness';
+import { FULL_PROPS, tempDir } from '../helpers';
+import { newConsumer, packLibrary, pythonWithWheel, run, runFailing } from './harness';
 
 /**
  * Files that record which projenrc a project uses, and so legitimately differ
@@ -91,16 +91,7 @@ describe('the Python package', () => {
 
   beforeAll(() => {
     tarball = packLibrary();
-    // jsii-pacmak builds the wheel in its own venv with its pinned build requirements (from PyPI).
-    const out = tempDir('pacmak');
-    run(REPO_ROOT, 'npx', ['--no-install', 'jsii-pacmak', '--target', 'python', '--outdir', out]);
-    const wheel = fs.readdirSync(path.join(out, 'python')).find(f => f.endsWith('.whl'));
-    expect(wheel).toMatch(/^cicd_pipeline_type-.*-py3-none-any\.whl$/);
-    const venv = path.join(tempDir('venv'), '.venv');
-    run(REPO_ROOT, 'python3', ['-m', 'venv', venv]);
-    venvPython = path.join(venv, 'bin', 'python');
-    run(REPO_ROOT, venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-      `projen==${PROJEN_VERSION}`, path.join(out, 'python', wheel!)]);
+    venvPython = pythonWithWheel();
   });
 
   const runPython = (dir: string, script: string) => {

@@ -1,0 +1,104 @@
+/**
+ * What the project type costs a consumer, measured as ratios against plain
+ * projen in the same run on the same machine (never as absolute goals in tests).
+ *
+ *   npx projen bench [--runs N] [--no-python]   (default 5 runs of each; medians are reported)
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PROJEN_VERSION, commitAll, git, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
+import { REPO_ROOT, tempDir } from '../test/helpers';
+
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+
+/** Median wall time of `runs` executions of `fn`, in seconds. */
+function median(runs: number, fn: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+interface Row { readonly what: string; readonly value: string; readonly goal: string; readonly met: boolean | undefined }
+const rows: Row[] = [];
+const ratioRow = (what: string, subject: number, baseline: number, goal: number) => rows.push({
+  what, value: `${(subject / baseline).toFixed(2)}× (${subject.toFixed(2)} s vs ${baseline.toFixed(2)} s)`, goal: `≤ ${goal.toFixed(2)}×`, met: subject / baseline <= goal,
+});
+
+function plainProjenNew(): string {
+  const dir = tempDir('plain');
+  git(dir, 'init', '-q', '-b', 'main');
+  run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', 'typescript', '--package-manager', 'npm']);
+  return dir;
+}
+
+function main(): void {
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${RUNS} runs each`);
+
+  const tarball = packLibrary();
+  const tarballKb = fs.statSync(tarball).size / 1024;
+  rows.push({ what: 'packed npm tarball', value: `${tarballKb.toFixed(1)} kB`, goal: '≤ 200 kB', met: tarballKb <= 200 });
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8'));
+  const bundled = (manifest.bundledDependencies ?? manifest.bundleDependencies ?? []).length + Object.keys(manifest.dependencies ?? {}).length;
+  rows.push({ what: 'bundled / runtime dependencies', value: String(bundled), goal: '0', met: bundled === 0 });
+
+  // projen new, without the dependency install (its cost is reported on its own below).
+  const newTyped = median(RUNS, () => {
+    const dir = tempDir('typed-new');
+    git(dir, 'init', '-q', '-b', 'main');
+    run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', '--from', `cicd-pipeline-type@file:${tarball}`, '--no-post']);
+  });
+  const newPlain = median(RUNS, () => {
+    const dir = tempDir('plain-new');
+    git(dir, 'init', '-q', '-b', 'main');
+    run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', 'typescript', '--package-manager', 'npm', '--no-post']);
+  });
+  ratioRow('`projen new --from <tgz>` vs `projen new typescript` (no install)', newTyped, newPlain, 1.3);
+
+  const consumer = newConsumer(tarball);
+  commitAll(consumer, 'new');
+  const plain = plainProjenNew();
+  commitAll(plain, 'new');
+
+  // The extra install: @pulumi/* (and the type itself) on a warm npm cache.
+  const reinstall = (dir: string) => median(Math.min(RUNS, 3), () => {
+    fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
+    run(dir, 'npm', ['ci', '--no-audit', '--no-fund']);
+  });
+  const installTyped = reinstall(consumer);
+  const installPlain = reinstall(plain);
+  rows.push({
+    what: 'dependency install (`npm ci`, warm cache)',
+    value: `${installTyped.toFixed(1)} s vs ${installPlain.toFixed(1)} s plain (+${(installTyped - installPlain).toFixed(1)} s for @pulumi/* and the type)`,
+    goal: 'reported',
+    met: undefined,
+  });
+
+  const synthTyped = median(RUNS, () => run(consumer, 'npx', ['projen', '--no-post']));
+  const synthPlain = median(RUNS, () => run(plain, 'npx', ['projen', '--no-post']));
+  ratioRow('consumer resynth `npx projen` vs plain projen repo', synthTyped, synthPlain, 1.1);
+
+  const guardrails = median(RUNS, () => run(consumer, 'npx', ['jest', '--coverage=false', 'infra']));
+  rows.push({ what: 'consumer guardrail tests (`jest infra`), wall time', value: `${guardrails.toFixed(2)} s`, goal: '≤ 10 s', met: guardrails <= 10 });
+
+  if (!process.argv.includes('--no-python')) {
+    const venvPython = pythonWithWheel();
+    const py = newConsumer(tarball, ['--projenrc-python', '--no-post']);
+    const synthPy = median(RUNS, () => run(py, venvPython, ['.projenrc.py'], { PROJEN_DISABLE_POST: 'true' }));
+    const synthTs = median(RUNS, () => run(consumer, 'npx', ['ts-node', '--project', 'projenrc/tsconfig.json', '.projenrc.ts'], { PROJEN_DISABLE_POST: 'true' }));
+    ratioRow('`.projenrc.py` synth vs `.projenrc.ts` synth', synthPy, synthTs, 2);
+  } else {
+    rows.push({ what: '`.projenrc.py` synth vs `.projenrc.ts` synth', value: 'skipped (--no-python)', goal: '≤ 2.00×', met: undefined });
+  }
+
+  console.log('\n| measure | result | goal | met |\n| --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.what} | ${r.value} | ${r.goal} | ${r.met === undefined ? '–' : r.met ? 'yes' : 'NO'} |`);
+}
+
+main();
