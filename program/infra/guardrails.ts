@@ -148,8 +148,13 @@ export function describeGuardrails(title: string, loadSettings: () => PipelineSe
       expect(rule.inputs.state).toBe('ENABLED');
       expect(rule.inputs).not.toHaveProperty('isEnabled');
       expect(one(resources, TYPES.topic).inputs.kmsMasterKeyId).toBeTruthy();
-      const [publish] = statementsOf({ ...one(resources, TYPES.topicPolicy) });
+      const [publish] = statementsOf(one(resources, TYPES.topicPolicy));
       expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
+      // The topic's key lets this rule, and only it, encrypt what it publishes.
+      const keyPolicy = JSON.parse(one(resources, 'aws:kms/key:Key').inputs.policy).Statement;
+      const forEvents = keyPolicy.find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+      expect(forEvents.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+      expect(forEvents.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`:rule/${rule.inputs.name}$`));
       const emails = resources.filter(r => r.type === 'aws:sns/topicSubscription:TopicSubscription').map(r => r.inputs.endpoint);
       expect(emails.sort()).toEqual([...settings.notifications.emails].sort());
     });

@@ -88,6 +88,12 @@ export class CicdPipeline extends pulumi.ComponentResource {
             Principal: { Service: 'events.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
+            // The rule's ARN is known from its name; referencing the rule itself would be a cycle.
+            Condition: {
+              ArnEquals: {
+                'aws:SourceArn': pulumi.interpolate`arn:${partition}:events:${region}:${identity.accountId}:rule/${names.notificationRule}`,
+              },
+            },
           },
         ],
       }),
@@ -207,63 +213,54 @@ export class CicdPipeline extends pulumi.ComponentResource {
       tags,
     }, parent);
 
-    const buildRole = new aws.iam.Role('build-role', {
-      name: names.buildRole,
-      assumeRolePolicy: assumedBy('codebuild.amazonaws.com', identity.accountId),
+    const useTheKey = {
+      Sid: 'UseTheKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: key.arn,
+    };
+    const build = this.serviceRole('build', {
+      roleName: names.buildRole,
+      service: 'codebuild.amazonaws.com',
+      accountId: identity.accountId,
       tags,
-    }, parent);
-    const buildPolicy = new aws.iam.Policy('build-policy', {
-      name: names.buildRole,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'WriteBuildLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
-          },
-          {
-            // GetAuthorizationToken has no resource-level permissions: AWS requires "*".
-            Sid: 'LogInToEcr',
-            Effect: 'Allow',
-            Action: 'ecr:GetAuthorizationToken',
-            Resource: '*',
-          },
-          {
-            Sid: 'PushImages',
-            Effect: 'Allow',
-            Action: [
-              'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
-              'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
-            ],
-            Resource: repository.arn,
-          },
-          {
-            Sid: 'ReadSourceWriteArtifacts',
-            Effect: 'Allow',
-            Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-            Resource: pulumi.interpolate`${bucket.arn}/*`,
-          },
-          {
-            Sid: 'UseTheKey',
-            Effect: 'Allow',
-            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-            Resource: key.arn,
-          },
-        ],
-      }),
-      tags,
-    }, parent);
-    const buildAttachment = new aws.iam.RolePolicyAttachment('build-policy-attachment', {
-      role: buildRole.name,
-      policyArn: buildPolicy.arn,
-    }, parent);
+      statements: [
+        {
+          Sid: 'WriteBuildLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
+        },
+        {
+          // GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+          Sid: 'LogInToEcr',
+          Effect: 'Allow',
+          Action: 'ecr:GetAuthorizationToken',
+          Resource: '*',
+        },
+        {
+          Sid: 'PushImages',
+          Effect: 'Allow',
+          Action: [
+            'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
+            'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
+          ],
+          Resource: repository.arn,
+        },
+        {
+          Sid: 'ReadSourceWriteArtifacts',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+          Resource: pulumi.interpolate`${bucket.arn}/*`,
+        },
+        useTheKey,
+      ],
+    });
 
     const project = new aws.codebuild.Project('build', {
       name: names.buildProject,
       description: `Builds ${settings.source.repository} and pushes the image to ECR`,
-      serviceRole: buildRole.arn,
+      serviceRole: build.role.arn,
       source: { type: 'CODEPIPELINE', buildspec: settings.build.buildspec },
       artifacts: { type: 'CODEPIPELINE' },
       environment: {
@@ -284,58 +281,43 @@ export class CicdPipeline extends pulumi.ComponentResource {
       logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: 'ENABLED' } },
       encryptionKey: key.arn,
       tags,
-    }, { parent: this, dependsOn: [buildAttachment] });
+    }, { parent: this, dependsOn: [build.attachment] });
 
     // --- Pipeline ------------------------------------------------------------
-    const pipelineRole = new aws.iam.Role('pipeline-role', {
-      name: names.pipelineRole,
-      assumeRolePolicy: assumedBy('codepipeline.amazonaws.com', identity.accountId),
+    const pipelineAccess = this.serviceRole('pipeline', {
+      roleName: names.pipelineRole,
+      service: 'codepipeline.amazonaws.com',
+      accountId: identity.accountId,
       tags,
-    }, parent);
-    const pipelinePolicy = new aws.iam.Policy('pipeline-policy', {
-      name: names.pipelineRole,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'ReadWriteArtifacts',
-            Effect: 'Allow',
-            Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-            Resource: pulumi.interpolate`${bucket.arn}/*`,
-          },
-          {
-            // CodePipeline checks the artifact store's versioning and location before each run.
-            Sid: 'InspectArtifactBucket',
-            Effect: 'Allow',
-            Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation', 's3:ListBucket'],
-            Resource: bucket.arn,
-          },
-          {
-            Sid: 'RunTheBuild',
-            Effect: 'Allow',
-            Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
-            Resource: project.arn,
-          },
-          {
-            Sid: 'UseTheConnection',
-            Effect: 'Allow',
-            Action: useConnectionAction,
-            Resource: connectionArn,
-          },
-          {
-            Sid: 'UseTheKey',
-            Effect: 'Allow',
-            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-            Resource: key.arn,
-          },
-        ],
-      }),
-      tags,
-    }, parent);
-    const pipelineAttachment = new aws.iam.RolePolicyAttachment('pipeline-policy-attachment', {
-      role: pipelineRole.name,
-      policyArn: pipelinePolicy.arn,
-    }, parent);
+      statements: [
+        {
+          Sid: 'ReadWriteArtifacts',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+          Resource: pulumi.interpolate`${bucket.arn}/*`,
+        },
+        {
+          // CodePipeline checks the artifact store's versioning and location before each run.
+          Sid: 'InspectArtifactBucket',
+          Effect: 'Allow',
+          Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation', 's3:ListBucket'],
+          Resource: bucket.arn,
+        },
+        {
+          Sid: 'RunTheBuild',
+          Effect: 'Allow',
+          Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+          Resource: project.arn,
+        },
+        {
+          Sid: 'UseTheConnection',
+          Effect: 'Allow',
+          Action: useConnectionAction,
+          Resource: connectionArn,
+        },
+        useTheKey,
+      ],
+    });
 
     const push: aws.types.input.codepipeline.PipelineTriggerGitConfigurationPush = {
       branches: { includes: [settings.source.branch] },
@@ -345,7 +327,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       name: names.pipeline,
       // The provider's default is V1, which has no triggers.
       pipelineType: 'V2',
-      roleArn: pipelineRole.arn,
+      roleArn: pipelineAccess.role.arn,
       // A single-region pipeline must not set `region` on its artifact store.
       artifactStores: [{ type: 'S3', location: bucket.bucket, encryptionKey: { id: key.arn, type: 'KMS' } }],
       stages: [
@@ -387,7 +369,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
         gitConfiguration: { sourceActionName: SOURCE_ACTION, pushes: [push] },
       }],
       tags,
-    }, { parent: this, dependsOn: [pipelineAttachment, versioning, encryption, publicAccess, ownership, lifecycle, tlsOnly] });
+    }, { parent: this, dependsOn: [pipelineAccess.attachment, versioning, encryption, publicAccess, ownership, lifecycle, tlsOnly] });
 
     // --- Notifications -------------------------------------------------------
     const topic = new aws.sns.Topic('notifications', {
@@ -445,17 +427,46 @@ export class CicdPipeline extends pulumi.ComponentResource {
       notificationTopicArn: this.notificationTopicArn,
     });
   }
+
+  /**
+   * A role for one service, trusted only from this account (confused-deputy
+   * guard), with one customer-managed policy. Logical names: `<prefix>-role`,
+   * `<prefix>-policy`, `<prefix>-policy-attachment`.
+   */
+  private serviceRole(prefix: string, args: ServiceRoleArgs) {
+    const parent = { parent: this };
+    const role = new aws.iam.Role(`${prefix}-role`, {
+      name: args.roleName,
+      assumeRolePolicy: pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { Service: args.service },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': args.accountId } },
+        }],
+      }),
+      tags: args.tags,
+    }, parent);
+    const policy = new aws.iam.Policy(`${prefix}-policy`, {
+      name: args.roleName,
+      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.statements }),
+      tags: args.tags,
+    }, parent);
+    const attachment = new aws.iam.RolePolicyAttachment(`${prefix}-policy-attachment`, {
+      role: role.name,
+      policyArn: policy.arn,
+    }, parent);
+    return { role, attachment };
+  }
 }
 
-/** A trust policy for one AWS service, limited to this account (confused-deputy guard). */
-function assumedBy(service: string, accountId: pulumi.Output<string>): pulumi.Output<string> {
-  return pulumi.jsonStringify({
-    Version: '2012-10-17',
-    Statement: [{
-      Effect: 'Allow',
-      Principal: { Service: service },
-      Action: 'sts:AssumeRole',
-      Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
-    }],
-  });
+interface ServiceRoleArgs {
+  readonly roleName: string;
+  /** The one AWS service that assumes the role. */
+  readonly service: string;
+  readonly accountId: pulumi.Output<string>;
+  readonly tags: Record<string, string>;
+  /** The customer-managed policy's statements, scoped to exact ARNs. */
+  readonly statements: object[];
 }
