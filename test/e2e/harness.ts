@@ -53,9 +53,9 @@ export function packLibrary(root = REPO_ROOT): string {
   return path.join(dest, out[0].filename);
 }
 
-/** `projen new --from <tarball>` in a fresh, git-initialised directory. */
-export function newConsumer(tarball: string, extraArgs: string[] = []): string {
-  const dir = tempDir('consumer');
+/** `projen new --from <tarball>` in a fresh, git-initialised directory (by default a new temp dir). */
+export function newConsumer(tarball: string, extraArgs: string[] = [], dir = tempDir('consumer')): string {
+  fs.mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
   run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', '--from', `cicd-pipeline-type@file:${tarball}`, ...extraArgs]);
   return dir;
