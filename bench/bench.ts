@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PROJEN_VERSION, commitAll, git, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
+import { TypeScriptProject } from 'projen/lib/typescript';
+import { CicdPipelineProject } from '../src';
 import { REPO_ROOT, tempDir } from '../test/helpers';
 
 const runsArg = process.argv.indexOf('--runs');
@@ -79,6 +81,15 @@ function main(): void {
   });
   rows.push({ what: '… of which projen\'s own npm steps for any `--from` type (ls, install projen@latest, install <tgz>)', value: `${fetchType.toFixed(2)} s`, goal: 'reported', met: undefined });
   ratioRow('`projen new --from <tgz>` without those npm steps vs `projen new typescript`', newTyped - fetchType, newPlain, 1.3);
+
+  // The type's own cost, without projen's CLI: construct and synthesize a new project in-process.
+  process.env.PROJEN_DISABLE_POST = 'true';
+  const inProcess = (make: (outdir: string) => { synth(): void }) => median(RUNS, () => make(tempDir('in-process')).synth());
+  inProcess(outdir => new TypeScriptProject({ name: 'warm-up', defaultReleaseBranch: 'main', outdir }));
+  const synthNewPlain = inProcess(outdir => new TypeScriptProject({ name: 'app', defaultReleaseBranch: 'main', outdir }));
+  const synthNewTyped = inProcess(outdir => new CicdPipelineProject({ name: 'app', defaultReleaseBranch: 'main', outdir, githubRepository: 'acme/app' }));
+  ratioRow('first synth of a new project, in-process (the type\'s own cost, no CLI, no npm)', synthNewTyped, synthNewPlain, 1.3);
+  delete process.env.PROJEN_DISABLE_POST;
 
   const consumer = newConsumer(tarball);
   commitAll(consumer, 'new');

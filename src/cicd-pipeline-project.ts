@@ -69,7 +69,8 @@ export class CicdPipelineProject extends TypeScriptProject {
       packageManager: NodePackageManager.NPM,
       sampleCode: false,
       readme: { filename: 'README.md', contents: consumerReadme(options.name, projenrcPython) },
-      tsJestOptions: { transformOptions: { isolatedModules: true } },
+      // ts-jest transpiles only; `tsc` (src) and `infra:typecheck` (the program) type-check once.
+      tsconfigDev: { compilerOptions: { isolatedModules: true } },
       ...options,
       ...(projenrcPython ? { projenrcTs: false } : {}),
     });

@@ -107,6 +107,18 @@ flowchart LR
    *Update pending connection*. The \`connectionStatus\` output says \`AVAILABLE\` once it is done; pushes to the
    branch then start the pipeline.
 
+## What the program creates, and in which order
+
+One KMS key (artifacts, images, logs, notifications); the GitHub connection (unless \`connectionArn\` is set);
+the artifact bucket with its versioning, encryption, public access block, ownership controls, lifecycle rules
+and TLS-only policy; the ECR repository and its lifecycle policy; the build log group; one IAM role per service
+(CodeBuild, CodePipeline) with a customer-managed policy scoped to exact ARNs; the CodeBuild project; the
+pipeline; the SNS topic, its policy, the EventBridge rule and target, and the e-mail subscriptions. Where Pulumi
+cannot infer the order from inputs it is explicit: the build project waits for its role policy, the pipeline
+waits for its role policy and for the bucket's versioning, encryption, public access block, ownership,
+lifecycle and policy, and the rule's target waits for the topic policy. Every resource carries the tags of
+\`tagging-policy.json\` (with \`Environment\` = the stack's suffix).
+
 ## Tasks
 
 | task | what it does |

@@ -90,6 +90,9 @@ describe('CicdPipelineProject', () => {
     expect(tasks['infra:plugins'].steps[0].exec).toBe(`pulumi plugin install resource aws ${versions.pulumiAws}`);
     expect(tasks.test.steps[0]).toEqual({ spawn: 'infra:typecheck' });
     expect(pkg.jest.testMatch).toContain('<rootDir>/infra/**/*.test.ts');
+    // jest transpiles only (no deprecated ts-jest option); type-checking happens once, in tsc and infra:typecheck.
+    expect(snap['test/tsconfig.json'].compilerOptions.isolatedModules).toBe(true);
+    expect(JSON.stringify(pkg.jest.transform)).not.toContain('isolatedModules');
     // The standard upgrade task moves the type itself (no version constraint), then resynthesizes.
     expect(tasks.upgrade.steps[0].exec ?? tasks.upgrade.steps[0].execArgs.join(' ')).toMatch(/--filter=.*cicd-pipeline-type/);
   });
