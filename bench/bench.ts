@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PROJEN_VERSION, commitAll, git, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
+import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import { CicdPipelineProject } from '../src';
 import { REPO_ROOT, tempDir } from '../test/helpers';
@@ -15,16 +16,36 @@ import { REPO_ROOT, tempDir } from '../test/helpers';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 
+function seconds(fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function middle(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /** Median wall time of `runs` executions of `fn`, in seconds. */
 function median(runs: number, fn: () => void): number {
-  const times: number[] = [];
+  return middle(Array.from({ length: runs }, () => seconds(fn)));
+}
+
+/**
+ * Medians of `subject` and `baseline`, run alternately after one warm-up each,
+ * so that drift in the machine's speed falls on both sides of a ratio.
+ */
+function paired(runs: number, subject: () => void, baseline: () => void): [number, number] {
+  subject();
+  baseline();
+  const a: number[] = [];
+  const b: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+    a.push(seconds(subject));
+    b.push(seconds(baseline));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return [middle(a), middle(b)];
 }
 
 interface Row { readonly what: string; readonly value: string; readonly goal: string; readonly met: boolean | undefined }
@@ -51,12 +72,11 @@ function main(): void {
   rows.push({ what: 'bundled / runtime dependencies', value: String(bundled), goal: '0', met: bundled === 0 });
 
   // projen new, without the dependency install (its cost is reported on its own below).
-  const newTyped = median(RUNS, () => {
+  const [newTyped, newPlain] = paired(RUNS, () => {
     const dir = tempDir('typed-new');
     git(dir, 'init', '-q', '-b', 'main');
     run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', '--from', `cicd-pipeline-type@file:${tarball}`, '--no-post']);
-  });
-  const newPlain = median(RUNS, () => {
+  }, () => {
     const dir = tempDir('plain-new');
     git(dir, 'init', '-q', '-b', 'main');
     run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', 'typescript', '--package-manager', 'npm', '--no-post']);
@@ -84,10 +104,11 @@ function main(): void {
 
   // The type's own cost, without projen's CLI: construct and synthesize a new project in-process.
   process.env.PROJEN_DISABLE_POST = 'true';
-  const inProcess = (make: (outdir: string) => { synth(): void }) => median(RUNS, () => make(tempDir('in-process')).synth());
-  inProcess(outdir => new TypeScriptProject({ name: 'warm-up', defaultReleaseBranch: 'main', outdir }));
-  const synthNewPlain = inProcess(outdir => new TypeScriptProject({ name: 'app', defaultReleaseBranch: 'main', outdir }));
-  const synthNewTyped = inProcess(outdir => new CicdPipelineProject({ name: 'app', defaultReleaseBranch: 'main', outdir, githubRepository: 'acme/app' }));
+  const [synthNewTyped, synthNewPlain] = paired(RUNS,
+    () => new CicdPipelineProject({ name: 'app', defaultReleaseBranch: 'main', outdir: tempDir('in-process'), githubRepository: 'acme/app' }).synth(),
+    () => new TypeScriptProject({
+      name: 'app', defaultReleaseBranch: 'main', outdir: tempDir('in-process'), packageManager: NodePackageManager.NPM,
+    }).synth());
   ratioRow('first synth of a new project, in-process (the type\'s own cost, no CLI, no npm)', synthNewTyped, synthNewPlain, 1.3);
   delete process.env.PROJEN_DISABLE_POST;
 
@@ -110,8 +131,7 @@ function main(): void {
     met: undefined,
   });
 
-  const synthTyped = median(RUNS, () => run(consumer, 'npx', ['projen', '--no-post']));
-  const synthPlain = median(RUNS, () => run(plain, 'npx', ['projen', '--no-post']));
+  const [synthTyped, synthPlain] = paired(RUNS, () => run(consumer, 'npx', ['projen', '--no-post']), () => run(plain, 'npx', ['projen', '--no-post']));
   ratioRow('consumer resynth `npx projen` vs plain projen repo', synthTyped, synthPlain, 1.1);
 
   const guardrails = median(RUNS, () => run(consumer, 'npx', ['jest', '--coverage=false', 'infra']));
@@ -120,8 +140,9 @@ function main(): void {
   if (!process.argv.includes('--no-python')) {
     const venvPython = pythonWithWheel();
     const py = newConsumer(tarball, ['--projenrc-python', '--no-post']);
-    const synthPy = median(RUNS, () => run(py, venvPython, ['.projenrc.py'], { PROJEN_DISABLE_POST: 'true' }));
-    const synthTs = median(RUNS, () => run(consumer, 'npx', ['ts-node', '--project', 'projenrc/tsconfig.json', '.projenrc.ts'], { PROJEN_DISABLE_POST: 'true' }));
+    const [synthPy, synthTs] = paired(RUNS,
+      () => run(py, venvPython, ['.projenrc.py'], { PROJEN_DISABLE_POST: 'true' }),
+      () => run(consumer, 'npx', ['ts-node', '--project', 'projenrc/tsconfig.json', '.projenrc.ts'], { PROJEN_DISABLE_POST: 'true' }));
     ratioRow('`.projenrc.py` synth vs `.projenrc.ts` synth', synthPy, synthTs, 2);
   } else {
     rows.push({ what: '`.projenrc.py` synth vs `.projenrc.ts` synth', value: 'skipped (--no-python)', goal: '≤ 2.00×', met: undefined });
