@@ -7,10 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PROJEN_VERSION, commitAll, git, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import { CicdPipelineProject } from '../src';
+import { PROJEN_VERSION, commitAll, git, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
 import { REPO_ROOT, tempDir } from '../test/helpers';
 
 const runsArg = process.argv.indexOf('--runs');
@@ -83,7 +83,9 @@ function main(): void {
   });
   rows.push({
     what: '`projen new --from <tgz>` vs `projen new typescript` (`--no-post`: no dependency install)',
-    value: `${(newTyped / newPlain).toFixed(2)}× (${newTyped.toFixed(2)} s vs ${newPlain.toFixed(2)} s)`, goal: 'reported', met: undefined,
+    value: `${(newTyped / newPlain).toFixed(2)}× (${newTyped.toFixed(2)} s vs ${newPlain.toFixed(2)} s)`,
+    goal: 'reported',
+    met: undefined,
   });
   // Before it can read an external type's jsii manifest, `projen new --from` runs npm three times
   // (seen with strace): `npm ls projen`, `npm install projen@latest`, `npm install <spec>`. Every
