@@ -90,7 +90,7 @@ export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): Pipe
   const filePaths = checkFilePaths(p, `${prefix}.filePaths`, input.filePaths);
   const connectionArn = checkConnectionArn(p, `${prefix}.connectionArn`, input.connectionArn);
   const name = checkName(p, `${prefix}.name`, input.name, repositoryValid ? repository : undefined);
-  const environments = checkEnvironments(p, `${prefix}.environments`, input.environments === undefined ? ['dev'] : input.environments, name);
+  const environments = checkEnvironments(p, `${prefix}.environments`, input.environments === undefined ? ['dev'] : input.environments);
 
   const build = resolveBuild(p, `${prefix}.codeBuild`, input.codeBuild);
   const registry = resolveRegistry(p, `${prefix}.registry`, input.registry);
@@ -190,11 +190,14 @@ function checkName(p: Problems, path: string, value: unknown, repository: string
   if (!p.string(path, value, true)) return 'pipeline';
   if (value.length > NAME_MAX_LENGTH || !NAME_PATTERN.test(value)) {
     p.add(path, `${JSON.stringify(value)} must be 1 to ${NAME_MAX_LENGTH} lowercase letters, digits and single hyphens, starting with a letter`);
+    return value;
   }
+  // Every suffix the environment pattern allows must give valid names, not just the listed ones.
+  for (const problem of checkDerivedNames(value, 'x'.repeat(ENVIRONMENT_MAX_LENGTH))) p.add(path, problem);
   return value;
 }
 
-function checkEnvironments(p: Problems, path: string, value: unknown, name: string): string[] {
+function checkEnvironments(p: Problems, path: string, value: unknown): string[] {
   if (!p.stringArray(path, value, 20)) return [];
   if (value.length === 0) p.add(path, 'must name at least one environment');
   const pattern = new RegExp(ENVIRONMENT_PATTERN);
@@ -207,12 +210,6 @@ function checkEnvironments(p: Problems, path: string, value: unknown, name: stri
     if (seen.has(env)) p.add(`${path}[${i}]`, `${JSON.stringify(env)} is listed twice`);
     seen.add(env);
   });
-  // Every suffix the pattern allows must give valid names, not just the listed ones.
-  if (NAME_PATTERN.test(name) && name.length <= NAME_MAX_LENGTH) {
-    for (const problem of checkDerivedNames(name, 'x'.repeat(ENVIRONMENT_MAX_LENGTH))) {
-      p.add(`${path.replace(/environments$/, 'name')}`, problem);
-    }
-  }
   return value;
 }
 

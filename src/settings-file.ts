@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { JsonFile, Project } from 'projen';
 import { ENVIRONMENT_PATTERN, NameKey, nameRules } from './naming';
 import { PipelineModel } from './pipeline-model';
@@ -43,6 +42,6 @@ export function renderSettings(model: PipelineModel, buildspecPath: string) {
 export class PipelineSettingsFile extends JsonFile {
   public constructor(project: Project, filePath: string, model: PipelineModel, buildspecPath: string) {
     // The program lives in another folder; the buildspec path it hands CodeBuild is relative to the repository root.
-    super(project, filePath, { obj: renderSettings(model, path.posix.normalize(buildspecPath)), newline: true });
+    super(project, filePath, { obj: renderSettings(model, buildspecPath), newline: true });
   }
 }

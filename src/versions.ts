@@ -5,7 +5,6 @@ import * as path from 'path';
 export interface PinnedVersions {
   readonly pulumi: string;
   readonly pulumiAws: string;
-  readonly self: string;
 }
 
 let cached: PinnedVersions | undefined;
@@ -24,7 +23,7 @@ export function pinnedVersions(): PinnedVersions {
       }
       return version as string;
     };
-    cached = { pulumi: exact('@pulumi/pulumi'), pulumiAws: exact('@pulumi/aws'), self: manifest.version };
+    cached = { pulumi: exact('@pulumi/pulumi'), pulumiAws: exact('@pulumi/aws') };
   }
   return cached;
 }
