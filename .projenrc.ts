@@ -35,6 +35,8 @@ const project = new cdk.JsiiProject({
     `@pulumi/aws@${PULUMI_AWS_VERSION}`,
     'fast-check@^3',
     'yaml@^2',
+    // The end-to-end tests publish the library to a local npm registry and install it as a user would.
+    'verdaccio@6.8.0',
   ],
 
   publishToPypi: {
@@ -63,7 +65,10 @@ const project = new cdk.JsiiProject({
   },
 });
 
-project.npmignore?.addPatterns('/bench/', '/.ci/', '/scripts/', '/demo-app/', 'API.md');
+// API.md ships with the package: the README links to it.
+project.npmignore?.addPatterns('/bench/', '/.ci/', '/scripts/', '/demo-app/');
+// verdaccio 6.8's node-fetch 3 is ESM-only and breaks its CommonJS uplink code on Node 20.
+project.package.addField('overrides', { verdaccio: { 'node-fetch': '2.7.0' } });
 project.gitignore.addPatterns('/demo-app/');
 
 const typecheck = project.addTask('typecheck', {

@@ -4,9 +4,13 @@ import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
 import { PLACEHOLDER_REPOSITORY, PipelineModel, resolvePipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { PulumiProgramFiles } from './pulumi-program';
+import { PulumiProgramFiles, checkPulumiProjectName, pulumiProjectName } from './pulumi-program';
 import { TaggingPolicyFile } from './tagging-policy';
+import { PipelineConfigError } from './validation';
 import { pinnedVersions } from './versions';
+
+/** Where a user without the Pulumi CLI finds it. */
+const PULUMI_INSTALL_URL = 'https://www.pulumi.com/docs/iac/download-install/';
 
 /**
  * Options of the `PipelineInfrastructure` component.
@@ -16,6 +20,14 @@ export interface PipelineInfrastructureOptions {
    * The pipeline to generate.
    */
   readonly pipeline: PipelineProps;
+
+  /**
+   * The Pulumi project name of the program: a stack's identity on a backend
+   * includes it, so it must be unique among the repositories sharing a
+   * backend and must not change once a stack is deployed.
+   * @default - the project's package name, with an npm scope `@scope/app` written `scope-app`
+   */
+  readonly pulumiProject?: string;
 
   /**
    * Folder of the Pulumi project, relative to the repository root.
@@ -49,14 +61,15 @@ export class PipelineInfrastructure extends Component {
 
   public constructor(project: NodeProject, options: PipelineInfrastructureOptions) {
     super(project);
-    const model: PipelineModel = resolvePipeline(options.pipeline);
+    const pulumiProject = options.pulumiProject ?? pulumiProjectName(project.package.packageName);
+    const model: PipelineModel = resolveAll(options.pipeline, pulumiProject, options.pulumiProject !== undefined);
     this.infraDir = path.posix.normalize(options.infraDir ?? 'infra');
     const buildspecPath = path.posix.normalize(options.buildspecPath ?? 'buildspec.yml');
     const taggingPolicyPath = path.posix.normalize(options.taggingPolicyPath ?? 'tagging-policy.json');
 
     new BuildspecFile(project, buildspecPath, model);
     new TaggingPolicyFile(project, taggingPolicyPath, model);
-    new PulumiProgramFiles(project, { model, dir: this.infraDir, buildspecPath });
+    new PulumiProgramFiles(project, { model, projectName: pulumiProject, dir: this.infraDir, buildspecPath });
 
     const versions = pinnedVersions();
     project.addDevDeps(`@pulumi/pulumi@${versions.pulumi}`, `@pulumi/aws@${versions.pulumiAws}`);
@@ -71,7 +84,11 @@ export class PipelineInfrastructure extends Component {
     // Pulumi looks for plugins next to the program, not in the root node_modules.
     const plugins = project.addTask('infra:plugins', {
       description: `Install the Pulumi AWS provider plugin ${versions.pulumiAws}`,
-      exec: `pulumi plugin install resource aws ${versions.pulumiAws}`,
+      steps: [
+        // Without the CLI the next step would fail with "pulumi: command not found" and no way forward.
+        { exec: `node -e "${requirePulumiCli()}"` },
+        { exec: `pulumi plugin install resource aws ${versions.pulumiAws}` },
+      ],
     });
     const pulumiTask = (name: string, command: string, description: string) => {
       const task = project.addTask(name, { description });
@@ -89,4 +106,25 @@ export class PipelineInfrastructure extends Component {
       );
     }
   }
+}
+
+/** `PipelineProps` and the Pulumi project name, checked together so that one error reports every problem. */
+function resolveAll(props: PipelineProps, pulumiProject: string, chosen: boolean): PipelineModel {
+  const problems = checkPulumiProjectName(pulumiProject)
+    .map(p => chosen ? `pulumiProject: ${p}` : `name: derives the Pulumi project name ${p}; set pulumiProject`);
+  let model: PipelineModel;
+  try {
+    model = resolvePipeline(props);
+  } catch (e) {
+    if (e instanceof PipelineConfigError) throw new PipelineConfigError('pipeline configuration', [...problems, ...e.problems]);
+    throw e;
+  }
+  if (problems.length > 0) throw new PipelineConfigError('pipeline configuration', problems);
+  return model;
+}
+
+/** A one-line Node script that exits with an install hint when `pulumi` is not on the PATH. */
+function requirePulumiCli(): string {
+  return "try { require('child_process').execFileSync('pulumi', ['version'], { stdio: 'ignore' }) } " +
+    `catch { console.error('The Pulumi CLI is not installed (or not on the PATH). Install it: ${PULUMI_INSTALL_URL}'); process.exit(1) }`;
 }

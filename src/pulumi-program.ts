@@ -10,8 +10,25 @@ export const PROGRAM_SOURCE_DIR = path.join(__dirname, '..', 'program', 'infra')
 /** The program files shipped verbatim into consumer repos. */
 export const PROGRAM_FILES = ['index.ts', 'pipeline.ts', 'settings.ts', 'mock-run.ts', 'guardrails.ts', 'pipeline.test.ts'];
 
-/** The Pulumi project name: part of every stack's identity, so it never follows a setting. */
-export const PULUMI_PROJECT_NAME = 'cicd-pipeline';
+/** Pulumi's rule for project names. */
+const PULUMI_PROJECT_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * The Pulumi project name of a repository whose package is `packageName`.
+ * A stack's identity on a backend is `<org>/<project>/<stack>` (Pulumi Cloud) or
+ * `.pulumi/stacks/<project>/<stack>.json` (S3 and file backends): a name shared
+ * by two repositories would make their `dev` stacks one stack.
+ */
+export function pulumiProjectName(packageName: string): string {
+  return packageName.replace(/^@/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 100);
+}
+
+/** Problems with a Pulumi project name the user chose, one message each. */
+export function checkPulumiProjectName(name: string): string[] {
+  return PULUMI_PROJECT_PATTERN.test(name)
+    ? []
+    : [`${JSON.stringify(name)} is not a Pulumi project name (1 to 100 letters, digits, "_", "." and "-")`];
+}
 
 /** The settings file name the program reads (next to its entry point). */
 export const SETTINGS_FILE = 'pipeline-settings.json';
@@ -30,6 +47,8 @@ class ShippedSourceFile extends FileBase {
 
 export interface PulumiProgramFilesOptions {
   readonly model: PipelineModel;
+  /** The Pulumi project name (checked). */
+  readonly projectName: string;
   readonly dir: string;
   readonly buildspecPath: string;
 }
@@ -42,11 +61,11 @@ export interface PulumiProgramFilesOptions {
 export class PulumiProgramFiles extends Component {
   public constructor(project: Project, options: PulumiProgramFilesOptions) {
     super(project);
-    const { dir, model } = options;
+    const { dir, model, projectName } = options;
 
     new YamlFile(project, path.posix.join(dir, 'Pulumi.yaml'), {
       obj: {
-        name: PULUMI_PROJECT_NAME,
+        name: projectName,
         description: `CI/CD pipeline of ${model.repository} (managed by cicd-pipeline-type)`,
         runtime: { name: 'nodejs', options: { typescript: true, packagemanager: 'npm' } },
         // Without `main`, Pulumi would run the repository's package.json entry and delete the pipeline.
@@ -63,7 +82,7 @@ export class PulumiProgramFiles extends Component {
     const tsconfig = JSON.parse(fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, 'tsconfig.json'), 'utf-8'));
     new JsonFile(project, path.posix.join(dir, 'tsconfig.json'), { obj: tsconfig, newline: true });
 
-    new PipelineSettingsFile(project, path.posix.join(dir, SETTINGS_FILE), model, options.buildspecPath);
+    new PipelineSettingsFile(project, path.posix.join(dir, SETTINGS_FILE), model, options.buildspecPath, projectName);
 
     for (const environment of model.environments) {
       new SampleFile(project, path.posix.join(dir, `Pulumi.${environment}.yaml`), {
@@ -71,7 +90,7 @@ export class PulumiProgramFiles extends Component {
           `# Stack "${environment}". Written once by cicd-pipeline-type: this file is yours and is never overwritten.`,
           '# Secrets: pulumi config set --secret <key> <value> (stored encrypted, never in plain text).',
           'config:',
-          `  ${PULUMI_PROJECT_NAME}:environmentSuffix: ${environment}`,
+          `  ${projectName}:environmentSuffix: ${environment}`,
           '  # The region the pipeline is deployed to (or set AWS_REGION):',
           '  # aws:region: eu-west-1',
           '',

@@ -7,7 +7,7 @@ import { PipelineModel } from './pipeline-model';
  * Its shape is the program's `PipelineSettings`; a test in this repository
  * type-checks one against the other.
  */
-export function renderSettings(model: PipelineModel, buildspecPath: string) {
+export function renderSettings(model: PipelineModel, buildspecPath: string, pulumiProject: string) {
   const rules = nameRules(model.name);
   const names = {} as Record<NameKey, { template: string; maxLength: number }>;
   for (const key of Object.keys(rules) as NameKey[]) {
@@ -15,6 +15,7 @@ export function renderSettings(model: PipelineModel, buildspecPath: string) {
   }
   return {
     schemaVersion: 1 as const,
+    pulumiProject,
     name: model.name,
     source: {
       repository: model.repository,
@@ -40,8 +41,8 @@ export function renderSettings(model: PipelineModel, buildspecPath: string) {
 
 /** Writes the rendered settings as a managed JSON file. */
 export class PipelineSettingsFile extends JsonFile {
-  public constructor(project: Project, filePath: string, model: PipelineModel, buildspecPath: string) {
+  public constructor(project: Project, filePath: string, model: PipelineModel, buildspecPath: string, pulumiProject: string) {
     // The program lives in another folder; the buildspec path it hands CodeBuild is relative to the repository root.
-    super(project, filePath, { obj: renderSettings(model, buildspecPath), newline: true });
+    super(project, filePath, { obj: renderSettings(model, buildspecPath, pulumiProject), newline: true });
   }
 }

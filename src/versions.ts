@@ -3,6 +3,8 @@ import * as path from 'path';
 
 /** Package versions that consumer repos are given, read from this package's own manifest. */
 export interface PinnedVersions {
+  /** This release of cicd-pipeline-type. */
+  readonly self: string;
   readonly pulumi: string;
   readonly pulumiAws: string;
 }
@@ -23,7 +25,19 @@ export function pinnedVersions(): PinnedVersions {
       }
       return version as string;
     };
-    cached = { pulumi: exact('@pulumi/pulumi'), pulumiAws: exact('@pulumi/aws') };
+    cached = { self: manifest.version, pulumi: exact('@pulumi/pulumi'), pulumiAws: exact('@pulumi/aws') };
   }
   return cached;
+}
+
+/**
+ * The version of `pkg` installed in the repository at `root` (what its
+ * package.json resolved to), or `fallback` before anything is installed.
+ */
+export function installedVersion(root: string, pkg: string, fallback: string): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf-8')).version;
+  } catch {
+    return fallback;
+  }
 }

@@ -6,10 +6,13 @@ import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
 import { renderSettings } from '../src/settings-file';
 
+/** The Pulumi project of the settings the tests render (a consumer's package name). */
+export const TEST_PULUMI_PROJECT = 'web-app';
+
 /** Settings exactly as the library renders them into a consumer's `pipeline-settings.json`. */
-export function settingsFor(props: PipelineProps): PipelineSettings {
+export function settingsFor(props: PipelineProps, pulumiProject = TEST_PULUMI_PROJECT): PipelineSettings {
   // Through JSON, as the program reads them.
-  return JSON.parse(JSON.stringify(renderSettings(resolvePipeline(props), 'buildspec.yml')));
+  return JSON.parse(JSON.stringify(renderSettings(resolvePipeline(props), 'buildspec.yml', pulumiProject)));
 }
 
 /** A fresh directory under the OS temp dir (Testing.synth deletes a project's outdir). */

@@ -55,7 +55,7 @@ describe('logical names (URNs) are a contract', () => {
   test('the default pipeline creates exactly the golden set of URNs', async () => {
     const resources = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev');
     expect(resources.map(r => logical(r.urn)).sort()).toEqual([...GOLDEN_URNS].sort());
-    expect(resources.every(r => r.urn.startsWith('urn:pulumi:guardrails::cicd-pipeline::'))).toBe(true);
+    expect(resources.every(r => r.urn.startsWith('urn:pulumi:guardrails::web-app::'))).toBe(true);
   });
 
   test('an existing connection replaces the created one, and e-mail subscriptions add one resource each', async () => {

@@ -51,7 +51,7 @@ describe('CicdPipelineProject', () => {
   test('writes the Pulumi project: Pulumi.yaml with a main inside infra/, the program verbatim, the settings', () => {
     const { snap } = synth({ pipeline: FULL_PROPS });
     const pulumiYaml = YAML.parse(snap['infra/Pulumi.yaml']);
-    expect(pulumiYaml).toMatchObject({ name: 'cicd-pipeline', main: 'index.ts', runtime: { name: 'nodejs' } });
+    expect(pulumiYaml).toMatchObject({ name: 'web-app', main: 'index.ts', runtime: { name: 'nodejs' } });
     for (const file of PROGRAM_FILES) {
       const source = fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, file), 'utf-8');
       expect(snap[`infra/${file}`]).toBe(`// ${MARKER}\n${source}`);
@@ -71,7 +71,7 @@ describe('CicdPipelineProject', () => {
     const { snap } = synth({ pipeline: FULL_PROPS });
     for (const env of ['dev', 'staging', 'prod']) {
       const stack = YAML.parse(snap[`infra/Pulumi.${env}.yaml`]);
-      expect(stack.config['cicd-pipeline:environmentSuffix']).toBe(env);
+      expect(stack.config['web-app:environmentSuffix']).toBe(env);
       expect(snap[`infra/Pulumi.${env}.yaml`]).not.toContain(MARKER);
     }
   });
@@ -87,7 +87,8 @@ describe('CicdPipelineProject', () => {
     expect(tasks.deploy.steps).toEqual([{ spawn: 'infra:plugins' }, { exec: 'pulumi up --cwd infra', receiveArgs: true }]);
     expect(tasks.preview.steps[1].exec).toBe('pulumi preview --cwd infra');
     expect(tasks.destroy.steps[1].exec).toBe('pulumi destroy --cwd infra');
-    expect(tasks['infra:plugins'].steps[0].exec).toBe(`pulumi plugin install resource aws ${versions.pulumiAws}`);
+    expect(tasks['infra:plugins'].steps[0].exec).toMatch(/^node -e .*The Pulumi CLI is not installed.*https:\/\/www\.pulumi\.com\/docs\/iac\/download-install\//);
+    expect(tasks['infra:plugins'].steps[1].exec).toBe(`pulumi plugin install resource aws ${versions.pulumiAws}`);
     expect(tasks.test.steps[0]).toEqual({ spawn: 'infra:typecheck' });
     expect(pkg.jest.testMatch).toContain('<rootDir>/infra/**/*.test.ts');
     // jest transpiles only (no deprecated ts-jest option); type-checking happens once, in tsc and infra:typecheck.
@@ -108,7 +109,7 @@ describe('CicdPipelineProject', () => {
     const make = () => new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir, githubRepository: 'acme/web-app' });
     make().synth();
     fs.writeFileSync(path.join(outdir, 'Dockerfile'), 'FROM scratch\n');
-    fs.writeFileSync(path.join(outdir, 'infra/Pulumi.dev.yaml'), 'config:\n  cicd-pipeline:environmentSuffix: mine\n');
+    fs.writeFileSync(path.join(outdir, 'infra/Pulumi.dev.yaml'), 'config:\n  web-app:environmentSuffix: mine\n');
     make().synth();
     expect(fs.readFileSync(path.join(outdir, 'Dockerfile'), 'utf-8')).toBe('FROM scratch\n');
     expect(fs.readFileSync(path.join(outdir, 'infra/Pulumi.dev.yaml'), 'utf-8')).toContain('mine');
@@ -134,5 +135,100 @@ describe('PipelineInfrastructure in any Node project', () => {
     expect(snap['deploy/pipeline/pipeline-settings.json'].build.buildspec).toBe('ci/buildspec.yml');
     expect(snap['ci/buildspec.yml']).toBeDefined();
     expect(snap['tagging-policy.json']).toBeDefined();
+  });
+});
+
+describe('an application repository, as its own CI and its team use it', () => {
+  const tasksOf = (snap: Record<string, any>) => snap['.projen/tasks.json'].tasks;
+
+  test('each repository is its own Pulumi project, named after its package: stacks and config keys follow', () => {
+    const a = synth({ name: 'shop' }).snap;
+    const b = synth({ name: '@acme/billing' }).snap;
+    expect(YAML.parse(a['infra/Pulumi.yaml']).name).toBe('shop');
+    expect(YAML.parse(b['infra/Pulumi.yaml']).name).toBe('acme-billing');
+    expect(a['infra/pipeline-settings.json'].pulumiProject).toBe('shop');
+    expect(b['infra/pipeline-settings.json'].pulumiProject).toBe('acme-billing');
+    expect(YAML.parse(b['infra/Pulumi.dev.yaml']).config).toEqual({ 'acme-billing:environmentSuffix': 'dev' });
+  });
+
+  test('pulumiProject keeps a chosen name, and a name Pulumi rejects is reported with the other problems', () => {
+    expect(YAML.parse(synth({ name: 'shop', pulumiProject: 'cicd-pipeline' }).snap['infra/Pulumi.yaml']).name).toBe('cicd-pipeline');
+    expect(() => synth({ name: 'shop', pulumiProject: 'has space', pipeline: { repository: 'nope' } }))
+      .toThrow(/\(2 problems\)[\s\S]*pulumiProject: "has space" is not a Pulumi project name[\s\S]*pipeline.repository/);
+  });
+
+  test('is scaffolded as an application: no release workflow or tasks, no publishConfig/main/types, private, no licence boilerplate', () => {
+    const { snap } = synth();
+    expect(Object.keys(snap).filter(f => f.startsWith('.github/workflows/')).sort()).toEqual([
+      '.github/workflows/build.yml', '.github/workflows/pull-request-lint.yml', '.github/workflows/upgrade.yml',
+    ]);
+    const tasks = tasksOf(snap);
+    for (const name of ['bump', 'unbump', 'release', 'check:managed-files']) expect(tasks).not.toHaveProperty([name]);
+    expect(tasks.package.steps).toBeUndefined();
+    const pkg = snap['package.json'];
+    expect(pkg.private).toBe(true);
+    for (const field of ['publishConfig', 'main', 'types']) expect(pkg).not.toHaveProperty(field);
+    expect(pkg.license).toBe('UNLICENSED');
+    expect(snap).not.toHaveProperty(['LICENSE']);
+    expect(pkg.jest.coveragePathIgnorePatterns).toEqual(expect.arrayContaining(['/infra/']));
+  });
+
+  test('the sample Dockerfile compiles with production dependencies and the compiler only, and runs with production dependencies', () => {
+    const dockerfile: string = synth().snap.Dockerfile;
+    const [build, runtime] = dockerfile.split(/^FROM /m).slice(1);
+    expect(build).toMatch(/npm ci --omit=dev --ignore-scripts/);
+    expect(build).toMatch(/npm install --no-save --ignore-scripts .*'typescript', '@types\/node'.*package-lock\.json/);
+    expect(build).not.toMatch(/npm ci(?! --omit=dev)/);
+    expect(runtime).toMatch(/npm ci --omit=dev --ignore-scripts/);
+    expect(runtime).toContain('COPY --from=build /app/lib ./lib');
+    expect(runtime).toMatch(/^USER node$/m);
+  });
+
+  test('the pipeline builds the release branch unless told otherwise', () => {
+    expect(synth({ defaultReleaseBranch: 'develop' }).snap['infra/pipeline-settings.json'].source.branch).toBe('develop');
+    expect(synth({ defaultReleaseBranch: 'develop', pipeline: { repository: 'acme/web-app', branch: 'main' } })
+      .snap['infra/pipeline-settings.json'].source.branch).toBe('main');
+  });
+
+  test('the build workflow explains a changed managed file (projen fails the build on it) and names the projenrc', () => {
+    const steps = YAML.parse(synth().snap['.github/workflows/build.yml']).jobs.build.steps;
+    const names = steps.map((s: any) => s.name);
+    expect(names.indexOf('Explain changed managed files')).toBe(names.indexOf('build') + 1);
+    expect(names).toEqual(expect.arrayContaining(['Find mutations', 'Fail build on mutation']));
+    const explain = steps.find((s: any) => s.name === 'Explain changed managed files').run;
+    expect(explain).toContain('.projen/files.json');
+    expect(explain).toContain('change .projenrc.ts and run npx projen');
+  });
+
+  describe('configured from .projenrc.py', () => {
+    const py = () => synth({ projenrcPython: true }).snap;
+
+    test('pins what .projenrc.py imports in a managed requirements file, and ignores the virtualenv', () => {
+      const snap = py();
+      const requirements = snap['requirements-dev.txt'].split('\n');
+      expect(requirements).toContain(`projen==${require('projen/package.json').version}`);
+      expect(requirements).toContain(`cicd-pipeline-type==${pinnedVersions().self}`);
+      expect(snap['.gitignore']).toMatch(/^\.venv\/$/m);
+    });
+
+    test('its workflows set up Python and install the requirements before anything runs .projenrc.py', () => {
+      const snap = py();
+      for (const [file, job, runs] of [['build.yml', 'build', 'build'], ['upgrade.yml', 'upgrade', 'Upgrade dependencies']]) {
+        const names = YAML.parse(snap[`.github/workflows/${file}`]).jobs[job].steps.map((s: any) => s.name);
+        const setup = names.indexOf('Set up Python');
+        expect({ file, order: [setup >= 0, names[setup + 1], names[setup + 2]] })
+          .toEqual({ file, order: [true, 'Install the projenrc requirements', runs] });
+      }
+      const explain = YAML.parse(snap['.github/workflows/build.yml']).jobs.build.steps.find((s: any) => s.name === 'Explain changed managed files').run;
+      expect(explain).toContain('change .projenrc.py and run npx projen');
+    });
+
+    test('an upgrade installs the newly pinned Python package and synthesizes again with it', () => {
+      const tasks = tasksOf(py());
+      const followUp = [{ exec: 'python -m pip install -r requirements-dev.txt' }, { exec: 'npx projen' }];
+      expect(tasks['post-upgrade'].steps).toEqual(followUp);
+      expect(tasks['upgrade:pipeline-type'].steps.slice(-2)).toEqual(followUp);
+      expect(tasks.default.steps).toEqual([{ execArgs: ['python', '.projenrc.py'] }]);
+    });
   });
 });

@@ -11,7 +11,7 @@ import { renderSettings } from '../src/settings-file';
  */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const nameKeysAgree: Same<LibraryNameKey, ProgramNameKey> = true;
-const rendered: PipelineSettings = renderSettings(resolvePipeline(FULL_PROPS), 'buildspec.yml');
+const rendered: PipelineSettings = renderSettings(resolvePipeline(FULL_PROPS), 'buildspec.yml', 'payments');
 
 test('the rendered settings are what the program reads (checked by the type-checker; here, at run time too)', () => {
   expect(nameKeysAgree).toBe(true);

@@ -1,9 +1,10 @@
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { CicdPipeline } from './pipeline';
-import { ENVIRONMENT_CONFIG_KEY, ENVIRONMENT_VARIABLE, assertConfigured, loadSettings, resolveEnvironment } from './settings';
+import { ENVIRONMENT_CONFIG_KEY, ENVIRONMENT_VARIABLE, assertConfigured, assertProject, loadSettings, resolveEnvironment } from './settings';
 
 const settings = loadSettings(path.join(__dirname, 'pipeline-settings.json'));
+assertProject(settings, pulumi.getProject());
 assertConfigured(settings);
 const environment = resolveEnvironment(
   settings,

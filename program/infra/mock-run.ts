@@ -17,7 +17,6 @@ export interface RegisteredResource {
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'eu-west-1';
 export const MOCK_STACK = 'guardrails';
-export const PULUMI_PROJECT = 'cicd-pipeline';
 
 /**
  * Runs the real program under `pulumi.runtime.setMocks` and returns every
@@ -34,7 +33,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
     call(args) {
       return mockCall(args.token, args.inputs);
     },
-  }, PULUMI_PROJECT, MOCK_STACK, false);
+  }, settings.pulumiProject, MOCK_STACK, false);
 
   // Record the dependencies the SDK sends with each registration.
   const monitor = pulumi.runtime.getMonitor() as any;

@@ -8,6 +8,8 @@ import * as fs from 'fs';
  */
 export interface PipelineSettings {
   readonly schemaVersion: 1;
+  /** The Pulumi project these settings were rendered for (`name` in Pulumi.yaml). */
+  readonly pulumiProject: string;
   readonly name: string;
   readonly source: {
     readonly repository: string;
@@ -86,6 +88,21 @@ export function resourceNames(settings: PipelineSettings, environment: string, a
     names[key] = name;
   }
   return names;
+}
+
+/**
+ * Refuses to run when the stack belongs to another Pulumi project than the one
+ * the settings were rendered for: the stack's state and config (`<project>:…`)
+ * would be another repository's, and `pulumi up` would replace its pipeline.
+ */
+export function assertProject(settings: PipelineSettings, stackProject: string): void {
+  if (stackProject !== settings.pulumiProject) {
+    throw new Error(
+      `This stack belongs to the Pulumi project "${stackProject}", but infra/pipeline-settings.json was rendered for ` +
+      `"${settings.pulumiProject}" (another repository's, or a renamed one). Run "npx projen" and select a stack of ` +
+      `"${settings.pulumiProject}"; to rename a project on purpose, see "Renaming the Pulumi project" in README.md.`,
+    );
+  }
 }
 
 /** Refuses to deploy a pipeline for the placeholder repository. */

@@ -106,3 +106,40 @@ export function pythonWithWheel(): string {
     `projen==${PROJEN_VERSION}`, path.join(out, 'python', wheel)]);
   return python;
 }
+
+/**
+ * The environment of a CI runner or a developer's shell on this machine: the
+ * test process's, without what jest and `npm run`/projen add to it (NODE_ENV,
+ * npm_* variables, this library's node_modules/.bin on the PATH) and without
+ * CI (the workflow's own `env:` sets it). `extra` is the machine's registry
+ * configuration.
+ */
+export function machineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|INIT_CWD$|NODE_ENV$|JEST_WORKER_ID$|PROJEN_|CI$)/i.test(key)) continue;
+    env[key] = value;
+  }
+  const ownBins = path.join(REPO_ROOT, 'node_modules');
+  env.PATH = (env.PATH ?? '').split(path.delimiter).filter(p => !p.startsWith(ownBins)).join(path.delimiter);
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+/** Runs a command in `env` exactly (no variable added or removed), failing with its output. */
+export function runIn(env: NodeJS.ProcessEnv, cwd: string, command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env, maxBuffer: 256 * 1024 * 1024 });
+  } catch (e: any) {
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (exit ${e.status}):\n${e.stdout}\n${e.stderr}`);
+  }
+}
+
+/** Runs a command in `env` that must fail; returns its combined output. */
+export function runInFailing(env: NodeJS.ProcessEnv, cwd: string, command: string, args: string[]): string {
+  try {
+    execFileSync(command, args, { cwd, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'], env, maxBuffer: 256 * 1024 * 1024 });
+  } catch (e: any) {
+    return `${e.stdout}\n${e.stderr}`;
+  }
+  throw new Error(`${command} ${args.join(' ')} succeeded in ${cwd}, but it must fail`);
+}
