@@ -10,7 +10,9 @@ import * as path from 'path';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import { CicdPipelineProject } from '../src';
-import { PROJEN_VERSION, commitAll, git, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
+import { PROJEN_VERSION, commitAll, git, machineEnv, newConsumer, packLibrary, pythonWithWheel, run } from '../test/e2e/harness';
+import { buildRelease } from '../test/e2e/releases';
+import { runJob } from '../test/e2e/workflow-runner';
 import { REPO_ROOT, tempDir } from '../test/helpers';
 
 const runsArg = process.argv.indexOf('--runs');
@@ -136,11 +138,19 @@ function main(): void {
   const [synthTyped, synthPlain] = paired(RUNS, () => run(consumer, 'npx', ['projen', '--no-post']), () => run(plain, 'npx', ['projen', '--no-post']));
   ratioRow('consumer resynth `npx projen` vs plain projen repo', synthTyped, synthPlain, 1.1);
 
+  // What every pull request pays: the repository's own build job, on a fresh clone, as GitHub runs it.
+  const buildJob = (repo: string) => () => {
+    const job = runJob({ repo, workflow: '.github/workflows/build.yml', job: 'build', machineEnv: machineEnv() });
+    if (!job.passed) throw new Error(`the build job failed in ${repo}:\n${job.log}`);
+  };
+  const [ciTyped, ciPlain] = paired(Math.min(RUNS, 3), buildJob(consumer), buildJob(plain));
+  ratioRow('consumer CI build job (fresh clone, build.yml as run by GitHub) vs plain projen repo\'s', ciTyped, ciPlain, 1.5);
+
   const guardrails = median(RUNS, () => run(consumer, 'npx', ['jest', '--coverage=false', 'infra']));
   rows.push({ what: 'consumer guardrail tests (`jest infra`), wall time', value: `${guardrails.toFixed(2)} s`, goal: '≤ 10 s', met: guardrails <= 10 });
 
   if (!process.argv.includes('--no-python')) {
-    const venvPython = pythonWithWheel();
+    const venvPython = pythonWithWheel(buildRelease(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8')).version, { python: true }).wheel!);
     const py = newConsumer(tarball, ['--projenrc-python', '--no-post']);
     const [synthPy, synthTs] = paired(RUNS,
       () => run(py, venvPython, ['.projenrc.py'], { PROJEN_DISABLE_POST: 'true' }),

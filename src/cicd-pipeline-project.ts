@@ -5,6 +5,7 @@ import { ManagedFilesCheck } from './managed-files-check';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { PLACEHOLDER_REPOSITORY } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
+import { pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
 import { PipelineConfigError } from './validation';
@@ -77,7 +78,7 @@ export class CicdPipelineProject extends TypeScriptProject {
       // The sample Dockerfile installs with `npm ci`.
       packageManager: NodePackageManager.NPM,
       sampleCode: false,
-      readme: { filename: 'README.md', contents: consumerReadme(options.name, projenrcPython) },
+      readme: { filename: 'README.md', contents: consumerReadme(options.name, projenrcPython, options.pulumiProject ?? pulumiProjectName(options.name)) },
       // An application repository: nothing is published, so no release workflow, bump/release tasks,
       // npm tarball (which would pack infra/ and the Dockerfile) or open-source licence boilerplate.
       release: false,

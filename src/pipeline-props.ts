@@ -195,9 +195,11 @@ export interface TagProps {
  */
 export interface PipelineProps {
   /**
-   * GitHub repository the pipeline builds, as `owner/name`.
+   * GitHub repository the pipeline builds, as `owner/name`. Required: set it
+   * here, or with `githubRepository` of `CicdPipelineProject`.
+   * @default - none: a pipeline without a repository is rejected
    */
-  readonly repository: string;
+  readonly repository?: string;
 
   /**
    * Branch whose pushes start the pipeline.

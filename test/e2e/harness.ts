@@ -90,20 +90,14 @@ export function treeHash(dir: string): string {
 }
 
 /**
- * Builds this library's wheel with jsii-pacmak (which makes its own build venv
- * from PyPI) and a venv with `projen` (the npm version's twin) and the wheel;
- * returns that venv's python. Run `packLibrary()` first: pacmak reads `.jsii`.
+ * A venv with `projen` (the npm version's twin) and this library's `wheel`;
+ * returns that venv's python.
  */
-export function pythonWithWheel(): string {
-  const out = tempDir('pacmak');
-  run(REPO_ROOT, 'npx', ['--no-install', 'jsii-pacmak', '--target', 'python', '--outdir', out]);
-  const wheel = fs.readdirSync(path.join(out, 'python')).find(f => /^cicd_pipeline_type-.*-py3-none-any\.whl$/.test(f));
-  if (!wheel) throw new Error(`jsii-pacmak wrote no wheel to ${out}/python`);
+export function pythonWithWheel(wheel: string): string {
   const venv = path.join(tempDir('venv'), '.venv');
   run(REPO_ROOT, 'python3', ['-m', 'venv', venv]);
   const python = path.join(venv, 'bin', 'python');
-  run(REPO_ROOT, python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-    `projen==${PROJEN_VERSION}`, path.join(out, 'python', wheel)]);
+  run(REPO_ROOT, python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `projen==${PROJEN_VERSION}`, wheel]);
   return python;
 }
 

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { Testing } from 'projen';
 import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
 import { FULL_PROPS, tempDir } from '../helpers';
-import { newConsumer, packLibrary, pythonWithWheel, run, runFailing } from './harness';
+import { newConsumer, pythonWithWheel, run, runFailing } from './harness';
+import { buildRelease } from './releases';
 
 /**
  * Files that record which projenrc a project uses, and so legitimately differ
@@ -90,8 +91,9 @@ describe('the Python package', () => {
   let tarball: string;
 
   beforeAll(() => {
-    tarball = packLibrary();
-    venvPython = pythonWithWheel();
+    const release = buildRelease('0.1.0', { python: true });
+    tarball = release.tarball;
+    venvPython = pythonWithWheel(release.wheel!);
   });
 
   const runPython = (dir: string, script: string) => {

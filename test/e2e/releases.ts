@@ -76,3 +76,9 @@ function sourceFiles(): string[] {
   const listed = run(REPO_ROOT, 'git', ['ls-files', '--cached', '--others', '--exclude-standard']).split('\n').filter(Boolean);
   return listed.filter(f => fs.existsSync(path.join(REPO_ROOT, f)) && !f.startsWith('demo-app/')).sort();
 }
+
+/** A later release: one default changed and one managed file moved, as a real release might. */
+export const NEXT_RELEASE_EDITS: SourceEdit[] = [
+  { file: 'src/pipeline-model.ts', from: 'keepImages: (r.keepImages as number | undefined) ?? 30', to: 'keepImages: (r.keepImages as number | undefined) ?? 45' },
+  { file: 'src/pipeline-infrastructure.ts', from: "options.taggingPolicyPath ?? 'tagging-policy.json'", to: "options.taggingPolicyPath ?? 'policies/tagging-policy.json'" },
+];
