@@ -49,7 +49,7 @@ export interface CicdPipelineProjectOptions extends TypeScriptProjectOptions {
   readonly pulumiProject?: string;
 
   /**
-   * The CI/CD pipeline of this repository: where its options go.
+   * The CI/CD pipeline of this repository, e.g. `{ environments: ['dev', 'prod'] }` (every option is in API.md).
    * @default - a pipeline for `githubRepository` on `defaultReleaseBranch`, with every default of PipelineProps
    * @featured
    */
