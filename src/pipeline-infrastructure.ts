@@ -6,6 +6,7 @@ import { PLACEHOLDER_REPOSITORY, PipelineModel, resolvePipeline } from './pipeli
 import { PipelineProps } from './pipeline-props';
 import { PulumiProgramFiles } from './pulumi-program';
 import { TaggingPolicyFile } from './tagging-policy';
+import { formatOption, optionAssignment, optionStyle, projenrcFileName } from './validation';
 import { pinnedVersions } from './versions';
 
 /**
@@ -49,7 +50,9 @@ export class PipelineInfrastructure extends Component {
 
   public constructor(project: NodeProject, options: PipelineInfrastructureOptions) {
     super(project);
-    const model: PipelineModel = resolvePipeline(options.pipeline);
+    const style = optionStyle(project);
+    const projenrc = projenrcFileName(project, style);
+    const model: PipelineModel = resolvePipeline(options.pipeline, { style, file: projenrc });
     this.infraDir = path.posix.normalize(options.infraDir ?? 'infra');
     const buildspecPath = path.posix.normalize(options.buildspecPath ?? 'buildspec.yml');
     const taggingPolicyPath = path.posix.normalize(options.taggingPolicyPath ?? 'tagging-policy.json');
@@ -84,8 +87,8 @@ export class PipelineInfrastructure extends Component {
 
     if (model.repository === PLACEHOLDER_REPOSITORY) {
       project.logger.warn(
-        `The pipeline's repository is the placeholder ${PLACEHOLDER_REPOSITORY}: set \`githubRepository: 'owner/name'\` (or pipeline.repository) ` +
-        'in .projenrc.ts before "npx projen deploy" (the program refuses to deploy the placeholder).',
+        `The pipeline's repository is the placeholder ${PLACEHOLDER_REPOSITORY}: set \`${optionAssignment('githubRepository', 'owner/name', style)}\` ` +
+        `(or ${formatOption('pipeline.repository', style)}) in ${projenrc} before "npx projen deploy" (the program refuses to deploy the placeholder).`,
       );
     }
   }

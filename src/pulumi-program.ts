@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Component, FileBase, IResolver, JsonFile, Project, SampleFile, YamlFile } from 'projen';
+import { Component, FileBase, IResolver, JsonFile, Project, SampleFile } from 'projen';
 import { PipelineModel } from './pipeline-model';
+import { PortableYamlFile } from './portable-yaml';
 import { PipelineSettingsFile } from './settings-file';
+import { stackFileContents } from './stack-file';
 
 /** Where the program's source lives in this package (packed with it, beside `lib/`). */
 export const PROGRAM_SOURCE_DIR = path.join(__dirname, '..', 'program', 'infra');
@@ -44,7 +46,7 @@ export class PulumiProgramFiles extends Component {
     super(project);
     const { dir, model } = options;
 
-    new YamlFile(project, path.posix.join(dir, 'Pulumi.yaml'), {
+    new PortableYamlFile(project, path.posix.join(dir, 'Pulumi.yaml'), {
       obj: {
         name: PULUMI_PROJECT_NAME,
         description: `CI/CD pipeline of ${model.repository} (managed by cicd-pipeline-type)`,
@@ -67,15 +69,7 @@ export class PulumiProgramFiles extends Component {
 
     for (const environment of model.environments) {
       new SampleFile(project, path.posix.join(dir, `Pulumi.${environment}.yaml`), {
-        contents: [
-          `# Stack "${environment}". Written once by cicd-pipeline-type: this file is yours and is never overwritten.`,
-          '# Secrets: pulumi config set --secret <key> <value> (stored encrypted, never in plain text).',
-          'config:',
-          `  ${PULUMI_PROJECT_NAME}:environmentSuffix: ${environment}`,
-          '  # The region the pipeline is deployed to (or set AWS_REGION):',
-          '  # aws:region: eu-west-1',
-          '',
-        ].join('\n'),
+        contents: stackFileContents(environment, PULUMI_PROJECT_NAME),
       });
     }
   }
