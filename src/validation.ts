@@ -18,9 +18,11 @@ export function optionStyle(project?: Project): OptionStyle {
   return 'typescript';
 }
 
-/** The file a user edits to change an option (for messages). */
+/** The file a user edits to change an option (for messages): the project's projenrc, in the user's language. */
 export function projenrcFileName(project: Project | undefined, style: OptionStyle): string {
-  return (project && ProjenrcFile.of(project)?.filePath) || (style === 'python' ? '.projenrc.py' : '.projenrc.ts');
+  const configured = project ? ProjenrcFile.of(project)?.filePath : undefined;
+  if (style === 'python') return configured?.endsWith('.py') ? configured : '.projenrc.py';
+  return configured ?? '.projenrc.ts';
 }
 
 type Segment = { readonly kind: 'option' | 'key'; readonly name: string } | { readonly kind: 'index'; readonly index: number };
