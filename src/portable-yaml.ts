@@ -21,11 +21,14 @@ function yamlPackage(): typeof YamlPackage {
  * anything but this string. YAML 1.2 readers take `true`, `null`, `1e3`, `0x1F`,
  * `~` for other types; YAML 1.1 readers (PyYAML, SnakeYAML) also `on`, `yes`,
  * `no`, `off`, `y`, `2024-01-31`, `12:30` and `1_000`, and PyYAML gives `<<`
- * and `=` special meaning. Anything that starts like a number is quoted too,
- * whatever a reader's number rules.
+ * and `=` special meaning and rejects a tab in a plain scalar. Anything that
+ * starts like a number, or holds a control character, is quoted too, whatever
+ * a reader's rules.
  */
 export function isAmbiguousPlainScalar(text: string): boolean {
   if (text === '' || /^[-+.]?\d/.test(text) || text === '<<' || text === '=') return true;
+  // YAML 1.2 allows tabs and other controls inside plain scalars; PyYAML rejects them.
+  if (/[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(text)) return true;
   const YAML = yamlPackage();
   for (const version of ['1.2', '1.1'] as const) {
     try {
@@ -35,6 +38,24 @@ export function isAmbiguousPlainScalar(text: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Characters a YAML reader must not see raw: DEL and the C1 controls are not
+ * printable (YAML 1.2 §5.1), and YAML 1.1 reads U+0085, U+2028 and U+2029 as
+ * line breaks, so they would split a scalar in PyYAML.
+ */
+const UNPRINTABLE = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
+
+/**
+ * Whether a multi-line string reads back the same from a block literal (`|`)
+ * in every reader: no carriage return, and no line that starts or ends with
+ * white space (a leading blank would need an indentation indicator that YAML
+ * 1.1 readers and the serializer disagree on). Other text is double-quoted.
+ */
+function isPlainBlockText(text: string): boolean {
+  return !text.includes('\r') && text.split('\n').every(line => !/^[ \t]|[ \t]$/.test(line));
 }
 
 /** Comment lines to write with a document. */
@@ -48,16 +69,17 @@ export interface YamlComments {
 /**
  * Serializes `data` so that every string reads back as the same string in a
  * YAML 1.2 and a YAML 1.1 reader: a string (key or value) that either would
- * take for a boolean, number, date or null is double-quoted. Multi-line strings
- * are left to the serializer, whose block and quoted styles are strings in
- * every reader.
+ * take for a boolean, number, date or null is double-quoted. A multi-line
+ * string is a block literal when that is unambiguous, else double-quoted.
  */
 export function toPortableYaml(data: unknown, comments: YamlComments = {}): string {
   const YAML = yamlPackage();
   const doc = new YAML.Document(data);
   YAML.visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && !node.value.includes('\n') && isAmbiguousPlainScalar(node.value)) {
+      if (typeof node.value !== 'string') return;
+      const multiLine = node.value.includes('\n');
+      if (UNPRINTABLE.test(node.value) || (multiLine ? !isPlainBlockText(node.value) : isAmbiguousPlainScalar(node.value))) {
         node.type = 'QUOTE_DOUBLE';
       }
     },
@@ -69,7 +91,10 @@ export function toPortableYaml(data: unknown, comments: YamlComments = {}): stri
     if (node) node.comment = comment(lines);
   }
   // projen's YamlFile options: two-space indent, no folding of long lines.
-  return doc.toString({ indent: 2, lineWidth: 0 });
+  const text = doc.toString({ indent: 2, lineWidth: 0 });
+  // The serializer escapes only what JSON escapes. Every string holding one of these is double-quoted above
+  // (and comments never hold one), so each occurrence is inside double quotes, where `\uXXXX` is an escape.
+  return text.replace(UNPRINTABLE_ALL, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
