@@ -1,7 +1,7 @@
 import { createRequire } from 'module';
+import type { IConstruct } from 'constructs';
 import { IResolver, ObjectFile, ObjectFileOptions } from 'projen';
 import type * as YamlPackage from 'yaml';
-import type { IConstruct } from 'constructs';
 
 /**
  * The `yaml` package that projen writes its own YAML files with. jsii allows a

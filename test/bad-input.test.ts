@@ -247,6 +247,24 @@ describe('hand-written bad inputs', () => {
   );
 });
 
+describe('edge values that are accepted', () => {
+  test.each<[string, PipelineProps, (model: ReturnType<typeof resolvePipeline>) => unknown, unknown]>([
+    // Every AWS name derived from it may start with a digit (see NAME_PATTERN).
+    ['a name starting with a digit', { repository: REPO, name: '1app' }, m => m.name, '1app'],
+    ['a name of digits only', { repository: REPO, name: '123' }, m => m.name, '123'],
+    ['a name derived from a repository named with digits', { repository: 'acme/123' }, m => m.name, '123'],
+    ['a name derived from ".github"', { repository: 'acme/.github' }, m => m.name, 'github'],
+    ['an e-mail with dots, a plus and a sub-domain', { repository: REPO, notifications: { emails: ['first.last+ci@mail.acme-corp.example'] } }, m => m.notifications.emails, ['first.last+ci@mail.acme-corp.example']],
+    ['an e-mail with an internationalized domain', { repository: REPO, notifications: { emails: ['team@bücher.example'] } }, m => m.notifications.emails, ['team@bücher.example']],
+    ['environments a YAML reader would mistype', { repository: REPO, environments: ['true', 'null', 'on'] }, m => m.environments, ['true', 'null', 'on']],
+    ['a file path glob with dots in names', { repository: REPO, filePaths: ['.github/**', 'src/*.test.ts', '**/..hidden'] }, m => m.filePaths, ['.github/**', 'src/*.test.ts', '**/..hidden']],
+    ['a branch containing "refs" later in its name', { repository: REPO, branch: 'feature/refs/heads' }, m => m.branch, 'feature/refs/heads'],
+    ['a repository whose name contains ".git" before the end', { repository: 'acme/app.github.io' }, m => m.repository, 'acme/app.github.io'],
+  ])('%s', (_title, props, pick, expected) => {
+    expect(pick(resolvePipeline(props))).toEqual(expected);
+  });
+});
+
 // ---------------------------------------------------------------------------
 // 2. Every problem at once
 // ---------------------------------------------------------------------------
@@ -308,6 +326,9 @@ describe('CicdPipelineProject with bad pipeline props', () => {
   test.each<[string, Record<string, unknown>]>([
     ['invalid pipeline props', { pipeline: { repository: 'acme', registry: { keepImages: -1 } } }],
     ['githubRepository conflicting with pipeline.repository', { githubRepository: 'acme/one', pipeline: { repository: 'acme/two' } }],
+    ['pipeline.repository null', { pipeline: { repository: null } }],
+    ['a bad githubRepository', { githubRepository: 'acme/app.git' }],
+    ['a Map for environmentVariables', { githubRepository: 'acme/app', pipeline: { codeBuild: { environmentVariables: new Map([['A', 'b']]) } } }],
   ])('%s: the constructor throws before synth and leaves an existing outdir byte-identical', (_title, options) => {
     const outdir = tempDir('bad');
     fs.writeFileSync(path.join(outdir, 'package.json'), '{ "name": "hand-written", "version": "1.2.3" }\n');

@@ -152,7 +152,7 @@ describe('toPortableYaml', () => {
     for (const text of ['bash', 'ABORT', 'npm ci', 'docker/Dockerfile', 'on-failure', 'IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"']) {
       expect(isAmbiguousPlainScalar(text)).toBe(false);
     }
-    expect(toPortableYaml({ shell: 'bash', 'on-failure': 'ABORT' })).toBe('shell: bash\non-failure: ABORT\n');
+    expect(toPortableYaml({ 'shell': 'bash', 'on-failure': 'ABORT' })).toBe('shell: bash\non-failure: ABORT\n');
   });
 
   test('property: any string, as a key or a value, reads back as itself under YAML 1.2 and 1.1', () => {
