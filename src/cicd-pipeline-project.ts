@@ -22,7 +22,8 @@ export const PACKAGE_NAME = 'cicd-pipeline-type';
 export interface CicdPipelineProjectOptions extends TypeScriptProjectOptions {
   /**
    * GitHub repository (`owner/name`) the pipeline builds. A shorthand for
-   * `pipeline.repository` that `projen new --github-repository owner/name` can set.
+   * `pipeline.repository` that `projen new --github-repository owner/name` can set;
+   * the same rules apply, and when both are set they must be equal.
    * @default "OWNER/REPO" - a placeholder: synth warns and the program refuses to deploy it
    * @featured
    */

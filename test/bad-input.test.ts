@@ -136,6 +136,7 @@ const BAD_INPUTS: BadInput[] = [
   ['codeBuild.dockerfile "/abs" (absolute)', { repository: REPO, codeBuild: { dockerfile: '/abs/Dockerfile' } }, 'pipeline.codeBuild.dockerfile', 'must be a path inside the repository'],
   ['codeBuild.dockerfile with a space', { repository: REPO, codeBuild: { dockerfile: 'my Dockerfile' } }, 'pipeline.codeBuild.dockerfile', 'no spaces or shell characters'],
   ['codeBuild.dockerfile with "$(...)"', { repository: REPO, codeBuild: { dockerfile: 'docker/$(whoami)' } }, 'pipeline.codeBuild.dockerfile', 'no spaces or shell characters'],
+  ['codeBuild.dockerfile with a control character', { repository: REPO, codeBuild: { dockerfile: 'Docker\u0001file' } }, 'pipeline.codeBuild.dockerfile', 'must be a path inside the repository'],
   ['codeBuild.context escaping via "app/../.."', { repository: REPO, codeBuild: { context: 'app/../..' } }, 'pipeline.codeBuild.context', 'no ".."'],
   ['codeBuild.preBuildCommands with an empty command', { repository: REPO, codeBuild: { preBuildCommands: ['npm ci', ''] } }, 'pipeline.codeBuild.preBuildCommands[1]', 'must not be empty'],
   ['codeBuild.postBuildCommands with a blank command', { repository: REPO, codeBuild: { postBuildCommands: ['   '] } }, 'pipeline.codeBuild.postBuildCommands[0]', 'must not be empty'],
