@@ -6,7 +6,7 @@ import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { consumerReadme, sampleFiles } from './samples';
-import { optionStyle, projenrcFileName } from './validation';
+import { optionStyle, projenrcFileName, projenrcOf } from './validation';
 
 /** What a consumer's CI says when a managed file was edited by hand. */
 const driftMessage = (projenrc: string) =>
@@ -85,8 +85,7 @@ export class CicdPipelineProject extends TypeScriptProject {
     }
 
     const style = optionStyle(this);
-    const projenrc = projenrcFileName(this, style);
-    const pipeline = resolveProjectPipeline(options.pipeline, options.githubRepository, { style, file: projenrc });
+    const pipeline = resolveProjectPipeline(options.pipeline, options.githubRepository, { style, file: projenrcFileName(this, style) });
     this.pipelineInfrastructure = new PipelineInfrastructure(this, { pipeline });
 
     for (const [filePath, contents] of Object.entries(sampleFiles())) {
@@ -97,7 +96,7 @@ export class CicdPipelineProject extends TypeScriptProject {
     const check = this.addTask('check:managed-files', {
       description: 'Fail when the committed managed files differ from a fresh synth (runs in CI builds)',
       condition: 'node -e "process.exit(process.env.CI ? 0 : 1)"',
-      exec: `git diff --exit-code --stat || { echo "${driftMessage(projenrc)}" >&2; exit 1; }`,
+      exec: `git diff --exit-code --stat || { echo "${driftMessage(projenrcOf(this))}" >&2; exit 1; }`,
     });
     this.preCompileTask.spawn(check);
 

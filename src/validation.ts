@@ -18,9 +18,18 @@ export function optionStyle(project?: Project): OptionStyle {
   return 'typescript';
 }
 
-/** The file a user edits to change an option (for messages): the project's projenrc, in the user's language. */
+/**
+ * The projenrc file a project is configured from. Generated files that name it
+ * use this, not the host language, so that a synth from Python and one from
+ * TypeScript write the same files.
+ */
+export function projenrcOf(project: Project): string {
+  return ProjenrcFile.of(project)?.filePath ?? '.projenrc.ts';
+}
+
+/** The file a user edits to change an option, for an error or warning: the project's projenrc, in the user's language. */
 export function projenrcFileName(project: Project | undefined, style: OptionStyle): string {
-  const configured = project ? ProjenrcFile.of(project)?.filePath : undefined;
+  const configured = project ? projenrcOf(project) : undefined;
   if (style === 'python') return configured?.endsWith('.py') ? configured : '.projenrc.py';
   return configured ?? '.projenrc.ts';
 }

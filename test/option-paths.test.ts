@@ -1,4 +1,4 @@
-import { Logger } from 'projen';
+import { Logger, Testing } from 'projen';
 import { tempDir } from './helpers';
 import { CicdPipelineProject, CicdPipelineProjectOptions } from '../src/cicd-pipeline-project';
 import { resolvePipeline } from '../src/pipeline-model';
@@ -175,6 +175,13 @@ describe('option paths in the user\'s language', () => {
     const error = configError(() => newProject({ projenrcPython: true, githubRepository: 'acme/one', pipeline: { repository: 'acme/two' } }));
     expect(error.problems).toEqual(['github_repository: "acme/one" conflicts with pipeline.repository "acme/two"; set one of them']);
     expect(error.message).toContain('in .projenrc.py');
+  });
+
+  test('generated files name the configured projenrc, whichever language runs the synth (so both write the same files)', () => {
+    const driftCheck = (project: CicdPipelineProject) => JSON.stringify(Testing.synth(project)['.projen/tasks.json'].tasks['check:managed-files']);
+    expect(driftCheck(newProject({ githubRepository: 'acme/app' }))).toContain('change .projenrc.ts and run npx projen');
+    expect(asPython(() => driftCheck(newProject({ githubRepository: 'acme/app' })))).toContain('change .projenrc.ts and run npx projen');
+    expect(asPython(() => driftCheck(newProject({ githubRepository: 'acme/app', projenrcPython: true })))).toContain('change .projenrc.py and run npx projen');
   });
 
   test('the placeholder-repository warning names the option and the projenrc in the user\'s language', () => {
