@@ -130,7 +130,7 @@ describe('a consumer is never left half-written', () => {
       "projenrcTs: true,\n  pipeline: { repository: 'acme', environments: ['x'.repeat(200)], registry: { keepImages: -1 }, tags: { custom: { 'aws:x': 'y' } } },"));
     const hash = treeHash(dir);
     const out = runFailing(dir, 'npx', ['projen']);
-    expect(out).toContain('Invalid pipeline configuration (4 problems); nothing was written');
+    expect(out).toContain('Invalid pipeline configuration in .projenrc.ts (4 problems); nothing was written');
     for (const option of ['pipeline.repository', 'pipeline.environments[0]', 'pipeline.registry.keepImages', 'pipeline.tags.custom.aws:x']) {
       expect(out).toContain(`  - ${option}: `);
     }
@@ -155,6 +155,6 @@ describe('a consumer is never left half-written', () => {
     commitAll(dir, 'quick fix by hand');
     const out = runFailing(dir, 'npx', ['projen', 'build'], { CI: 'true' });
     expect(out).toContain('infra/pipeline-settings.json');
-    expect(out).toContain('change .projenrc.ts (or .projenrc.py) and run npx projen instead of editing them');
+    expect(out).toContain('change .projenrc.ts and run npx projen instead of editing them');
   });
 });
