@@ -29,6 +29,13 @@ export function isAmbiguousPlainScalar(text: string): boolean {
   if (text === '' || /^[-+.]?\d/.test(text) || text === '<<' || text === '=') return true;
   // YAML 1.2 allows tabs and other controls inside plain scalars; PyYAML rejects them.
   if (/[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(text)) return true;
+  // A word of letters is a string in every reader unless it is one of YAML 1.1's booleans or nulls (any
+  // case); most keys are. With digits it may be a number to some reader (the yaml package's 1.1 schema reads
+  // `e2` as one), so it is parsed below.
+  if (/^[A-Za-z_][A-Za-z_-]*$/.test(text)) return /^(y|yes|n|no|true|false|on|off|null)$/i.test(text);
+  // No boolean, null or number has a blank, and a date with one starts with a digit (above): what is left is
+  // syntax (`a: b`, `x #y`), which the serializer quotes by the same rules in YAML 1.2 and 1.1.
+  if (/\s/.test(text)) return false;
   const YAML = yamlPackage();
   for (const version of ['1.2', '1.1'] as const) {
     try {

@@ -62,7 +62,10 @@ const anyText = fc.oneof(
   fc.constantFrom(...TRICKY),
   fc.tuple(fc.constantFrom(...TRICKY), fc.string({ maxLength: 5 })).map(([a, b]) => a + b),
   // Line breaks, blanks and indicators in every order: block scalars, folding and escapes.
-  fc.stringOf(fc.constantFrom('\n', ' ', '\t', '\r', 'a', ':', '#', '-', '\u2028', '\u0085', '"', "'", '\\', 'y', '1'), { maxLength: 12 }),
+  fc.stringOf(fc.constantFrom('\n', ' ', '\t', '\r', 'a', ':', '#', '-', '\u2028', '\u0085', '"', "'", '\\', 'y', '1', '?', '[', '{', ',', '&', '*', '!', '|', '>', '%', '@'), { maxLength: 12 }),
+  // Indicators and typed words joined with and without blanks: `a: b`, `x #y`, `on yes`, `e2`.
+  fc.tuple(fc.array(fc.constantFrom('on', 'yes', 'e2', 'a: b', 'x #y', '- x', '? x', '[a]', '{a}', '*a', '&a', '!a', '%a', '<<', '~', '.5', ':', '#', ','), { maxLength: 4 }),
+    fc.constantFrom('', ' ')).map(([words, glue]) => words.join(glue)),
 );
 
 const parse12 = (text: string) => YAML.parse(text);
