@@ -1,5 +1,6 @@
-import { Project, YamlFile } from 'projen';
+import { Project } from 'projen';
 import { PipelineModel } from './pipeline-model';
+import { PortableYamlFile } from './portable-yaml';
 
 /** The CodeBuild build specification, version 0.2, as a typed model. */
 export interface BuildspecModel {
@@ -58,8 +59,8 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
   };
 }
 
-/** Writes `buildspec.yml` as a managed YAML file. */
-export class BuildspecFile extends YamlFile {
+/** Writes `buildspec.yml` as a managed YAML file whose strings survive any YAML reader. */
+export class BuildspecFile extends PortableYamlFile {
   public constructor(project: Project, filePath: string, model: PipelineModel) {
     super(project, filePath, { obj: renderBuildspec(model) });
   }

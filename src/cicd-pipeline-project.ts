@@ -3,12 +3,12 @@ import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
 import { ManagedFilesCheck } from './managed-files-check';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
-import { PLACEHOLDER_REPOSITORY } from './pipeline-model';
+import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { pulumiProjectName } from './pulumi-program';
+import { checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
-import { PipelineConfigError } from './validation';
+import { optionStyle, projenrcFileName, projenrcOf } from './validation';
 
 /** This package's npm name: the dependency the project type keeps on itself. */
 export const PACKAGE_NAME = 'cicd-pipeline-type';
@@ -19,7 +19,8 @@ export const PACKAGE_NAME = 'cicd-pipeline-type';
 export interface CicdPipelineProjectOptions extends TypeScriptProjectOptions {
   /**
    * GitHub repository (`owner/name`) the pipeline builds. A shorthand for
-   * `pipeline.repository` that `projen new --github-repository owner/name` can set.
+   * `pipeline.repository` that `projen new --github-repository owner/name` can set;
+   * the same rules apply, and when both are set they must be equal.
    * @default "OWNER/REPO" - a placeholder: synth warns and the program refuses to deploy it
    * @featured
    */
@@ -113,21 +114,12 @@ export class CicdPipelineProject extends TypeScriptProject {
       this.addDevDeps(PACKAGE_NAME);
     }
 
-    const fromPipeline = options.pipeline?.repository;
-    if (fromPipeline !== undefined && options.githubRepository !== undefined && fromPipeline !== options.githubRepository) {
-      throw new PipelineConfigError('pipeline configuration', [
-        `githubRepository: ${JSON.stringify(options.githubRepository)} conflicts with pipeline.repository ${JSON.stringify(fromPipeline)}; set one of them`,
-      ]);
-    }
-    this.pipelineInfrastructure = new PipelineInfrastructure(this, {
-      pipeline: {
-        ...options.pipeline,
-        repository: fromPipeline ?? options.githubRepository ?? PLACEHOLDER_REPOSITORY,
-        // The pipeline builds the branch the repository releases from, unless told otherwise.
-        branch: options.pipeline?.branch ?? options.defaultReleaseBranch,
-      },
-      pulumiProject: options.pulumiProject,
+    const style = optionStyle(this);
+    const pulumiProject = options.pulumiProject ?? pulumiProjectName(this.package.packageName);
+    const pipeline = resolveProjectPipeline(withReleaseBranch(options.pipeline, options.defaultReleaseBranch ?? 'main'), options.githubRepository, {
+      style, file: projenrcFileName(this, style), alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
     });
+    this.pipelineInfrastructure = new PipelineInfrastructure(this, { pipeline, pulumiProject: options.pulumiProject });
 
     for (const [filePath, contents] of Object.entries(sampleFiles())) {
       new SampleFile(this, filePath, { contents });
@@ -135,7 +127,7 @@ export class CicdPipelineProject extends TypeScriptProject {
 
     // projen's build workflow fails a pull request whose build changes files (and pushes the
     // regenerated files back to same-repo branches); this step says why when a managed file did.
-    new ManagedFilesCheck(this, { projenrc: python ? '.projenrc.py' : '.projenrc.ts' });
+    new ManagedFilesCheck(this, { projenrc: projenrcOf(this) });
 
     // Moves the type across major versions too; `upgrade` stays within the current major.
     const upgradeMajor = this.addTask('upgrade:pipeline-type', {
@@ -149,4 +141,11 @@ export class CicdPipelineProject extends TypeScriptProject {
     // `.projenrc.py` runs the library from its Python package, which `npm install` does not move.
     python?.followUpgrade(this.upgradeWorkflow ? this.tasks.tryFind('post-upgrade') : undefined, upgradeMajor);
   }
+}
+
+/** The pipeline builds the branch the repository releases from, unless its options name another. */
+function withReleaseBranch(pipeline: PipelineProps | undefined, releaseBranch: string): PipelineProps | undefined {
+  const options: unknown = pipeline;
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) return pipeline; // validation reports it
+  return pipeline?.branch !== undefined ? pipeline : { ...pipeline, branch: releaseBranch } as PipelineProps;
 }

@@ -7,8 +7,15 @@
  * disagree about a name.
  */
 
-/** Base name: lowercase, so that every derived name (S3, ECR) may use it. */
-export const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/**
+ * Base name: lowercase, so that every derived name (S3, ECR) may use it. It may
+ * start with a digit: every name derived from it allows one (S3 "must begin and
+ * end with a letter or number", ECR `[a-z0-9]+(?:[._-][a-z0-9]+)*`, CodeBuild
+ * `[A-Za-z0-9][A-Za-z0-9\-_]{1,254}`, IAM `[\w+=,.@-]+`, SNS, EventBridge and
+ * CodePipeline letters/digits/`-_` anywhere). A single hyphen between parts
+ * keeps the S3 prefix `xn--` out of reach.
+ */
+export const NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const NAME_MAX_LENGTH = 20;
 
 /** Environment suffix: a short lowercase token (also the Pulumi stack name). */
@@ -27,6 +34,8 @@ export interface NameRule {
   readonly describe: string;
   /** The characters the service accepts. */
   readonly pattern: RegExp;
+  /** Prefixes the service reserves for itself. */
+  readonly reservedPrefixes?: readonly string[];
 }
 
 /** The physical names the program sets. */
@@ -60,6 +69,8 @@ export function nameRules(name: string): Record<NameKey, NameRule> {
       maxLength: 63,
       describe: 'S3 bucket name',
       pattern: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+      // "General purpose bucket naming rules" (Amazon S3 User Guide).
+      reservedPrefixes: ['xn--', 'sthree-', 'amzn-s3-demo-'],
     },
     connection: {
       template: `${name}-{env}`,
@@ -114,6 +125,9 @@ export function checkDerivedNames(name: string, environment: string): string[] {
       problems.push(`derives the ${rule.describe} "${rendered}" (${rendered.length} characters; AWS allows ${rule.maxLength})`);
     } else if (!rule.pattern.test(rendered)) {
       problems.push(`derives the ${rule.describe} "${rendered}", which AWS rejects (allowed: ${rule.pattern.source})`);
+    } else {
+      const reserved = rule.reservedPrefixes?.find(prefix => rendered.startsWith(prefix));
+      if (reserved) problems.push(`derives the ${rule.describe} "${rendered}", but AWS reserves the prefix "${reserved}"`);
     }
   }
   return problems;

@@ -2,11 +2,11 @@ import * as path from 'path';
 import { Component } from 'projen';
 import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
-import { PLACEHOLDER_REPOSITORY, PipelineModel, resolvePipeline } from './pipeline-model';
+import { PLACEHOLDER_REPOSITORY, resolvePipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { PulumiProgramFiles, checkPulumiProjectName, pulumiProjectName } from './pulumi-program';
+import { PulumiProgramFiles, checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { TaggingPolicyFile } from './tagging-policy';
-import { PipelineConfigError } from './validation';
+import { formatOption, optionAssignment, optionStyle, projenrcFileName } from './validation';
 import { pinnedVersions } from './versions';
 
 /** Where a user without the Pulumi CLI finds it. */
@@ -61,8 +61,12 @@ export class PipelineInfrastructure extends Component {
 
   public constructor(project: NodeProject, options: PipelineInfrastructureOptions) {
     super(project);
+    const style = optionStyle(project);
+    const projenrc = projenrcFileName(project, style);
     const pulumiProject = options.pulumiProject ?? pulumiProjectName(project.package.packageName);
-    const model: PipelineModel = resolveAll(options.pipeline, pulumiProject, options.pulumiProject !== undefined);
+    const model = resolvePipeline(options.pipeline, {
+      style, file: projenrc, alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
+    });
     this.infraDir = path.posix.normalize(options.infraDir ?? 'infra');
     const buildspecPath = path.posix.normalize(options.buildspecPath ?? 'buildspec.yml');
     const taggingPolicyPath = path.posix.normalize(options.taggingPolicyPath ?? 'tagging-policy.json');
@@ -101,26 +105,11 @@ export class PipelineInfrastructure extends Component {
 
     if (model.repository === PLACEHOLDER_REPOSITORY) {
       project.logger.warn(
-        `The pipeline's repository is the placeholder ${PLACEHOLDER_REPOSITORY}: set \`githubRepository: 'owner/name'\` (or pipeline.repository) ` +
-        'in .projenrc.ts before "npx projen deploy" (the program refuses to deploy the placeholder).',
+        `The pipeline's repository is the placeholder ${PLACEHOLDER_REPOSITORY}: set \`${optionAssignment('githubRepository', 'owner/name', style)}\` ` +
+        `(or ${formatOption('pipeline.repository', style)}) in ${projenrc} before "npx projen deploy" (the program refuses to deploy the placeholder).`,
       );
     }
   }
-}
-
-/** `PipelineProps` and the Pulumi project name, checked together so that one error reports every problem. */
-function resolveAll(props: PipelineProps, pulumiProject: string, chosen: boolean): PipelineModel {
-  const problems = checkPulumiProjectName(pulumiProject)
-    .map(p => chosen ? `pulumiProject: ${p}` : `name: derives the Pulumi project name ${p}; set pulumiProject`);
-  let model: PipelineModel;
-  try {
-    model = resolvePipeline(props);
-  } catch (e) {
-    if (e instanceof PipelineConfigError) throw new PipelineConfigError('pipeline configuration', [...problems, ...e.problems]);
-    throw e;
-  }
-  if (problems.length > 0) throw new PipelineConfigError('pipeline configuration', problems);
-  return model;
 }
 
 /** A one-line Node script that exits with an install hint when `pulumi` is not on the PATH. */

@@ -1,6 +1,6 @@
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
-import { Problems } from './validation';
+import { OptionPath, OptionStyle, Problems } from './validation';
 
 /** The placeholder `projen new` writes until the team names its repository. */
 export const PLACEHOLDER_REPOSITORY = 'OWNER/REPO';
@@ -62,46 +62,111 @@ const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Build variables the buildspec and CodeBuild set; a user value would break the build. */
 const RESERVED_ENV_VARS = ['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'DOCKERFILE', 'DOCKER_CONTEXT', 'PATH', 'HOME'];
 const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An unquoted RFC 5322 local part (dot-atom; RFC 6531 allows letters of any script). */
+const EMAIL_LOCAL = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/u;
+/** A DNS label (RFC 1035, letters of any script for IDN): 1-63 characters, no hyphen at either end. */
+const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
+/** Control characters and the line breaks of a Java regex (AWS validates with `.*`, whose `.` matches none of them). */
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments',
   'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
 ];
+const SUBJECT = 'pipeline configuration';
+
+/** How problems are spelled for the user (see `optionStyle`). */
+export interface ResolveOptions {
+  /**
+   * Option names in camelCase (`.projenrc.ts`) or snake_case (`.projenrc.py`).
+   * @default 'typescript'
+   */
+  readonly style?: OptionStyle;
+  /** The projenrc file the options are written in, named in the error. */
+  readonly file?: string;
+  /** Checks of the project's other options, reported in the same error. */
+  readonly alsoCheck?: (p: Problems) => void;
+}
+
+/** The repository value and the option the user set it with. */
+interface RepositorySource {
+  readonly value: unknown;
+  readonly path: OptionPath;
+}
 
 /**
  * Applies defaults to `props` and checks every rule. Throws one
  * `PipelineConfigError` listing every problem, each naming its option path
- * under `prefix`.
+ * under `pipeline`.
  */
-export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): PipelineModel {
-  const p = new Problems();
+export function resolvePipeline(props: PipelineProps, options: ResolveOptions = {}): PipelineModel {
+  const p = new Problems(options.style, options.file);
+  options.alsoCheck?.(p);
+  const root = OptionPath.of('pipeline');
   const raw: unknown = props;
-  if (!p.struct(prefix, raw)) {
-    if (raw === undefined) p.add(prefix, 'is required');
-    p.throwIfAny('pipeline configuration');
+  if (!p.struct(root, raw)) {
+    if (raw === undefined) p.add(root, 'is required');
+    p.throwIfAny(SUBJECT);
   }
   const input = raw as Record<string, unknown>;
-  p.knownKeys(prefix, input, PROPS_KEYS);
+  const model = resolveInput(p, root, input, { value: input.repository, path: root.option('repository') });
+  p.throwIfAny(SUBJECT);
+  return model;
+}
 
-  const before = p.list.length;
-  const repository = checkRepository(p, `${prefix}.repository`, input.repository);
-  const repositoryValid = p.list.length === before;
-  const branch = checkBranch(p, `${prefix}.branch`, input.branch === undefined ? 'main' : input.branch);
-  const filePaths = checkFilePaths(p, `${prefix}.filePaths`, input.filePaths);
-  const connectionArn = checkConnectionArn(p, `${prefix}.connectionArn`, input.connectionArn);
-  const name = checkName(p, `${prefix}.name`, input.name, repositoryValid ? repository : undefined);
-  const environments = checkEnvironments(p, `${prefix}.environments`, input.environments === undefined ? ['dev'] : input.environments);
+/**
+ * Checks the pipeline options of a project whose repository may instead come
+ * from its top-level `githubRepository` (so a problem with it names
+ * `githubRepository`), and returns the props with the repository filled in:
+ * the one the user set, or the placeholder. Throws like `resolvePipeline`.
+ */
+export function resolveProjectPipeline(pipeline: PipelineProps | undefined, githubRepository: string | undefined,
+  options: ResolveOptions = {}): PipelineProps {
+  const p = new Problems(options.style, options.file);
+  options.alsoCheck?.(p);
+  const root = OptionPath.of('pipeline');
+  const top = OptionPath.of('githubRepository');
+  const raw: unknown = pipeline;
+  const input = raw === undefined || !p.struct(root, raw) ? {} : raw;
+  const fromPipeline = input.repository;
+  let source: RepositorySource | undefined;
+  if (fromPipeline !== undefined) {
+    source = { value: fromPipeline, path: root.option('repository') };
+    if (githubRepository !== undefined && githubRepository !== fromPipeline) {
+      p.add(top, `${JSON.stringify(githubRepository)} conflicts with ${p.name(source.path)} ${JSON.stringify(fromPipeline)}; set one of them`);
+    }
+  } else if (githubRepository !== undefined) {
+    source = { value: githubRepository, path: top };
+  }
+  // Without either, the placeholder keeps `projen new` building; the program refuses to deploy it.
+  resolveInput(p, root, input, source ?? { value: PLACEHOLDER_REPOSITORY, path: top });
+  p.throwIfAny(SUBJECT);
+  return { ...input, repository: (source?.value as string | undefined) ?? PLACEHOLDER_REPOSITORY } as PipelineProps;
+}
 
-  const build = resolveBuild(p, `${prefix}.codeBuild`, input.codeBuild);
-  const registry = resolveRegistry(p, `${prefix}.registry`, input.registry);
-  const artifacts = resolveArtifacts(p, `${prefix}.artifacts`, input.artifacts);
-  const notifications = resolveNotifications(p, `${prefix}.notifications`, input.notifications);
-  const tags = resolveTags(p, `${prefix}.tags`, input.tags, repository, name);
+function resolveInput(p: Problems, root: OptionPath, input: Record<string, unknown>, repositorySource: RepositorySource): PipelineModel {
+  p.knownKeys(root, input, PROPS_KEYS);
 
-  p.throwIfAny('pipeline configuration');
+  const repository = valid(p, () => checkRepository(p, repositorySource.path, repositorySource.value));
+  const branch = checkBranch(p, root.option('branch'), input.branch === undefined ? 'main' : input.branch);
+  const filePaths = checkFilePaths(p, root.option('filePaths'), input.filePaths);
+  const connectionArn = checkConnectionArn(p, root.option('connectionArn'), input.connectionArn);
+  const namePath = root.option('name');
+  const name = valid(p, () => checkName(p, namePath, input.name, repository.ok ? repository.value : undefined, repositorySource.path));
+  const environments = checkEnvironments(p, root.option('environments'), input.environments === undefined ? ['dev'] : input.environments);
+
+  const build = resolveBuild(p, root.option('codeBuild'), input.codeBuild);
+  const registry = resolveRegistry(p, root.option('registry'), input.registry);
+  const artifacts = resolveArtifacts(p, root.option('artifacts'), input.artifacts);
+  const notifications = resolveNotifications(p, root.option('notifications'), input.notifications);
+  // Team and Project default from the repository owner and the name: a problem with them belongs to those options.
+  const tags = resolveTags(p, root.option('tags'), input.tags, {
+    team: { value: repository.value.split('/')[0] || name.value, path: repositorySource.path, ok: repository.ok },
+    project: { value: name.value, path: namePath, ok: name.ok },
+  });
+
   return {
-    name,
-    repository,
+    name: name.value,
+    repository: repository.value,
     branch,
     filePaths,
     environments,
@@ -114,12 +179,23 @@ export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): Pipe
   };
 }
 
-function checkRepository(p: Problems, path: string, value: unknown): string {
+/** Runs a check and tells whether it added a problem. */
+function valid<T>(p: Problems, check: () => T): { value: T; ok: boolean } {
+  const before = p.list.length;
+  const value = check();
+  return { value, ok: p.list.length === before };
+}
+
+function checkRepository(p: Problems, path: OptionPath, value: unknown): string {
   if (value === undefined) {
     p.add(path, 'is required: the GitHub repository as "owner/name"');
     return PLACEHOLDER_REPOSITORY;
   }
   if (!p.string(path, value, true)) return PLACEHOLDER_REPOSITORY;
+  if (/^(?:[a-z+]+:\/\/|git@|(?:www\.)?github\.com[/:])/i.test(value)) {
+    p.add(path, `must be "owner/name", not a URL (got ${JSON.stringify(value)})`);
+    return value;
+  }
   const parts = value.split('/');
   if (parts.length !== 2) {
     p.add(path, `must be "owner/name", e.g. "acme/web-app" (got ${JSON.stringify(value)})`);
@@ -131,12 +207,22 @@ function checkRepository(p: Problems, path: string, value: unknown): string {
   }
   if (!GITHUB_REPO.test(repo) || repo === '.' || repo === '..') {
     p.add(path, `name ${JSON.stringify(repo)} is not a GitHub repository name (letters, digits, ".", "_", "-", at most 100)`);
+  } else if (/\.git$/i.test(repo)) {
+    // GitHub drops a trailing ".git" from a new repository's name, so no repository is called that.
+    p.add(path, `name ${JSON.stringify(repo)} ends in ".git", which GitHub strips from repository names: write ${JSON.stringify(`${owner}/${repo.slice(0, -4)}`)}`);
   }
   return value;
 }
 
-function checkBranch(p: Problems, path: string, value: unknown): string {
+function checkBranch(p: Problems, path: OptionPath, value: unknown): string {
   if (!p.string(path, value, true)) return 'main';
+  if (value.startsWith('refs/')) {
+    // The V2 trigger's branch filter matches branch names, so a full ref never starts the pipeline.
+    const name = value.startsWith('refs/heads/') ? value.slice('refs/heads/'.length) : undefined;
+    p.add(path, `${JSON.stringify(value)} is a full git ref; give the branch name` +
+      (name ? ` (${JSON.stringify(name)})` : ' (only branches start the pipeline)'));
+    return value;
+  }
   // git check-ref-format rules, plus no glob characters: the trigger treats them as patterns.
   const broken =
     value.length === 0 || value.length > 255 || /[\s~^:?*[\\{}!\x00-\x1f\x7f]/.test(value) || value.includes('..') ||
@@ -149,18 +235,26 @@ function checkBranch(p: Problems, path: string, value: unknown): string {
   return value;
 }
 
-function checkFilePaths(p: Problems, path: string, value: unknown): string[] {
+function checkFilePaths(p: Problems, path: OptionPath, value: unknown): string[] {
   // CodePipeline accepts at most 8 file path filters, each at most 255 characters.
   if (!p.stringArray(path, value, 8)) return [];
   value.forEach((glob, i) => {
-    if (glob.trim().length === 0 || glob.length > 255) p.add(`${path}[${i}]`, 'must be 1 to 255 characters, not blank');
-    if (value.indexOf(glob) !== i) p.add(`${path}[${i}]`, `${JSON.stringify(glob)} is listed twice`);
-    if (glob.startsWith('/')) p.add(`${path}[${i}]`, 'must be relative to the repository root (no leading "/")');
+    const at = path.index(i);
+    if (glob.trim().length === 0 || glob.length > 255) p.add(at, 'must be 1 to 255 characters, not blank');
+    if (value.indexOf(glob) !== i) p.add(at, `${JSON.stringify(glob)} is listed twice`);
+    if (glob.startsWith('/')) p.add(at, 'must be relative to the repository root (no leading "/")');
+    if (CONTROL_CHARACTERS.test(glob)) {
+      // GitFilePathFilterCriteria's pattern is `.*`, which matches no line break: AWS would reject it only at deploy.
+      p.add(at, 'must not contain control characters or line breaks');
+    } else if (glob.split('/').some(segment => segment === '.' || segment === '..') || glob.includes('//')) {
+      // The filter is matched against the paths git records, which are normalized.
+      p.add(at, `${JSON.stringify(glob)} has a ".", ".." or empty segment, so it can never match a file of the repository`);
+    }
   });
   return value;
 }
 
-function checkConnectionArn(p: Problems, path: string, value: unknown): string | undefined {
+function checkConnectionArn(p: Problems, path: OptionPath, value: unknown): string | undefined {
   if (!p.string(path, value, false)) return undefined;
   const match = CONNECTION_ARN.exec(value);
   if (!match) {
@@ -176,20 +270,26 @@ function checkConnectionArn(p: Problems, path: string, value: unknown): string |
   return value;
 }
 
-function checkName(p: Problems, path: string, value: unknown, repository: string | undefined): string {
+function checkName(p: Problems, path: OptionPath, value: unknown, repository: string | undefined, repositoryPath: OptionPath): string {
   if (value === undefined && repository === undefined) return 'pipeline'; // the repository's own problem says enough
   if (value === undefined) {
-    const derived = (repository!.split('/')[1] ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-')
-      .replace(/^[^a-z]+/, '').slice(0, NAME_MAX_LENGTH).replace(/-+$/, '');
+    const repoName = repository!.split('/')[1] ?? '';
+    const derived = repoName.toLowerCase().replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+/, '').slice(0, NAME_MAX_LENGTH).replace(/-+$/, '');
     if (!NAME_PATTERN.test(derived)) {
-      p.add(path, `cannot be derived from the repository name; set it (lowercase letters, digits, hyphens, at most ${NAME_MAX_LENGTH})`);
+      p.add(path, `cannot be derived from the repository name ${JSON.stringify(repoName)} (${p.name(repositoryPath)}); ` +
+        `set it (lowercase letters, digits, single hyphens, at most ${NAME_MAX_LENGTH})`);
       return 'pipeline';
+    }
+    for (const problem of checkDerivedNames(derived, 'x'.repeat(ENVIRONMENT_MAX_LENGTH))) {
+      p.add(path, `defaults to ${JSON.stringify(derived)} (from ${p.name(repositoryPath)}), which ${problem}; set it`);
     }
     return derived;
   }
   if (!p.string(path, value, true)) return 'pipeline';
   if (value.length > NAME_MAX_LENGTH || !NAME_PATTERN.test(value)) {
-    p.add(path, `${JSON.stringify(value)} must be 1 to ${NAME_MAX_LENGTH} lowercase letters, digits and single hyphens, starting with a letter`);
+    p.add(path, `${JSON.stringify(value)} must be 1 to ${NAME_MAX_LENGTH} lowercase letters, digits and single hyphens ` +
+      '(no hyphen at either end)');
     return value;
   }
   // Every suffix the environment pattern allows must give valid names, not just the listed ones.
@@ -197,50 +297,53 @@ function checkName(p: Problems, path: string, value: unknown, repository: string
   return value;
 }
 
-function checkEnvironments(p: Problems, path: string, value: unknown): string[] {
+function checkEnvironments(p: Problems, path: OptionPath, value: unknown): string[] {
   if (!p.stringArray(path, value, 20)) return [];
   if (value.length === 0) p.add(path, 'must name at least one environment');
   const pattern = new RegExp(ENVIRONMENT_PATTERN);
   const seen = new Set<string>();
   value.forEach((env, i) => {
     if (!pattern.test(env)) {
-      p.add(`${path}[${i}]`, `${JSON.stringify(env)} must be 1 to ${ENVIRONMENT_MAX_LENGTH} lowercase letters or digits, starting with a letter`);
+      p.add(path.index(i), `${JSON.stringify(env)} must be 1 to ${ENVIRONMENT_MAX_LENGTH} lowercase letters or digits, starting with a letter`);
       return;
     }
-    if (seen.has(env)) p.add(`${path}[${i}]`, `${JSON.stringify(env)} is listed twice`);
+    if (seen.has(env)) p.add(path.index(i), `${JSON.stringify(env)} is listed twice`);
     seen.add(env);
   });
   return value;
 }
 
-function resolveBuild(p: Problems, path: string, value: unknown): PipelineModel['build'] {
+function resolveBuild(p: Problems, path: OptionPath, value: unknown): PipelineModel['build'] {
   const b = p.struct(path, value) ? value : {};
   p.knownKeys(path, b, ['computeType', 'image', 'dockerfile', 'context', 'timeoutMinutes', 'logRetentionDays',
     'preBuildCommands', 'postBuildCommands', 'environmentVariables']);
-  p.oneOf(`${path}.computeType`, b.computeType, Object.values(BuildComputeType));
-  p.oneOf(`${path}.image`, b.image, Object.values(BuildImage));
+  p.oneOf(path.option('computeType'), b.computeType, Object.values(BuildComputeType));
+  p.oneOf(path.option('image'), b.image, Object.values(BuildImage));
   for (const key of ['dockerfile', 'context'] as const) {
     const v = b[key];
-    if (p.string(`${path}.${key}`, v, false)) {
-      if (v.length === 0 || v.startsWith('/') || v.split('/').includes('..') || /[\s"'$`\\]/.test(v)) {
-        p.add(`${path}.${key}`, `${JSON.stringify(v)} must be a path inside the repository (relative, no "..", no spaces or shell characters)`);
+    if (p.string(path.option(key), v, false)) {
+      if (v.length === 0 || v.startsWith('/') || v.split('/').includes('..') || /[\s"'$`\\]/.test(v) || CONTROL_CHARACTERS.test(v)) {
+        p.add(path.option(key), `${JSON.stringify(v)} must be a path inside the repository (relative, no "..", no spaces or shell characters)`);
       }
     }
   }
-  p.integer(`${path}.timeoutMinutes`, b.timeoutMinutes, 5, 2160);
-  p.oneOf(`${path}.logRetentionDays`, b.logRetentionDays, LOG_RETENTION_DAYS);
+  p.integer(path.option('timeoutMinutes'), b.timeoutMinutes, 5, 2160);
+  p.oneOf(path.option('logRetentionDays'), b.logRetentionDays, LOG_RETENTION_DAYS);
   for (const key of ['preBuildCommands', 'postBuildCommands'] as const) {
-    if (p.stringArray(`${path}.${key}`, b[key], 50)) {
+    if (p.stringArray(path.option(key), b[key], 50)) {
       (b[key] as string[]).forEach((cmd, i) => {
-        if (cmd.trim().length === 0) p.add(`${path}.${key}[${i}]`, 'must not be empty');
+        if (cmd.trim().length === 0) p.add(path.option(key).index(i), 'must not be empty');
       });
     }
   }
   const vars = b.environmentVariables;
-  if (p.stringMap(`${path}.environmentVariables`, vars)) {
+  const varsPath = path.option('environmentVariables');
+  if (p.stringMap(varsPath, vars)) {
     for (const key of Object.keys(vars)) {
-      const at = `${path}.environmentVariables.${key}`;
-      if (!ENV_VAR_NAME.test(key)) {p.add(at, 'is not a valid variable name (letters, digits, "_", not starting with a digit)');} else if (key.startsWith('CODEBUILD_') || key.startsWith('AWS_') || RESERVED_ENV_VARS.includes(key)) {
+      const at = varsPath.key(key);
+      if (!ENV_VAR_NAME.test(key)) {
+        p.add(at, 'is not a valid variable name (letters, digits, "_", not starting with a digit)');
+      } else if (key.startsWith('CODEBUILD_') || key.startsWith('AWS_') || RESERVED_ENV_VARS.includes(key)) {
         p.add(at, 'is reserved: CodeBuild or the pipeline sets it');
       } else if (SECRET_LIKE_NAME.test(key)) {
         p.add(at, 'looks like a secret; buildspec.yml is committed, so keep secrets in Secrets Manager or Parameter Store');
@@ -260,23 +363,23 @@ function resolveBuild(p: Problems, path: string, value: unknown): PipelineModel[
   };
 }
 
-function resolveRegistry(p: Problems, path: string, value: unknown): PipelineModel['registry'] {
+function resolveRegistry(p: Problems, path: OptionPath, value: unknown): PipelineModel['registry'] {
   const r = p.struct(path, value) ? value : {};
   p.knownKeys(path, r, ['keepImages', 'untaggedExpiryDays']);
-  p.integer(`${path}.keepImages`, r.keepImages, 1, 10000);
-  p.integer(`${path}.untaggedExpiryDays`, r.untaggedExpiryDays, 1, 3650);
+  p.integer(path.option('keepImages'), r.keepImages, 1, 10000);
+  p.integer(path.option('untaggedExpiryDays'), r.untaggedExpiryDays, 1, 3650);
   return {
     keepImages: (r.keepImages as number | undefined) ?? 30,
     untaggedExpiryDays: (r.untaggedExpiryDays as number | undefined) ?? 7,
   };
 }
 
-function resolveArtifacts(p: Problems, path: string, value: unknown): PipelineModel['artifacts'] {
+function resolveArtifacts(p: Problems, path: OptionPath, value: unknown): PipelineModel['artifacts'] {
   const a = p.struct(path, value) ? value : {};
   p.knownKeys(path, a, ['noncurrentVersionExpiryDays', 'forceDestroy']);
-  p.integer(`${path}.noncurrentVersionExpiryDays`, a.noncurrentVersionExpiryDays, 1, 3650);
+  p.integer(path.option('noncurrentVersionExpiryDays'), a.noncurrentVersionExpiryDays, 1, 3650);
   if (a.forceDestroy !== undefined && typeof a.forceDestroy !== 'boolean') {
-    p.add(`${path}.forceDestroy`, 'must be true or false');
+    p.add(path.option('forceDestroy'), 'must be true or false');
   }
   return {
     noncurrentVersionExpiryDays: (a.noncurrentVersionExpiryDays as number | undefined) ?? 30,
@@ -284,21 +387,42 @@ function resolveArtifacts(p: Problems, path: string, value: unknown): PipelineMo
   };
 }
 
-function resolveNotifications(p: Problems, path: string, value: unknown): PipelineModel['notifications'] {
+/** Why an address is not one SNS can deliver to, or undefined. */
+function emailProblem(email: string): string | undefined {
+  const at = email.lastIndexOf('@');
+  if (at < 0) return 'has no "@"';
+  if (email.length > 254) return `is ${email.length} characters; at most 254`;
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local.length === 0 || local.length > 64 || !EMAIL_LOCAL.test(local)) {
+    return `local part ${JSON.stringify(local)} must be 1 to 64 characters without spaces, quotes or brackets, and no "." at either end or twice in a row`;
+  }
+  const labels = domain.split('.');
+  if (labels.length < 2 || labels.some(label => !DOMAIN_LABEL.test(label)) || !/^\p{L}/u.test(labels[labels.length - 1])) {
+    return `domain ${JSON.stringify(domain)} must be two or more labels separated by single dots, each 1 to 63 letters, ` +
+      'digits or inner hyphens, the last one starting with a letter';
+  }
+  return undefined;
+}
+
+function resolveNotifications(p: Problems, path: OptionPath, value: unknown): PipelineModel['notifications'] {
   const n = p.struct(path, value) ? value : {};
   p.knownKeys(path, n, ['emails', 'states']);
-  if (p.stringArray(`${path}.emails`, n.emails, 100)) {
+  const emailsPath = path.option('emails');
+  if (p.stringArray(emailsPath, n.emails, 100)) {
     (n.emails as string[]).forEach((email, i, all) => {
-      if (all.findIndex(e => e.toLowerCase() === email.toLowerCase()) !== i) p.add(`${path}.emails[${i}]`, `${JSON.stringify(email)} is listed twice`);
-      if (!EMAIL.test(email) || email.length > 254) p.add(`${path}.emails[${i}]`, `${JSON.stringify(email)} is not an e-mail address`);
+      if (all.findIndex(e => e.toLowerCase() === email.toLowerCase()) !== i) p.add(emailsPath.index(i), `${JSON.stringify(email)} is listed twice`);
+      const problem = emailProblem(email);
+      if (problem) p.add(emailsPath.index(i), `${JSON.stringify(email)} is not an e-mail address: ${problem}`);
     });
   }
-  if (p.stringArray(`${path}.states`, n.states, 5)) {
+  const statesPath = path.option('states');
+  if (p.stringArray(statesPath, n.states, 5)) {
     const states = n.states as string[];
-    if (states.length === 0) p.add(`${path}.states`, 'must name at least one state (or leave it unset)');
+    if (states.length === 0) p.add(statesPath, 'must name at least one state (or leave it unset)');
     states.forEach((s, i) => {
-      p.oneOf(`${path}.states[${i}]`, s, Object.values(PipelineExecutionState));
-      if (states.indexOf(s) !== i) p.add(`${path}.states[${i}]`, `${JSON.stringify(s)} is listed twice`);
+      p.oneOf(statesPath.index(i), s, Object.values(PipelineExecutionState));
+      if (states.indexOf(s) !== i) p.add(statesPath.index(i), `${JSON.stringify(s)} is listed twice`);
     });
   }
   return {
@@ -307,32 +431,52 @@ function resolveNotifications(p: Problems, path: string, value: unknown): Pipeli
   };
 }
 
-function resolveTags(p: Problems, path: string, value: unknown, repository: string, name: string): Record<string, string> {
+/** A tag value the user does not set: its default, the option it comes from, and whether that option passed. */
+interface DefaultTag {
+  readonly value: string;
+  readonly path: OptionPath;
+  readonly ok: boolean;
+}
+
+function resolveTags(p: Problems, path: OptionPath, value: unknown, defaults: { team: DefaultTag; project: DefaultTag }): Record<string, string> {
   const t = p.struct(path, value) ? value : {};
   p.knownKeys(path, t, ['team', 'project', 'costCenter', 'custom']);
-  // [tag key, value, option path] so that each problem names the option that set it.
-  const entries: Array<[string, string, string]> = [
-    ['Team', defaulted(p, `${path}.team`, t.team, repository.split('/')[0] || name), `${path}.team`],
-    ['Project', defaulted(p, `${path}.project`, t.project, name), `${path}.project`],
-  ];
-  if (p.string(`${path}.costCenter`, t.costCenter, false)) {
-    if (t.costCenter.length === 0) p.add(`${path}.costCenter`, 'must not be empty (leave it unset for no CostCenter tag)');
-    entries.push(['CostCenter', t.costCenter, `${path}.costCenter`]);
+  // [tag key, value, option path, check it] so that each problem names the option the user should change;
+  // a default from an option that already has a problem is not checked again.
+  const entries: Array<[string, string, OptionPath, boolean]> = [];
+  for (const [key, option, fallback] of [['Team', 'team', defaults.team], ['Project', 'project', defaults.project]] as const) {
+    const at = path.option(option);
+    const given = t[option];
+    if (given === undefined) {
+      entries.push([key, fallback.value, fallback.path, fallback.ok]);
+    } else if (p.string(at, given, true)) {
+      if (given.length === 0) p.add(at, 'must not be empty');
+      entries.push([key, given, at, true]);
+    } else {
+      entries.push([key, fallback.value, at, false]);
+    }
   }
-  if (p.stringMap(`${path}.custom`, t.custom)) {
+  const costCenterPath = path.option('costCenter');
+  if (p.string(costCenterPath, t.costCenter, false)) {
+    if (t.costCenter.length === 0) p.add(costCenterPath, 'must not be empty (leave it unset for no CostCenter tag)');
+    entries.push(['CostCenter', t.costCenter, costCenterPath, true]);
+  }
+  const customPath = path.option('custom');
+  if (p.stringMap(customPath, t.custom)) {
     for (const [key, v] of Object.entries(t.custom)) {
       if (RESERVED_TAG_KEYS.some(r => r.toLowerCase() === key.toLowerCase())) {
-        p.add(`${path}.custom.${key}`, 'is a tag the pipeline sets itself (Environment, ManagedBy, Team, Project, CostCenter)');
+        p.add(customPath.key(key), 'is a tag the pipeline sets itself (Environment, ManagedBy, Team, Project, CostCenter)');
       } else {
-        entries.push([key, v, `${path}.custom.${key}`]);
+        entries.push([key, v, customPath.key(key), true]);
       }
     }
   }
   const seen = new Map<string, string>();
-  for (const [key, v, at] of entries) {
+  for (const [key, v, at, check] of entries) {
     const other = seen.get(key.toLowerCase());
     if (other !== undefined) p.add(at, `tag key ${JSON.stringify(key)} differs from ${JSON.stringify(other)} only in case; AWS treats them as one key`);
     seen.set(key.toLowerCase(), key);
+    if (!check) continue;
     if (key.length < 1 || key.length > 128) p.add(at, `tag key must be 1 to 128 characters (got ${key.length})`);
     if (key.toLowerCase().startsWith('aws:')) p.add(at, 'tag key must not start with "aws:" (reserved by AWS)');
     if (!TAG_CHARACTERS.test(key)) p.add(at, 'tag key has characters AWS rejects (allowed: letters, digits, spaces, _ . : / = + - @)');
@@ -341,14 +485,7 @@ function resolveTags(p: Problems, path: string, value: unknown, repository: stri
   }
   // Environment and ManagedBy are added by the program.
   if (entries.length + 2 > MAX_TAGS) {
-    p.add(`${path}.custom`, `gives ${entries.length + 2} tags with Environment and ManagedBy; AWS allows ${MAX_TAGS}`);
+    p.add(customPath, `gives ${entries.length + 2} tags with Environment and ManagedBy; AWS allows ${MAX_TAGS}`);
   }
   return Object.fromEntries(entries.map(([key, v]) => [key, v]));
-}
-
-function defaulted(p: Problems, path: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (!p.string(path, value, true)) return fallback;
-  if (value.length === 0) p.add(path, 'must not be empty');
-  return value;
 }

@@ -65,43 +65,58 @@ export interface CodeBuildProps {
 
   /**
    * Path of the Dockerfile, relative to the repository root.
+   *
+   * Not empty, no leading `/`, no `..` segment, and no spaces, quotes, `$`,
+   * backticks, backslashes or control characters (it is used in a shell command).
    * @default "Dockerfile"
    */
   readonly dockerfile?: string;
 
   /**
-   * Docker build context, relative to the repository root.
+   * Docker build context, relative to the repository root (same rules as `dockerfile`).
    * @default "."
    */
   readonly context?: string;
 
   /**
-   * Minutes after which CodeBuild stops a build (AWS accepts 5 to 2160).
+   * Minutes after which CodeBuild stops a build: a whole number from 5 to 2160 (what AWS accepts).
    * @default 30
    */
   readonly timeoutMinutes?: number;
 
   /**
-   * Days the build logs are kept in CloudWatch Logs (one of the values CloudWatch accepts).
+   * Days the build logs are kept in CloudWatch Logs: one of the values CloudWatch
+   * accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+   * 1827, 2192, 2557, 2922, 3288, 3653).
    * @default 30
    */
   readonly logRetentionDays?: number;
 
   /**
-   * Extra shell commands run before `docker build` (after the ECR login).
+   * Extra shell commands run before `docker build` (after the ECR login): at most
+   * 50, none blank.
    * @default - none
    */
   readonly preBuildCommands?: string[];
 
   /**
-   * Extra shell commands run after the image is pushed.
+   * Extra shell commands run after the image is pushed: at most 50, none blank.
    * @default - none
    */
   readonly postBuildCommands?: string[];
 
   /**
-   * Plain-text environment variables for the build. They are written to
-   * `buildspec.yml`, so names that look like secrets are rejected.
+   * Plain-text environment variables for the build: a plain object of strings
+   * (a dict in Python; a `Map` is rejected).
+   *
+   * They are written to `buildspec.yml`, so names that look like secrets
+   * (containing SECRET, PASSWORD, PASSWD, TOKEN, PRIVATE_KEY, API_KEY or
+   * CREDENTIAL, any case) are rejected. A name is letters, digits and `_`, not
+   * starting with a digit, and not one CodeBuild or the pipeline sets (`AWS_*`,
+   * `CODEBUILD_*`, REPOSITORY_URI, REPOSITORY_NAME, AWS_ACCOUNT_ID, IMAGE_TAG,
+   * IMAGE_URI, DOCKERFILE, DOCKER_CONTEXT, PATH, HOME). Values may be any
+   * string; one a YAML reader would take for another type (`on`, `2024-01-31`)
+   * is written quoted.
    * @default - none
    */
   readonly environmentVariables?: { [name: string]: string };
@@ -112,13 +127,13 @@ export interface CodeBuildProps {
  */
 export interface RegistryProps {
   /**
-   * How many tagged images to keep; older ones expire.
+   * How many tagged images to keep (1 to 10000); older ones expire.
    * @default 30
    */
   readonly keepImages?: number;
 
   /**
-   * Days after which untagged images expire.
+   * Days after which untagged images expire (1 to 3650).
    * @default 7
    */
   readonly untaggedExpiryDays?: number;
@@ -129,7 +144,7 @@ export interface RegistryProps {
  */
 export interface ArtifactProps {
   /**
-   * Days after which non-current object versions are deleted.
+   * Days after which non-current object versions are deleted (1 to 3650).
    * @default 30
    */
   readonly noncurrentVersionExpiryDays?: number;
@@ -147,12 +162,18 @@ export interface ArtifactProps {
 export interface NotificationProps {
   /**
    * E-mail addresses subscribed to the notification topic (each confirms once by e-mail).
+   *
+   * At most 100, each listed once (ignoring case) and at most 254 characters: a
+   * local part of 1 to 64 characters without spaces, quotes or brackets and no
+   * `.` at either end or twice in a row, then `@` and a domain of two or more
+   * labels separated by single dots, each 1 to 63 letters, digits or inner
+   * hyphens, the last one starting with a letter.
    * @default - no subscriptions; the topic can still be subscribed to
    */
   readonly emails?: string[];
 
   /**
-   * Execution states that publish a notification.
+   * Execution states that publish a notification: 1 to 5, each listed once.
    * @default [PipelineExecutionState.FAILED, PipelineExecutionState.SUCCEEDED]
    */
   readonly states?: PipelineExecutionState[];
@@ -161,30 +182,37 @@ export interface NotificationProps {
 /**
  * The tags every taggable resource carries. `Environment` is the stack's
  * environment suffix and `ManagedBy` is always `Pulumi`.
+ *
+ * Every tag value is at most 256 characters of letters, digits, spaces and
+ * `_ . : / = + - @` (what every AWS service accepts).
  */
 export interface TagProps {
   /**
-   * Value of the `Team` tag.
+   * Value of the `Team` tag (not empty).
    * @default - the repository owner
    */
   readonly team?: string;
 
   /**
-   * Value of the `Project` tag.
+   * Value of the `Project` tag (not empty).
    * @default - the pipeline name
    */
   readonly project?: string;
 
   /**
-   * Value of the `CostCenter` tag.
+   * Value of the `CostCenter` tag (not empty).
    * @default - no CostCenter tag
    */
   readonly costCenter?: string;
 
   /**
-   * Further tags, by key. With the five the pipeline sets, AWS allows 45
-   * more (46 without a cost centre); keys are case-insensitive and may not
-   * start with `aws:`.
+   * Further tags, by key, as a plain object (a dict in Python).
+   *
+   * With the five the pipeline sets, AWS allows 45 more (46 without a cost
+   * centre). Keys are 1 to 128 characters (same characters as values), may not
+   * start with `aws:`, may not be a tag the pipeline sets (Environment,
+   * ManagedBy, Team, Project, CostCenter) and must differ in more than case:
+   * AWS treats keys case-insensitively.
    * @default - none
    */
   readonly custom?: { [key: string]: string };
@@ -192,17 +220,35 @@ export interface TagProps {
 
 /**
  * The CI/CD pipeline of one application repository.
+ *
+ * Every option is checked before any file is written; all problems are
+ * reported in one error, each naming the option as the user wrote it
+ * (`pipeline.registry.keepImages` in `.projenrc.ts`,
+ * `pipeline.registry.keep_images` in `.projenrc.py`). An option that is not
+ * listed here, and `null` for an optional one, are rejected too.
  */
 export interface PipelineProps {
   /**
-   * GitHub repository the pipeline builds, as `owner/name`. Required: set it
-   * here, or with `githubRepository` of `CicdPipelineProject`.
+   * GitHub repository the pipeline builds, as `owner/name` (not a URL).
+   *
+   * The owner is 1 to 39 letters, digits and single hyphens, not at either
+   * end; the name is 1 to 100 letters, digits, `.`, `_` and `-`, not `.` or
+   * `..`, and does not end in `.git` (GitHub strips that suffix from
+   * repository names, so no repository has it).
+   *
+   * Required: set it here, or with `githubRepository` of `CicdPipelineProject`.
    * @default - none: a pipeline without a repository is rejected
    */
   readonly repository?: string;
 
   /**
-   * Branch whose pushes start the pipeline.
+   * Branch whose pushes start the pipeline, as a branch name (`main`), not a
+   * full ref (`refs/heads/main`): the trigger matches branch names.
+   *
+   * A name git accepts (`git check-ref-format`): 1 to 255 characters; no spaces,
+   * control characters or `~ ^ : ? * [ \ { } !` (the trigger would read glob
+   * characters as a pattern); no `..`, `@{` or `//`; no leading `-` or `/`; no
+   * trailing `/`, `.` or `.lock`; no part starting with `.`; not `HEAD` or `@`.
    * @default "main"
    */
   readonly branch?: string;
@@ -210,6 +256,11 @@ export interface PipelineProps {
   /**
    * File path globs (relative to the repository root) that must change for a
    * push to start the pipeline.
+   *
+   * At most 8, each listed once and 1 to 255 characters, not blank (the limits
+   * of CodePipeline's GitFilePathFilterCriteria); no leading `/`; no `.`, `..` or
+   * empty (`//`) segment, which no file path in the repository has; no control
+   * characters or line breaks (AWS's pattern `.*` matches no line break).
    * @default - every push to the branch
    */
   readonly filePaths?: string[];
@@ -217,20 +268,32 @@ export interface PipelineProps {
   /**
    * ARN of an existing, authorized CodeConnections (or CodeStar Connections)
    * connection to GitHub.
+   *
+   * `arn:<partition>:codeconnections|codestar-connections:<region>:<12-digit account>:connection/<uuid>`,
+   * with the partition of its region (`aws-cn` for `cn-*`, `aws-us-gov` for
+   * `us-gov-*`, `aws` otherwise).
    * @default - the program creates a connection, which stays PENDING until authorized once in the console
    */
   readonly connectionArn?: string;
 
   /**
-   * Base name of every resource (lowercase letters, digits, hyphens; at most 20
-   * characters so that every derived AWS name fits).
-   * @default - the repository name, lowercased
+   * Base name of every resource.
+   *
+   * 1 to 20 lowercase letters, digits and single hyphens, no hyphen at either
+   * end, so that every derived AWS name fits its service's limits. It may
+   * start with a digit: S3, ECR, CodeBuild, IAM, SNS, EventBridge and
+   * CodePipeline all accept a leading digit. It must not make the artifact
+   * bucket name start with a prefix S3 reserves (`sthree-`, `amzn-s3-demo-`).
+   * @default - the repository name, lowercased, with other characters turned into hyphens and cut to 20
    */
   readonly name?: string;
 
   /**
    * Environments (Pulumi stacks) to write stack files for. Each becomes the
    * stack's environment suffix.
+   *
+   * 1 to 20, each listed once: 1 to 10 lowercase letters or digits, starting
+   * with a letter.
    * @default ["dev"]
    */
   readonly environments?: string[];

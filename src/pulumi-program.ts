@@ -1,8 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Component, FileBase, IResolver, JsonFile, Project, SampleFile, YamlFile } from 'projen';
+import { Component, FileBase, IResolver, JsonFile, Project, SampleFile } from 'projen';
 import { PipelineModel } from './pipeline-model';
+import { PortableYamlFile } from './portable-yaml';
 import { PipelineSettingsFile } from './settings-file';
+import { stackFileContents } from './stack-file';
+import { OptionPath, Problems } from './validation';
 
 /** Where the program's source lives in this package (packed with it, beside `lib/`). */
 export const PROGRAM_SOURCE_DIR = path.join(__dirname, '..', 'program', 'infra');
@@ -23,11 +26,16 @@ export function pulumiProjectName(packageName: string): string {
   return packageName.replace(/^@/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 100);
 }
 
-/** Problems with a Pulumi project name the user chose, one message each. */
-export function checkPulumiProjectName(name: string): string[] {
-  return PULUMI_PROJECT_PATTERN.test(name)
-    ? []
-    : [`${JSON.stringify(name)} is not a Pulumi project name (1 to 100 letters, digits, "_", "." and "-")`];
+/**
+ * Reports a Pulumi project name Pulumi rejects: at `pulumiProject` when the
+ * user chose it, at `name` when it was derived from the package name.
+ */
+export function checkPulumiProject(p: Problems, name: string, chosen: boolean): void {
+  if (PULUMI_PROJECT_PATTERN.test(name)) return;
+  const rule = `${JSON.stringify(name)} is not a Pulumi project name (1 to 100 letters, digits, "_", "." and "-")`;
+  const option = OptionPath.of('pulumiProject');
+  if (chosen) p.add(option, rule);
+  else p.add(OptionPath.of('name'), `derives the Pulumi project name ${rule}; set ${p.name(option)}`);
 }
 
 /** The settings file name the program reads (next to its entry point). */
@@ -63,7 +71,7 @@ export class PulumiProgramFiles extends Component {
     super(project);
     const { dir, model, projectName } = options;
 
-    new YamlFile(project, path.posix.join(dir, 'Pulumi.yaml'), {
+    new PortableYamlFile(project, path.posix.join(dir, 'Pulumi.yaml'), {
       obj: {
         name: projectName,
         description: `CI/CD pipeline of ${model.repository} (managed by cicd-pipeline-type)`,
@@ -86,15 +94,7 @@ export class PulumiProgramFiles extends Component {
 
     for (const environment of model.environments) {
       new SampleFile(project, path.posix.join(dir, `Pulumi.${environment}.yaml`), {
-        contents: [
-          `# Stack "${environment}". Written once by cicd-pipeline-type: this file is yours and is never overwritten.`,
-          '# Secrets: pulumi config set --secret <key> <value> (stored encrypted, never in plain text).',
-          'config:',
-          `  ${projectName}:environmentSuffix: ${environment}`,
-          '  # The region the pipeline is deployed to (or set AWS_REGION):',
-          '  # aws:region: eu-west-1',
-          '',
-        ].join('\n'),
+        contents: stackFileContents(environment, projectName),
       });
     }
   }

@@ -2,7 +2,7 @@ import { Component, JsonPatch, Task } from 'projen';
 import { JobStep } from 'projen/lib/github/workflows-model';
 import { NodeProject } from 'projen/lib/javascript';
 import { Projenrc, RequirementsFile } from 'projen/lib/python';
-import { installedVersion, pinnedVersions } from './versions';
+import { installedVersion, pinnedVersions, projenVersion } from './versions';
 
 /** What `.projenrc.py` imports, pinned to the versions package.json resolved to. */
 export const PROJENRC_REQUIREMENTS = 'requirements-dev.txt';
@@ -52,9 +52,9 @@ export class PythonProjenrcSupport extends Component {
 
     // The versions npm installed: after `npx projen upgrade` moved package.json, the Python
     // package still synthesizing is the old one, and it must pin the new one for pip.
-    const projenVersion = installedVersion(project.outdir, 'projen', require('projen/package.json').version);
+    const projen = installedVersion(project.outdir, 'projen', projenVersion());
     const selfVersion = installedVersion(project.outdir, 'cicd-pipeline-type', pinnedVersions().self);
-    new RequirementsFile(project, PROJENRC_REQUIREMENTS, {}).addPackages(`projen@${projenVersion}`, `cicd-pipeline-type@${selfVersion}`);
+    new RequirementsFile(project, PROJENRC_REQUIREMENTS, {}).addPackages(`projen@${projen}`, `cicd-pipeline-type@${selfVersion}`);
     project.gitignore.addPatterns('.venv/', '__pycache__/');
 
     // `npx projen upgrade` runs `.projenrc.py` too: its workflow needs the same Python set-up.

@@ -12,7 +12,7 @@ export function sampleFiles(): Record<string, string> {
       'WORKDIR /app',
       'COPY package.json package-lock.json ./',
       'RUN npm ci --omit=dev --ignore-scripts \\',
-      `  && npm install --no-save --ignore-scripts $(node -p "['typescript', '@types/node'].map(p => p + '@' + require('./package-lock.json').packages['node_modules/' + p].version).join(' ')")`,
+      '  && npm install --no-save --ignore-scripts $(node -p "[\'typescript\', \'@types/node\'].map(p => p + \'@\' + require(\'./package-lock.json\').packages[\'node_modules/\' + p].version).join(\' \')")',
       'COPY tsconfig.json ./',
       'COPY src ./src',
       'RUN npx tsc -p tsconfig.json',

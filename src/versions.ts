@@ -41,3 +41,8 @@ export function installedVersion(root: string, pkg: string, fallback: string): s
     return fallback;
   }
 }
+
+/** The version of the projen this library runs with. */
+export function projenVersion(): string {
+  return JSON.parse(fs.readFileSync(require.resolve('projen/package.json'), 'utf-8')).version;
+}

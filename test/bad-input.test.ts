@@ -75,7 +75,7 @@ const BAD_INPUTS: BadInput[] = [
   ['repository is a number (wrong type)', { repository: 42 }, 'pipeline.repository', 'must be a string (got number 42)'],
   ['repository owner with non-ASCII "é" (unicode)', { repository: 'acmé/app' }, 'pipeline.repository', 'owner "acmé" is not a GitHub account name'],
   ['repository name with CJK characters (unicode)', { repository: 'acme/アプリ', name: 'app' }, 'pipeline.repository', 'name "アプリ" is not a GitHub repository name'],
-  ['pipeline name not derivable from repository "acme/123"', { repository: 'acme/123' }, 'pipeline.name', 'cannot be derived from the repository name'],
+  ['pipeline name not derivable from repository "acme/---"', { repository: 'acme/---' }, 'pipeline.name', 'cannot be derived from the repository name "---"'],
 
   // --- branch --------------------------------------------------------------
   ['branch with a space', { repository: REPO, branch: 'feature branch' }, 'pipeline.branch', 'is not a valid git branch name'],
@@ -107,7 +107,7 @@ const BAD_INPUTS: BadInput[] = [
   // --- name ----------------------------------------------------------------
   ['name with uppercase letters', { repository: REPO, name: 'Payments' }, 'pipeline.name', '"Payments" must be 1 to 20 lowercase letters'],
   ['name of 21 characters', { repository: REPO, name: 'a'.repeat(21) }, 'pipeline.name', 'must be 1 to 20 lowercase letters'],
-  ['name starting with a digit', { repository: REPO, name: '1app' }, 'pipeline.name', 'starting with a letter'],
+  ['name starting with a hyphen', { repository: REPO, name: '-app' }, 'pipeline.name', 'no hyphen at either end'],
   ['name with a trailing hyphen', { repository: REPO, name: 'app-' }, 'pipeline.name', '"app-" must be 1 to 20'],
   ['name with a double hyphen', { repository: REPO, name: 'my--app' }, 'pipeline.name', 'single hyphens'],
   ['name empty', { repository: REPO, name: '' }, 'pipeline.name', '"" must be 1 to 20'],
@@ -136,6 +136,7 @@ const BAD_INPUTS: BadInput[] = [
   ['codeBuild.dockerfile "/abs" (absolute)', { repository: REPO, codeBuild: { dockerfile: '/abs/Dockerfile' } }, 'pipeline.codeBuild.dockerfile', 'must be a path inside the repository'],
   ['codeBuild.dockerfile with a space', { repository: REPO, codeBuild: { dockerfile: 'my Dockerfile' } }, 'pipeline.codeBuild.dockerfile', 'no spaces or shell characters'],
   ['codeBuild.dockerfile with "$(...)"', { repository: REPO, codeBuild: { dockerfile: 'docker/$(whoami)' } }, 'pipeline.codeBuild.dockerfile', 'no spaces or shell characters'],
+  ['codeBuild.dockerfile with a control character', { repository: REPO, codeBuild: { dockerfile: 'Docker\u0001file' } }, 'pipeline.codeBuild.dockerfile', 'must be a path inside the repository'],
   ['codeBuild.context escaping via "app/../.."', { repository: REPO, codeBuild: { context: 'app/../..' } }, 'pipeline.codeBuild.context', 'no ".."'],
   ['codeBuild.preBuildCommands with an empty command', { repository: REPO, codeBuild: { preBuildCommands: ['npm ci', ''] } }, 'pipeline.codeBuild.preBuildCommands[1]', 'must not be empty'],
   ['codeBuild.postBuildCommands with a blank command', { repository: REPO, codeBuild: { postBuildCommands: ['   '] } }, 'pipeline.codeBuild.postBuildCommands[0]', 'must not be empty'],
@@ -197,6 +198,38 @@ const BAD_INPUTS: BadInput[] = [
   ['the same state twice', { repository: REPO, notifications: { states: ['FAILED', 'FAILED'] } }, 'pipeline.notifications.states[1]', 'is listed twice'],
   ['a blank file path', { repository: REPO, filePaths: ['  '] }, 'pipeline.filePaths[0]', 'not blank'],
   ['the same file path twice', { repository: REPO, filePaths: ['src/**', 'src/**'] }, 'pipeline.filePaths[1]', 'is listed twice'],
+
+  // --- issue 10: values that passed synth but broke at deploy ---------------
+  ['repository name ending in ".git" (GitHub strips it)', { repository: 'acme/app.git' }, 'pipeline.repository', 'ends in ".git", which GitHub strips from repository names: write "acme/app"'],
+  ['repository name ending in ".GIT"', { repository: 'acme/app.GIT' }, 'pipeline.repository', 'ends in ".git"'],
+  ['repository given as a URL', { repository: 'https://github.com/acme/app' }, 'pipeline.repository', 'must be "owner/name", not a URL'],
+  ['branch given as a full ref (refs/heads/main)', { repository: REPO, branch: 'refs/heads/main' }, 'pipeline.branch', 'is a full git ref; give the branch name ("main")'],
+  ['branch given as a full ref with a slash (refs/heads/release/1)', { repository: REPO, branch: 'refs/heads/release/1' }, 'pipeline.branch', 'give the branch name ("release/1")'],
+  ['branch given as a tag ref (refs/tags/v1)', { repository: REPO, branch: 'refs/tags/v1' }, 'pipeline.branch', 'only branches start the pipeline'],
+  ['file path with a ".." segment', { repository: REPO, filePaths: ['src/../lib/**'] }, 'pipeline.filePaths[0]', 'can never match a file of the repository'],
+  ['file path starting with "./"', { repository: REPO, filePaths: ['./src/**'] }, 'pipeline.filePaths[0]', 'has a ".", ".." or empty segment'],
+  ['file path with an empty segment ("//")', { repository: REPO, filePaths: ['src//app.ts'] }, 'pipeline.filePaths[0]', 'can never match'],
+  ['file path with a newline', { repository: REPO, filePaths: ['src/**', 'src/**\nDockerfile'] }, 'pipeline.filePaths[1]', 'must not contain control characters or line breaks'],
+  ['file path with a tab', { repository: REPO, filePaths: ['src/\tapp.ts'] }, 'pipeline.filePaths[0]', 'control characters'],
+  ['file path with a Unicode line separator (U+2028)', { repository: REPO, filePaths: ['src/\u2028app.ts'] }, 'pipeline.filePaths[0]', 'line breaks'],
+  ['name "sthree" (S3 reserves the bucket prefix "sthree-")', { repository: REPO, name: 'sthree' }, 'pipeline.name', 'AWS reserves the prefix "sthree-"'],
+  ['name "amzn-s3-demo" (S3 reserves the prefix)', { repository: REPO, name: 'amzn-s3-demo' }, 'pipeline.name', 'AWS reserves the prefix "amzn-s3-demo-"'],
+  ['name derived from repository "acme/sthree" hits the reserved S3 prefix', { repository: 'acme/sthree' }, 'pipeline.name', 'defaults to "sthree" (from pipeline.repository), which derives the S3 bucket name'],
+  ['environmentVariables given as a Map', { repository: REPO, codeBuild: { environmentVariables: new Map([['NODE_ENV', 'production']]) } }, 'pipeline.codeBuild.environmentVariables', 'must be a map of strings (got a Map); write it as a plain object'],
+  ['environmentVariables given as a Date', { repository: REPO, codeBuild: { environmentVariables: new Date(0) } }, 'pipeline.codeBuild.environmentVariables', '(got a Date)'],
+  ['tags.custom given as a Map', { repository: REPO, tags: { custom: new Map([['Owner', 'ops']]) } }, 'pipeline.tags.custom', 'must be a map of strings (got a Map)'],
+  ['codeBuild given as a Set', { repository: REPO, codeBuild: new Set(['timeoutMinutes']) }, 'pipeline.codeBuild', 'must be an object (got a Set)'],
+  ['registry given as a class instance', { repository: REPO, registry: new (class RegistrySettings { public keepImages = 5; })() }, 'pipeline.registry', 'must be an object (got an instance of RegistrySettings)'],
+  ['e-mail with an empty domain label (acme..example)', { repository: REPO, notifications: { emails: ['team@acme..example'] } }, 'pipeline.notifications.emails[0]', 'is not an e-mail address: domain "acme..example"'],
+  ['e-mail domain with a leading dot', { repository: REPO, notifications: { emails: ['team@.acme.example'] } }, 'pipeline.notifications.emails[0]', 'is not an e-mail address'],
+  ['e-mail domain with a trailing dot', { repository: REPO, notifications: { emails: ['team@acme.example.'] } }, 'pipeline.notifications.emails[0]', 'is not an e-mail address'],
+  ['e-mail domain label with a leading hyphen', { repository: REPO, notifications: { emails: ['team@-acme.example'] } }, 'pipeline.notifications.emails[0]', 'inner hyphens'],
+  ['e-mail domain label with a trailing hyphen', { repository: REPO, notifications: { emails: ['team@acme-.example'] } }, 'pipeline.notifications.emails[0]', 'inner hyphens'],
+  ['e-mail domain label of 64 characters', { repository: REPO, notifications: { emails: [`team@${'a'.repeat(64)}.example`] } }, 'pipeline.notifications.emails[0]', '1 to 63'],
+  ['e-mail with a numeric top-level domain (an IP address)', { repository: REPO, notifications: { emails: ['team@10.0.0.1'] } }, 'pipeline.notifications.emails[0]', 'the last one starting with a letter'],
+  ['e-mail local part with two dots in a row', { repository: REPO, notifications: { emails: ['te..am@acme.example'] } }, 'pipeline.notifications.emails[0]', 'local part "te..am"'],
+  ['e-mail local part ending in a dot', { repository: REPO, notifications: { emails: ['team.@acme.example'] } }, 'pipeline.notifications.emails[0]', 'no "." at either end'],
+  ['e-mail with two "@"', { repository: REPO, notifications: { emails: ['team@ops@acme.example'] } }, 'pipeline.notifications.emails[0]', 'local part "team@ops"'],
 ];
 
 describe('hand-written bad inputs', () => {
@@ -213,6 +246,24 @@ describe('hand-written bad inputs', () => {
       expect(problemsOf(props)).toContainEqual(problemAt(optionPath as string, fragment as string));
     },
   );
+});
+
+describe('edge values that are accepted', () => {
+  test.each<[string, PipelineProps, (model: ReturnType<typeof resolvePipeline>) => unknown, unknown]>([
+    // Every AWS name derived from it may start with a digit (see NAME_PATTERN).
+    ['a name starting with a digit', { repository: REPO, name: '1app' }, m => m.name, '1app'],
+    ['a name of digits only', { repository: REPO, name: '123' }, m => m.name, '123'],
+    ['a name derived from a repository named with digits', { repository: 'acme/123' }, m => m.name, '123'],
+    ['a name derived from ".github"', { repository: 'acme/.github' }, m => m.name, 'github'],
+    ['an e-mail with dots, a plus and a sub-domain', { repository: REPO, notifications: { emails: ['first.last+ci@mail.acme-corp.example'] } }, m => m.notifications.emails, ['first.last+ci@mail.acme-corp.example']],
+    ['an e-mail with an internationalized domain', { repository: REPO, notifications: { emails: ['team@bücher.example'] } }, m => m.notifications.emails, ['team@bücher.example']],
+    ['environments a YAML reader would mistype', { repository: REPO, environments: ['true', 'null', 'on'] }, m => m.environments, ['true', 'null', 'on']],
+    ['a file path glob with dots in names', { repository: REPO, filePaths: ['.github/**', 'src/*.test.ts', '**/..hidden'] }, m => m.filePaths, ['.github/**', 'src/*.test.ts', '**/..hidden']],
+    ['a branch containing "refs" later in its name', { repository: REPO, branch: 'feature/refs/heads' }, m => m.branch, 'feature/refs/heads'],
+    ['a repository whose name contains ".git" before the end', { repository: 'acme/app.github.io' }, m => m.repository, 'acme/app.github.io'],
+  ])('%s', (_title, props, pick, expected) => {
+    expect(pick(resolvePipeline(props))).toEqual(expected);
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -276,6 +327,9 @@ describe('CicdPipelineProject with bad pipeline props', () => {
   test.each<[string, Record<string, unknown>]>([
     ['invalid pipeline props', { pipeline: { repository: 'acme', registry: { keepImages: -1 } } }],
     ['githubRepository conflicting with pipeline.repository', { githubRepository: 'acme/one', pipeline: { repository: 'acme/two' } }],
+    ['pipeline.repository null', { pipeline: { repository: null } }],
+    ['a bad githubRepository', { githubRepository: 'acme/app.git' }],
+    ['a Map for environmentVariables', { githubRepository: 'acme/app', pipeline: { codeBuild: { environmentVariables: new Map([['A', 'b']]) } } }],
   ])('%s: the constructor throws before synth and leaves an existing outdir byte-identical', (_title, options) => {
     const outdir = tempDir('bad');
     fs.writeFileSync(path.join(outdir, 'package.json'), '{ "name": "hand-written", "version": "1.2.3" }\n');
@@ -389,7 +443,7 @@ const CORRUPT = {
     fc.constant(''),
     spliced(fc.constantFrom('A', 'Z', '_', '.', ' ', '--', 'é'), fc.stringMatching(/^[a-z]{0,5}$/)),
     fc.stringMatching(/^[a-z]{21,40}$/),
-    fc.stringMatching(/^[0-9-][a-z0-9]{0,10}$/),
+    fc.stringMatching(/^-[a-z0-9]{0,10}$/),
     fc.stringMatching(/^[a-z][a-z0-9]{0,10}-$/),
   ),
   environments: fc.oneof(
@@ -515,8 +569,9 @@ const invalidProps = fc.record({
 // --- valid props ---------------------------------------------------------------
 const validOwner = fc.array(alnum(1, 8), { minLength: 1, maxLength: 4 }).map(parts => parts.join('-'))
   .filter(owner => owner.length <= 39 && owner !== 'OWNER');
-/** Starts with a letter, so a pipeline name can always be derived from it. */
-const validRepoName = fc.tuple(fc.stringMatching(/^[A-Za-z]$/), fc.stringMatching(/^[A-Za-z0-9._-]{0,40}$/)).map(([a, b]) => a + b);
+/** Starts with a letter or digit, so a pipeline name can always be derived from it; GitHub strips a ".git" suffix. */
+const validRepoName = fc.tuple(fc.stringMatching(/^[A-Za-z0-9]$/), fc.stringMatching(/^[A-Za-z0-9._-]{0,40}$/)).map(([a, b]) => a + b)
+  .filter(name => !/\.git$/i.test(name));
 const validEnvironment = fc.stringMatching(/^[a-z][a-z0-9]{0,9}$/);
 const validTagKey = safeTagText(1, 30).filter(key =>
   !key.toLowerCase().startsWith('aws:') && !RESERVED_TAG_KEYS.some(r => r.toLowerCase() === key.toLowerCase()));
@@ -530,7 +585,7 @@ const validRelativePath = fc.stringMatching(/^[A-Za-z0-9_-]{1,10}(\/[A-Za-z0-9_.
 const validProps: fc.Arbitrary<PipelineProps> = fc.record({
   repository: fc.tuple(validOwner, validRepoName).map(([owner, repo]) => `${owner}/${repo}`),
   branch: fc.array(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/), { minLength: 1, maxLength: 3 }).map(parts => parts.join('/'))
-    .filter(branch => branch !== 'HEAD'),
+    .filter(branch => branch !== 'HEAD' && !branch.startsWith('refs/')),
   filePaths: fc.uniqueArray(fc.stringMatching(/^[a-z]{1,10}(\/\*\*)?$/), { maxLength: 8 }),
   connectionArn: fc.tuple(
     fc.constantFrom(['aws', 'eu-central-1'], ['aws', 'us-east-1'], ['aws-cn', 'cn-north-1'], ['aws-us-gov', 'us-gov-west-1']),
@@ -538,7 +593,8 @@ const validProps: fc.Arbitrary<PipelineProps> = fc.record({
     fc.stringMatching(/^[0-9]{12}$/),
     fc.uuid(),
   ).map(([[partition, region], service, account, uuid]) => `arn:${partition}:${service}:${region}:${account}:connection/${uuid}`),
-  name: fc.stringMatching(/^[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,4}){0,2}$/),
+  // S3 reserves the bucket prefixes "sthree-" and "amzn-s3-demo-".
+  name: fc.stringMatching(/^[a-z0-9]{1,6}(-[a-z0-9]{1,4}){0,2}$/).filter(name => !/^(sthree|amzn-s3-demo)-/.test(name)),
   environments: fc.uniqueArray(validEnvironment, { minLength: 1, maxLength: 5 }),
   codeBuild: fc.record({
     computeType: fc.constantFrom(...Object.values(BuildComputeType)),
@@ -557,7 +613,7 @@ const validProps: fc.Arbitrary<PipelineProps> = fc.record({
   ),
   artifacts: fc.record({ noncurrentVersionExpiryDays: fc.integer({ min: 1, max: 3650 }), forceDestroy: fc.boolean() }, { requiredKeys: [] }),
   notifications: fc.record({
-    emails: fc.uniqueArray(fc.stringMatching(/^[a-z0-9._+-]{1,20}@[a-z0-9-]{1,20}\.[a-z]{2,6}$/), { maxLength: 3 }),
+    emails: fc.uniqueArray(fc.stringMatching(/^[a-z0-9_+-]{1,10}(\.[a-z0-9_+-]{1,10})?@([a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?\.){1,3}[a-z]{2,6}$/), { maxLength: 3 }),
     states: fc.uniqueArray(fc.constantFrom(...Object.values(PipelineExecutionState)), { minLength: 1, maxLength: 5 }),
   }, { requiredKeys: [] }),
   tags: fc.record({

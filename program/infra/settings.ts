@@ -110,7 +110,8 @@ export function assertConfigured(settings: PipelineSettings): void {
   if (settings.source.repository === PLACEHOLDER_REPOSITORY) {
     throw new Error(
       `The pipeline's GitHub repository is still the placeholder ${PLACEHOLDER_REPOSITORY}: ` +
-      'set `githubRepository: "owner/name"` (or `pipeline.repository`) in .projenrc.ts and run "npx projen".',
+      'set `githubRepository: "owner/name"` (or `pipeline.repository`) in .projenrc.ts, or `github_repository="owner/name"` ' +
+      '(or `pipeline=PipelineProps(repository=...)`) in .projenrc.py, and run "npx projen".',
     );
   }
 }

@@ -130,7 +130,7 @@ describe('the Python package', () => {
     }
   });
 
-  test('a validation error reaches Python as an exception with the same message', () => {
+  test('a validation error reaches Python as an exception naming the options as .projenrc.py spells them', () => {
     const dir = tempDir('py-bad');
     fs.writeFileSync(path.join(dir, '.projenrc.py'), [
       'from cicd_pipeline_type import CicdPipelineProject, PipelineProps, RegistryProps, TagProps',
@@ -138,9 +138,10 @@ describe('the Python package', () => {
       '    repository="acme", registry=RegistryProps(keep_images=-1), tags=TagProps(custom={"aws:x": "y"}))).synth()',
     ].join('\n'));
     const out = runFailing(dir, venvPython, ['.projenrc.py']);
-    expect(out).toContain('RuntimeError: Invalid pipeline configuration (3 problems); nothing was written');
+    // The kernel runs with JSII_AGENT=Python/<version>: paths in snake_case, the file is .projenrc.py.
+    expect(out).toContain('RuntimeError: Invalid pipeline configuration in .projenrc.py (3 problems); nothing was written');
     expect(out).toContain('pipeline.repository: must be "owner/name"');
-    expect(out).toContain('pipeline.registry.keepImages: must be from 1 to 10000 (got -1)');
+    expect(out).toContain('pipeline.registry.keep_images: must be from 1 to 10000 (got -1)');
     expect(out).toContain('pipeline.tags.custom.aws:x: tag key must not start with "aws:"');
     expect(fs.readdirSync(dir)).toEqual(['.projenrc.py']);
   });
