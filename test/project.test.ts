@@ -52,6 +52,11 @@ describe('CicdPipelineProject', () => {
     const { snap } = synth({ pipeline: FULL_PROPS });
     const pulumiYaml = YAML.parse(snap['infra/Pulumi.yaml']);
     expect(pulumiYaml).toMatchObject({ name: 'cicd-pipeline', main: 'index.ts', runtime: { name: 'nodejs' } });
+    // The list is read from program/infra: the entry, its parts, the settings contract and the guardrails.
+    expect(PROGRAM_FILES).toEqual(expect.arrayContaining([
+      'index.ts', 'pipeline.ts', 'scope.ts', 'key.ts', 'source.ts', 'artifacts.ts', 'registry.ts', 'build.ts', 'codepipeline.ts',
+      'notifications.ts', 'roles.ts', 'settings.ts', 'mock-run.ts', 'guardrails.ts', 'pipeline.test.ts',
+    ]));
     for (const file of PROGRAM_FILES) {
       const source = fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, file), 'utf-8');
       expect(snap[`infra/${file}`]).toBe(`// ${MARKER}\n${source}`);

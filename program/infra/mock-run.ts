@@ -75,6 +75,8 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
         arn: `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT}:repository/${physical}`,
         repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${physical}`,
       };
+    case 'aws:codebuild/project:Project':
+      return { arn: `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${physical}` };
     case 'aws:s3/bucket:Bucket':
       return { arn: `arn:aws:s3:::${physical}`, bucket: physical };
     case 'aws:iam/role:Role':
