@@ -17,6 +17,8 @@ export interface PipelineModel {
   readonly filePaths: string[];
   readonly connectionArn?: string;
   readonly environments: string[];
+  /** Listed environments whose stateful resources destroy deletes. */
+  readonly ephemeralEnvironments: string[];
   readonly build: {
     readonly computeType: string;
     readonly image: string;
@@ -27,9 +29,10 @@ export interface PipelineModel {
     readonly preBuildCommands: string[];
     readonly postBuildCommands: string[];
     readonly environmentVariables: Record<string, string>;
+    readonly containerName: string;
   };
   readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
-  readonly artifacts: { readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
+  readonly artifacts: { readonly expiryDays: number; readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; `Environment` is added per stack. */
   readonly tags: Record<string, string>;
@@ -60,11 +63,16 @@ const REGION_PARTITION: Array<[RegExp, string]> = [
 ];
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Build variables the buildspec and CodeBuild set; a user value would break the build. */
-const RESERVED_ENV_VARS = ['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'DOCKERFILE', 'DOCKER_CONTEXT', 'PATH', 'HOME'];
+const RESERVED_ENV_VARS = [
+  'REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST', 'DOCKERFILE', 'DOCKER_CONTEXT',
+  'CONTAINER_NAME', 'PATH', 'HOME',
+];
+/** Amazon ECS container names: up to 255 letters, digits, hyphens and underscores. */
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PROPS_KEYS = [
-  'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments',
+  'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
   'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
 ];
 
@@ -91,8 +99,9 @@ export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): Pipe
   const connectionArn = checkConnectionArn(p, `${prefix}.connectionArn`, input.connectionArn);
   const name = checkName(p, `${prefix}.name`, input.name, repositoryValid ? repository : undefined);
   const environments = checkEnvironments(p, `${prefix}.environments`, input.environments === undefined ? ['dev'] : input.environments);
+  const ephemeralEnvironments = checkEphemeralEnvironments(p, `${prefix}.ephemeralEnvironments`, input.ephemeralEnvironments, environments);
 
-  const build = resolveBuild(p, `${prefix}.codeBuild`, input.codeBuild);
+  const build = resolveBuild(p, `${prefix}.codeBuild`, input.codeBuild, name);
   const registry = resolveRegistry(p, `${prefix}.registry`, input.registry);
   const artifacts = resolveArtifacts(p, `${prefix}.artifacts`, input.artifacts);
   const notifications = resolveNotifications(p, `${prefix}.notifications`, input.notifications);
@@ -105,6 +114,7 @@ export function resolvePipeline(props: PipelineProps, prefix = 'pipeline'): Pipe
     branch,
     filePaths,
     environments,
+    ephemeralEnvironments,
     build,
     registry,
     artifacts,
@@ -213,10 +223,23 @@ function checkEnvironments(p: Problems, path: string, value: unknown): string[] 
   return value;
 }
 
-function resolveBuild(p: Problems, path: string, value: unknown): PipelineModel['build'] {
+function checkEphemeralEnvironments(p: Problems, path: string, value: unknown, environments: string[]): string[] {
+  if (!p.stringArray(path, value, 20)) return [];
+  value.forEach((env, i) => {
+    // Unlisted suffixes are ephemeral already; naming one here is a typo of a listed one.
+    if (!environments.includes(env)) p.add(`${path}[${i}]`, `${JSON.stringify(env)} is not in environments (unlisted suffixes are ephemeral already)`);
+    if (value.indexOf(env) !== i) p.add(`${path}[${i}]`, `${JSON.stringify(env)} is listed twice`);
+  });
+  return value;
+}
+
+function resolveBuild(p: Problems, path: string, value: unknown, name: string): PipelineModel['build'] {
   const b = p.struct(path, value) ? value : {};
   p.knownKeys(path, b, ['computeType', 'image', 'dockerfile', 'context', 'timeoutMinutes', 'logRetentionDays',
-    'preBuildCommands', 'postBuildCommands', 'environmentVariables']);
+    'preBuildCommands', 'postBuildCommands', 'environmentVariables', 'containerName']);
+  if (p.string(`${path}.containerName`, b.containerName, false) && !CONTAINER_NAME.test(b.containerName)) {
+    p.add(`${path}.containerName`, `${JSON.stringify(b.containerName)} is not an ECS container name (1 to 255 letters, digits, "-", "_")`);
+  }
   p.oneOf(`${path}.computeType`, b.computeType, Object.values(BuildComputeType));
   p.oneOf(`${path}.image`, b.image, Object.values(BuildImage));
   for (const key of ['dockerfile', 'context'] as const) {
@@ -257,6 +280,7 @@ function resolveBuild(p: Problems, path: string, value: unknown): PipelineModel[
     preBuildCommands: (b.preBuildCommands as string[] | undefined) ?? [],
     postBuildCommands: (b.postBuildCommands as string[] | undefined) ?? [],
     environmentVariables: (vars as Record<string, string> | undefined) ?? {},
+    containerName: (b.containerName as string | undefined) ?? name,
   };
 }
 
@@ -273,12 +297,14 @@ function resolveRegistry(p: Problems, path: string, value: unknown): PipelineMod
 
 function resolveArtifacts(p: Problems, path: string, value: unknown): PipelineModel['artifacts'] {
   const a = p.struct(path, value) ? value : {};
-  p.knownKeys(path, a, ['noncurrentVersionExpiryDays', 'forceDestroy']);
+  p.knownKeys(path, a, ['expiryDays', 'noncurrentVersionExpiryDays', 'forceDestroy']);
+  p.integer(`${path}.expiryDays`, a.expiryDays, 1, 3650);
   p.integer(`${path}.noncurrentVersionExpiryDays`, a.noncurrentVersionExpiryDays, 1, 3650);
   if (a.forceDestroy !== undefined && typeof a.forceDestroy !== 'boolean') {
     p.add(`${path}.forceDestroy`, 'must be true or false');
   }
   return {
+    expiryDays: (a.expiryDays as number | undefined) ?? 30,
     noncurrentVersionExpiryDays: (a.noncurrentVersionExpiryDays as number | undefined) ?? 30,
     forceDestroy: a.forceDestroy === true,
   };

@@ -22,7 +22,7 @@ export function renderSettings(model: PipelineModel, buildspecPath: string) {
       filePaths: model.filePaths,
       ...(model.connectionArn ? { connectionArn: model.connectionArn } : {}),
     },
-    environment: { pattern: ENVIRONMENT_PATTERN, listed: model.environments },
+    environment: { pattern: ENVIRONMENT_PATTERN, listed: model.environments, ephemeral: model.ephemeralEnvironments },
     names,
     build: {
       buildspec: buildspecPath,

@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'projen';
 import * as YAML from 'yaml';
+import { REPO_ROOT, settingsFor, tempDir } from './helpers';
 import { TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
 import { RegisteredResource, isTaggable, runUnderMocks } from '../program/infra/mock-run';
 import { PipelineSettings, assertConfigured, resolveEnvironment, resourceNames } from '../program/infra/settings';
 import { CicdPipelineProject } from '../src';
 import { PROGRAM_FILES, PROGRAM_SOURCE_DIR } from '../src/pulumi-program';
-import { REPO_ROOT, settingsFor, tempDir } from './helpers';
 
 /**
  * The ten failures of the first attempt at this pipeline (DESIGN §4), one test

@@ -28,14 +28,21 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
     tags: scope.tags,
   }, parent);
 
+  // Compared with the minimum policy of "Allow CodeBuild to interact with other AWS services"
+  // (https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html), scoped to this
+  // stack's log group, bucket and repository. Left out, because this project does not use them:
+  // codebuild:CreateReportGroup/CreateReport/UpdateReport/BatchPutTestCases/BatchPutCodeCoverages (the
+  // managed buildspec declares no `reports`), codecommit:GitPull (the source arrives as a CodePipeline
+  // artifact), ssm:GetParameters (every build variable is PLAINTEXT) and the ec2:* network actions (no VPC).
   const access = serviceRole(scope, 'build', {
     roleName: scope.names.buildRole,
     service: 'codebuild.amazonaws.com',
     statements: [
       {
+        // CreateLogGroup is in AWS's minimum: CodeBuild creates the configured group when it is missing.
         Sid: 'WriteBuildLogs',
         Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
       },
       {
@@ -59,6 +66,14 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
         Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+      },
+      {
+        Sid: 'InspectArtifactBucket',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
+        Resource: bucket.arn,
+        Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       useKeyStatement(key),
     ],

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { serviceRole, useKeyStatement } from './roles';
+import { ServiceRole, serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
 import { GithubSource } from './source';
@@ -9,39 +9,53 @@ import { GithubSource } from './source';
 const SOURCE_ACTION = 'Source';
 const SOURCE_ARTIFACT = 'source';
 const IMAGE_ARTIFACT = 'image';
+/**
+ * Later actions read the build's exported variables as `#{BuildVariables.IMAGE_URI}`
+ * (CodePipeline "Variables reference": https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html).
+ */
+export const BUILD_VARIABLES_NAMESPACE = 'BuildVariables';
 
-export interface CodePipelineArgs {
+export interface PipelineRoleArgs {
   readonly key: aws.kms.Key;
   readonly source: GithubSource;
   readonly bucket: aws.s3.Bucket;
-  /** What must be in place before the pipeline (and its automatic first run) exists. */
-  readonly waitFor: pulumi.Resource[];
   readonly project: aws.codebuild.Project;
-  readonly settings: PipelineSettings['source'];
 }
 
 /**
- * The CodePipeline V2 pipeline (Source → Build) and its role. The pipeline
- * waits for its role's policy and for everything in `waitFor`.
+ * The pipeline's role. It exists before the pipeline does (even while the
+ * connection waits for authorization), so IAM has propagated it by the time
+ * CodePipeline first assumes it.
+ *
+ * Compared with the policy of "Manage the CodePipeline service role"
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html) and the action
+ * references of the two actions used, scoped to this stack's bucket, project and connection. Left out:
+ * codebuild:BatchGetBuildBatches/StartBuildBatch (only for batch builds, which the Build action does not
+ * enable) and everything for actions this pipeline does not have.
  */
-export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipeline.Pipeline {
-  const { key, source, bucket, project, settings } = args;
-  const access = serviceRole(scope, 'pipeline', {
+export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole {
+  const { key, source, bucket, project } = args;
+  const inThisAccount = { StringEquals: { 'aws:ResourceAccount': scope.accountId } };
+  return serviceRole(scope, 'pipeline', {
     roleName: scope.names.pipelineRole,
     service: 'codepipeline.amazonaws.com',
     statements: [
       {
         Sid: 'ReadWriteArtifacts',
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl'],
         Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Condition: inThisAccount,
       },
       {
-        // CodePipeline checks the artifact store's versioning and location before each run.
+        // CodePipeline checks the artifact store's versioning, ACL and location before each run.
+        // ListBucket is beyond AWS's minimum: without it S3 answers a missing artifact with 403, not 404
+        // (Amazon S3 API Reference, GetObject, Permissions).
         Sid: 'InspectArtifactBucket',
         Effect: 'Allow',
-        Action: ['s3:GetBucketVersioning', 's3:GetBucketLocation', 's3:ListBucket'],
+        Action: ['s3:GetBucketVersioning', 's3:GetBucketAcl', 's3:GetBucketLocation', 's3:ListBucket'],
         Resource: bucket.arn,
+        Condition: inThisAccount,
       },
       {
         Sid: 'RunTheBuild',
@@ -58,7 +72,27 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
       useKeyStatement(key),
     ],
   });
+}
 
+export interface CodePipelineArgs {
+  readonly key: aws.kms.Key;
+  readonly source: GithubSource;
+  readonly bucket: aws.s3.Bucket;
+  readonly project: aws.codebuild.Project;
+  readonly role: ServiceRole;
+  /** What must be in place before the pipeline (and its automatic first run) exists. */
+  readonly waitFor: pulumi.Resource[];
+  readonly settings: PipelineSettings['source'];
+}
+
+/**
+ * The CodePipeline V2 pipeline (Source → Build). It waits for its role's
+ * policy and for everything in `waitFor`: a new pipeline starts its first
+ * execution at once ("Start a pipeline in CodePipeline", Pipeline creation:
+ * https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html).
+ */
+export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipeline.Pipeline {
+  const { key, source, bucket, project, role, settings } = args;
   const push: aws.types.input.codepipeline.PipelineTriggerGitConfigurationPush = {
     branches: { includes: [settings.branch] },
     ...(settings.filePaths.length > 0 ? { filePaths: { includes: settings.filePaths } } : {}),
@@ -67,7 +101,7 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
     name: scope.names.pipeline,
     // The provider's default is V1, which has no triggers.
     pipelineType: 'V2',
-    roleArn: access.role.arn,
+    roleArn: role.role.arn,
     // A single-region pipeline must not set `region` on its artifact store.
     artifactStores: [{ type: 'S3', location: bucket.bucket, encryptionKey: { id: key.arn, type: 'KMS' } }],
     stages: [
@@ -100,6 +134,7 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
           version: '1',
           inputArtifacts: [SOURCE_ARTIFACT],
           outputArtifacts: [IMAGE_ARTIFACT],
+          namespace: BUILD_VARIABLES_NAMESPACE,
           configuration: { ProjectName: project.name },
         }],
       },
@@ -109,5 +144,5 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
       gitConfiguration: { sourceActionName: SOURCE_ACTION, pushes: [push] },
     }],
     tags: scope.tags,
-  }, { parent: scope.parent, dependsOn: [access.attachment, ...args.waitFor] });
+  }, { parent: scope.parent, dependsOn: [role.attachment, ...args.waitFor] });
 }

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MOCK_ACCOUNT, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
-import { PipelineSettings } from './settings';
+import { BUILD_VARIABLES_NAMESPACE } from './codepipeline';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
+import { PIPELINE_COMPONENT_TYPE } from './pipeline';
+import { PipelineSettings, environmentLifecycle } from './settings';
 
 /** Resource types the pipeline registers, by role. */
 export const TYPES = {
@@ -48,7 +50,10 @@ export interface GuardrailOptions {
 export interface GuardrailRun {
   readonly settings: PipelineSettings;
   readonly environment: string;
+  /** Registered with an authorized (AVAILABLE) connection: the steady state. */
   readonly resources: RegisteredResource[];
+  /** Registered before the connection is authorized: the first deploy of a new one, or a configured PENDING one. */
+  readonly beforeAuthorization: RegisteredResource[];
 }
 
 /** A check that fails (throws) when its promise is broken. */
@@ -84,6 +89,21 @@ const allows = (statements: Array<Record<string, any>>, action: string, resource
 const dependsOn = (resources: RegisteredResource[], dependent: RegisteredResource, type: string, name?: string) =>
   expect({ dependent: dependent.name, waitsFor: dependent.dependencies })
     .toEqual({ dependent: dependent.name, waitsFor: expect.arrayContaining([one(resources, type, name).urn]) });
+const lifecycleRules = (resources: RegisteredResource[]): any[] => one(resources, TYPES.lifecycle).inputs.rules;
+const keyStatementForEvents = (resources: RegisteredResource[]) => JSON.parse(one(resources, TYPES.key).inputs.policy).Statement
+  .find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+/** The bucket's configuration resources, in the order S3 must receive them. */
+const BUCKET_CONFIGURATION = [TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.ownership, TYPES.lifecycle, TYPES.bucketPolicy];
+/**
+ * The entries of a block list under `key` in the managed buildspec. Read as
+ * text: consumer repos have no YAML parser of their own (projen bundles its).
+ */
+function yamlList(text: string, key: string): string[] {
+  const block = new RegExp(`^([ \\t]*)${key}:[ \\t]*\\n((?:\\1[ \\t]+-[^\\n]*\\n?)+)`, 'm').exec(text);
+  if (!block) throw new Error(`the buildspec has no block list "${key}"`);
+  return block[2].split('\n').map(line => line.replace(/^\s*-\s*/, '').trim().replace(/^(["'])(.*)\1$/, '$2')).filter(Boolean);
+}
+const readBuildspec = (settings: PipelineSettings, repoRoot: string) => fs.readFileSync(path.join(repoRoot, settings.build.buildspec), 'utf-8');
 
 /**
  * The pipeline's promises, one check each, on what the mocked engine
@@ -129,6 +149,15 @@ export const GUARDRAILS: Record<string, Check> = {
   'change detection is off, so one push starts one execution': ({ resources }) => {
     expect(sourceActionOf(resources).configuration.DetectChanges).toBe('false');
   },
+  'until the connection is authorized there is no pipeline, only everything else and a nextStep that says what to do': ({ resources, beforeAuthorization }) => {
+    expect(beforeAuthorization.filter(r => r.type === TYPES.pipeline)).toEqual([]);
+    const logical = (list: RegisteredResource[]) => list.filter(r => r.type !== TYPES.pipeline).map(r => `${r.type}::${r.name}`).sort();
+    expect(logical(beforeAuthorization)).toEqual(logical(resources));
+    const waiting = one(beforeAuthorization, PIPELINE_COMPONENT_TYPE).outputs;
+    expect(waiting.nextStep).toContain(waiting.connectionArn);
+    expect(waiting.nextStep).toMatch(/authorize.*npx projen deploy/is);
+    expect(one(resources, PIPELINE_COMPONENT_TYPE).outputs.nextStep).toBeUndefined();
+  },
 
   // --- Artifacts -----------------------------------------------------------
   'the artifact store is a single S3 store with no region (AWS rejects region on single-region pipelines)': ({ resources }) => {
@@ -146,9 +175,6 @@ export const GUARDRAILS: Record<string, Check> = {
       expect({ type, bucket: one(resources, type).inputs.bucket }).toEqual({ type, bucket: `${bucket.name}-id` });
     }
   },
-  'the bucket keeps its objects on destroy unless forceDestroy is set': ({ resources, settings }) => {
-    expect(one(resources, TYPES.bucket).inputs.forceDestroy).toBe(settings.artifacts.forceDestroy);
-  },
   'the bucket is versioned': ({ resources }) => {
     expect(one(resources, TYPES.versioning).inputs.versioningConfiguration).toEqual({ status: 'Enabled' });
   },
@@ -165,14 +191,49 @@ export const GUARDRAILS: Record<string, Check> = {
   'the bucket owner owns every object (ACLs disabled)': ({ resources }) => {
     expect(one(resources, TYPES.ownership).inputs.rule.objectOwnership).toBe('BucketOwnerEnforced');
   },
+  'current artifacts expire after the configured days (every run writes new keys)': ({ resources, settings }) => {
+    const current = lifecycleRules(resources).filter(r => r.expiration?.days !== undefined);
+    expect(current).toEqual([expect.objectContaining({ status: 'Enabled', filter: {}, expiration: { days: settings.artifacts.expiryDays } })]);
+  },
   'old artifact versions expire and incomplete uploads are aborted': ({ resources, settings }) => {
-    const [rule] = one(resources, TYPES.lifecycle).inputs.rules;
-    expect(rule.noncurrentVersionExpiration.noncurrentDays).toBe(settings.artifacts.noncurrentVersionExpiryDays);
-    expect(rule.abortIncompleteMultipartUpload.daysAfterInitiation).toBeGreaterThan(0);
+    const rules = lifecycleRules(resources);
+    expect(rules.map(r => r.noncurrentVersionExpiration?.noncurrentDays).filter(Boolean)).toEqual([settings.artifacts.noncurrentVersionExpiryDays]);
+    expect(rules.some(r => r.abortIncompleteMultipartUpload?.daysAfterInitiation > 0)).toBe(true);
+  },
+  'expired delete markers are removed, by a rule of their own (S3 rejects them beside Days)': ({ resources }) => {
+    const markers = lifecycleRules(resources).filter(r => r.expiration?.expiredObjectDeleteMarker === true);
+    expect(markers).toHaveLength(1);
+    expect(markers[0]).toMatchObject({ status: 'Enabled', filter: {} });
+    expect(markers[0].expiration).toEqual({ expiredObjectDeleteMarker: true });
+  },
+  'the bucket is configured one change at a time (S3 aborts concurrent ones)': ({ resources }) => {
+    BUCKET_CONFIGURATION.slice(1).forEach((type, i) => dependsOn(resources, one(resources, type), BUCKET_CONFIGURATION[i]));
   },
   'the bucket refuses requests without TLS': ({ resources }) => {
     const [deny] = statementsOf(one(resources, TYPES.bucketPolicy));
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  },
+
+  // --- Destroy -------------------------------------------------------------
+  'the key outlives a long-lived environment, and goes 7 days after an ephemeral one': ({ resources, settings, environment }) => {
+    const key = one(resources, TYPES.key);
+    const longLived = environmentLifecycle(settings, environment) === 'long-lived';
+    expect({ retainOnDelete: key.retainOnDelete, deletionWindowInDays: key.inputs.deletionWindowInDays })
+      .toEqual(longLived ? { retainOnDelete: true, deletionWindowInDays: 30 } : { retainOnDelete: false, deletionWindowInDays: 7 });
+  },
+  'the artifact bucket and its configuration outlive a long-lived environment (unless forceDestroy); an ephemeral one is emptied and deleted': ({ resources, settings, environment }) => {
+    const disposable = environmentLifecycle(settings, environment) === 'ephemeral' || settings.artifacts.forceDestroy;
+    expect(one(resources, TYPES.bucket).inputs.forceDestroy).toBe(disposable);
+    for (const type of [TYPES.bucket, ...BUCKET_CONFIGURATION]) {
+      expect({ type, retainOnDelete: one(resources, type).retainOnDelete }).toEqual({ type, retainOnDelete: !disposable });
+    }
+  },
+  'the ECR repository and its lifecycle policy outlive a long-lived environment; an ephemeral one is deleted with its images': ({ resources, settings, environment }) => {
+    const ephemeral = environmentLifecycle(settings, environment) === 'ephemeral';
+    expect(one(resources, TYPES.repository).inputs.forceDelete).toBe(ephemeral);
+    for (const type of [TYPES.repository, TYPES.ecrLifecycle]) {
+      expect({ type, retainOnDelete: one(resources, type).retainOnDelete }).toEqual({ type, retainOnDelete: !ephemeral });
+    }
   },
 
   // --- Registry ------------------------------------------------------------
@@ -212,6 +273,10 @@ export const GUARDRAILS: Record<string, Check> = {
   'the build caches the source and docker layers': ({ resources }) => {
     expect(one(resources, TYPES.project).inputs.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
   },
+  'the Build action publishes its variables under the BuildVariables namespace': ({ resources }) => {
+    const builds = actionsOf(resources).filter(a => a.category === 'Build');
+    expect(builds.map(a => a.namespace)).toEqual([BUILD_VARIABLES_NAMESPACE]);
+  },
   'build logs go to their log group, kept for the configured days': ({ resources, settings }) => {
     const logs = one(resources, TYPES.project).inputs.logsConfig.cloudwatchLogs;
     const logGroup = one(resources, TYPES.logGroup).inputs;
@@ -238,17 +303,24 @@ export const GUARDRAILS: Record<string, Check> = {
     expect(rule.state).toBe('ENABLED');
     expect(rule).not.toHaveProperty('isEnabled');
   },
-  'the topic is KMS-encrypted and only EventBridge may publish to it': ({ resources }) => {
+  'the topic is KMS-encrypted and only this notification rule may publish to it (aws:SourceArn on the topic policy)': ({ resources }) => {
     expect(one(resources, TYPES.topic).inputs.kmsMasterKeyId).toBeTruthy();
     const [publish] = statementsOf(one(resources, TYPES.topicPolicy));
     expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
+    const ruleName = one(resources, TYPES.rule).inputs.name;
+    expect(publish.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:rule/${ruleName}$`));
   },
-  'the topic\'s key lets the notification rule encrypt what it publishes': ({ resources }) => {
-    const rule = one(resources, TYPES.rule).inputs;
-    const forEvents = JSON.parse(one(resources, TYPES.key).inputs.policy).Statement
-      .find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+  'no aws:SourceArn or aws:SourceAccount condition for EventBridge on the topic\'s key (SNS does not support them there)': ({ resources }) => {
+    const forEvents = keyStatementForEvents(resources);
+    expect(JSON.stringify(forEvents.Condition ?? {})).not.toMatch(/aws:SourceArn|aws:SourceAccount|aws:SourceOrgID/i);
+  },
+  'the topic\'s key lets EventBridge encrypt for this topic only (kms:EncryptionContext:aws:sns:topicArn)': ({ resources }) => {
+    const forEvents = keyStatementForEvents(resources);
     expect(forEvents.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
-    expect(forEvents.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`:rule/${rule.name}$`));
+    // The ARN the program builds from the topic's name must be the ARN AWS gives the topic.
+    const topicArn = statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
+    expect(topicArn).toBe(`arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${one(resources, TYPES.topic).inputs.name}`);
+    expect(forEvents.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } });
   },
   'every configured e-mail address is subscribed': ({ resources, settings }) => {
     const emails = resources.filter(r => r.type === TYPES.subscription).map(r => r.inputs.endpoint);
@@ -256,13 +328,29 @@ export const GUARDRAILS: Record<string, Check> = {
   },
 
   // --- Permissions ---------------------------------------------------------
-  'the pipeline role has every S3 permission CodePipeline needs, on the artifact bucket only': ({ resources }) => {
+  'the pipeline role has AWS\'s minimum S3 permissions for CodePipeline, on the artifact bucket only': ({ resources }) => {
     const bucketArn = bucketArnOf(resources);
     const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
+    for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl']) {
+      expect({ action, allowed: allows(statements, action, `${bucketArn}/*`) }).toEqual({ action, allowed: true });
+    }
+    for (const action of ['s3:GetBucketVersioning', 's3:GetBucketAcl', 's3:GetBucketLocation']) {
+      expect({ action, allowed: allows(statements, action, bucketArn) }).toEqual({ action, allowed: true });
+    }
+  },
+  'the build role has AWS\'s minimum S3 and log permissions for CodeBuild, on this stack\'s bucket and log group only': ({ resources }) => {
+    const bucketArn = bucketArnOf(resources);
+    const statements = statementsOf(one(resources, TYPES.policy, 'build-policy'));
     for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']) {
       expect({ action, allowed: allows(statements, action, `${bucketArn}/*`) }).toEqual({ action, allowed: true });
     }
-    expect(allows(statements, 's3:GetBucketVersioning', bucketArn)).toBe(true);
+    for (const action of ['s3:GetBucketAcl', 's3:GetBucketLocation']) {
+      expect({ action, allowed: allows(statements, action, bucketArn) }).toEqual({ action, allowed: true });
+    }
+    const logs = statements.find(st => asList(st.Action).includes('logs:PutLogEvents'))!;
+    expect(asList(logs.Action)).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']));
+    const logGroup = one(resources, TYPES.logGroup).inputs.name;
+    for (const resource of asList(logs.Resource)) expect(resource).toContain(`:log-group:${logGroup}`);
   },
   'the pipeline role may use the connection, under the service prefix of its ARN': ({ resources }) => {
     const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
@@ -317,6 +405,11 @@ export const GUARDRAILS: Record<string, Check> = {
   'the rule\'s target waits for the topic policy': ({ resources }) => {
     dependsOn(resources, one(resources, TYPES.target), TYPES.topicPolicy);
   },
+  'the notification rule, its target and the topic policy exist before the pipeline, so its first run is reported': ({ resources }) => {
+    const pipeline = one(resources, TYPES.pipeline);
+    for (const type of [TYPES.rule, TYPES.target, TYPES.topicPolicy]) dependsOn(resources, pipeline, type);
+    expect(one(resources, TYPES.rule).dependencies).not.toContain(pipeline.urn);
+  },
 
   // --- Names and tags ------------------------------------------------------
   'every taggable resource carries every required tag with its configured value': ({ resources, settings, environment }) => {
@@ -340,9 +433,23 @@ export const GUARDRAILS: Record<string, Check> = {
 /** The promises about the repository's own managed files, checked where they exist (a consumer repo). */
 export const FILE_GUARDRAILS: Record<string, FileCheck> = {
   'the buildspec at the configured path is a version 0.2 spec that logs in to ECR': ({ settings }, repoRoot) => {
-    const buildspec = fs.readFileSync(path.join(repoRoot, settings.build.buildspec), 'utf-8');
+    const buildspec = readBuildspec(settings, repoRoot);
     expect(buildspec).toMatch(/^version: "?0\.2"?$/m);
     expect(buildspec).toContain('get-login-password');
+  },
+  'every exported build variable is set with export (CodeBuild reads them from the environment)': ({ settings }, repoRoot) => {
+    const text = readBuildspec(settings, repoRoot);
+    const exported = yamlList(text, 'exported-variables');
+    expect(exported).toEqual(expect.arrayContaining(['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST']));
+    for (const name of exported) {
+      expect({ name, exportedBy: new RegExp(`(^|[\\s"';&|])export ${name}(=|[\\s"']|$)`, 'm').test(text) }).toEqual({ name, exportedBy: true });
+    }
+  },
+  'the build hands on imagedefinitions.json (ECS standard deploy) and imageDetail.json (ECS blue/green)': ({ settings }, repoRoot) => {
+    const text = readBuildspec(settings, repoRoot);
+    expect(yamlList(text, 'files')).toEqual(expect.arrayContaining(['imagedefinitions.json', 'imageDetail.json']));
+    expect(text).toMatch(/"imageUri".*> imagedefinitions\.json/);
+    expect(text).toMatch(/"ImageURI".*> imageDetail\.json/);
   },
   'the tagging policy requires exactly the tag values the resources carry': ({ settings, environment }, repoRoot) => {
     const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
@@ -367,7 +474,10 @@ export function describeGuardrails(title: string, loadSettings: () => PipelineSe
     beforeAll(async () => {
       const settings = loadSettings();
       const environment = options.environment ?? settings.environment.listed[0];
-      run = { settings, environment, resources: await runUnderMocks(settings, environment) };
+      const resources = await runUnderMocks(settings, environment);
+      // A configured connection may be PENDING; a created one does not exist before the first deploy.
+      const beforeAuthorization = await runUnderMocks(settings, environment, { connection: settings.source.connectionArn ? 'PENDING' : 'absent' });
+      run = { settings, environment, resources, beforeAuthorization };
     });
 
     for (const [promise, check] of Object.entries(GUARDRAILS)) test(promise, () => check(run));

@@ -6,17 +6,24 @@ import { PipelineSettings } from './settings';
 export interface ExecutionNotificationsArgs {
   /** Encrypts the topic; its policy lets EventBridge use it. */
   readonly key: aws.kms.Key;
-  /** The pipeline whose execution state changes are published. */
-  readonly pipelineName: pulumi.Input<string>;
   readonly notifications: PipelineSettings['notifications'];
+}
+
+export interface ExecutionNotifications {
+  readonly topic: aws.sns.Topic;
+  /** The rule, its target and the topic policy: in place before the pipeline, whose first run they report. */
+  readonly delivery: pulumi.Resource[];
 }
 
 /**
  * EventBridge → SNS: a rule on the pipeline's execution state changes, an
  * encrypted topic that only this rule may publish to, and the e-mail
  * subscriptions. The rule's target waits for the topic policy.
+ *
+ * They are created before the pipeline, so the rule names the pipeline by its
+ * physical name rather than by the pipeline resource.
  */
-export function executionNotifications(scope: Scope, args: ExecutionNotificationsArgs): aws.sns.Topic {
+export function executionNotifications(scope: Scope, args: ExecutionNotificationsArgs): ExecutionNotifications {
   const { notifications } = args;
   const parent = { parent: scope.parent };
   const topic = new aws.sns.Topic('notifications', {
@@ -30,7 +37,7 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
     eventPattern: pulumi.jsonStringify({
       'source': ['aws.codepipeline'],
       'detail-type': ['CodePipeline Pipeline Execution State Change'],
-      'detail': { pipeline: [args.pipelineName], state: notifications.states },
+      'detail': { pipeline: [scope.names.pipeline], state: notifications.states },
     }),
     state: 'ENABLED',
     tags: scope.tags,
@@ -45,16 +52,17 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: topic.arn,
+        // The source condition belongs here, not on the topic's key (see key.ts).
         Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
       }],
     }),
   }, parent);
-  new aws.cloudwatch.EventTarget('executions-to-topic', {
+  const target = new aws.cloudwatch.EventTarget('executions-to-topic', {
     rule: rule.name,
     arn: topic.arn,
   }, { ...parent, dependsOn: [topicPolicy] });
   for (const email of notifications.emails) {
     new aws.sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, parent);
   }
-  return topic;
+  return { topic, delivery: [rule, topicPolicy, target] };
 }

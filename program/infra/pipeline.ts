@@ -1,13 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { artifactStore } from './artifacts';
 import { dockerBuild } from './build';
-import { codePipeline } from './codepipeline';
+import { codePipeline, pipelineRole } from './codepipeline';
 import { pipelineKey } from './key';
 import { executionNotifications } from './notifications';
 import { imageRegistry } from './registry';
 import { scopeOf } from './scope';
-import { PipelineSettings } from './settings';
-import { githubSource } from './source';
+import { EnvironmentLifecycle, PipelineSettings } from './settings';
+import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';
@@ -17,6 +17,8 @@ export interface CicdPipelineArgs {
   readonly settings: PipelineSettings;
   /** The stack's environment suffix, already validated. */
   readonly environment: string;
+  /** The connection's status before this deployment (`lookUpConnection`): the pipeline waits for an authorized one. */
+  readonly connection: ConnectionLookup;
 }
 
 /**
@@ -28,18 +30,30 @@ export interface CicdPipelineArgs {
  * Creation order where Pulumi cannot infer it from inputs:
  * 1. the roles' policies are attached before the build project and pipeline
  *    exist, so the first (automatic) execution does not fail on permissions;
- * 2. the bucket's versioning, encryption, public access block and TLS-only
- *    policy are in place before the pipeline writes its first artifact;
- * 3. the topic policy lets EventBridge publish before the rule targets it.
+ * 2. the bucket's versioning, encryption, public access block, ownership
+ *    controls, lifecycle rules and TLS-only policy are applied one at a time
+ *    (S3 aborts concurrent changes), all before the pipeline writes its first
+ *    artifact;
+ * 3. the topic policy lets EventBridge publish before the rule targets it, and
+ *    the rule and its target exist before the pipeline, so that the pipeline's
+ *    automatic first execution is reported;
+ * 4. the pipeline itself is created only once the GitHub connection is
+ *    authorized: the first deploy of a new connection creates everything else
+ *    and says, in the `nextStep` output, to authorize it and deploy again.
  */
 export class CicdPipeline extends pulumi.ComponentResource {
-  public readonly pipelineName: pulumi.Output<string>;
-  public readonly pipelineConsoleUrl: pulumi.Output<string>;
+  /** Undefined while the pipeline waits for the connection. */
+  public readonly pipelineName: pulumi.Output<string> | undefined;
+  public readonly pipelineConsoleUrl: pulumi.Output<string> | undefined;
   public readonly repositoryUrl: pulumi.Output<string>;
   public readonly artifactBucket: pulumi.Output<string>;
   public readonly connectionArn: pulumi.Output<string>;
   public readonly connectionStatus: pulumi.Output<string>;
   public readonly notificationTopicArn: pulumi.Output<string>;
+  /** What destroy does to the key, bucket and registry. */
+  public readonly environmentLifecycle: EnvironmentLifecycle;
+  /** The manual step the pipeline waits for; undefined once it exists. */
+  public readonly nextStep: pulumi.Output<string> | undefined;
 
   public constructor(name: string, args: CicdPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PIPELINE_COMPONENT_TYPE, name, {}, opts);
@@ -47,24 +61,37 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const scope = scopeOf(this, settings, environment);
 
     const key = pipelineKey(scope);
-    const source = githubSource(scope, settings.source);
+    const source = githubSource(scope, settings.source, args.connection);
     const artifacts = artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
     });
-    const pipeline = codePipeline(scope, {
-      key, source, bucket: artifacts.bucket, waitFor: artifacts.configuration, project, settings: settings.source,
-    });
-    const topic = executionNotifications(scope, { key, pipelineName: pipeline.name, notifications: settings.notifications });
+    const notifications = executionNotifications(scope, { key, notifications: settings.notifications });
+    const role = pipelineRole(scope, { key, source, bucket: artifacts.bucket, project });
+    const pipeline = connectionAuthorized(args.connection)
+      ? codePipeline(scope, {
+        key,
+        source,
+        bucket: artifacts.bucket,
+        project,
+        role,
+        waitFor: [...artifacts.configuration, ...notifications.delivery],
+        settings: settings.source,
+      })
+      : undefined;
 
-    this.pipelineName = pipeline.name;
-    this.pipelineConsoleUrl = pulumi.interpolate`https://${scope.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${pipeline.name}/view?region=${scope.region}`;
+    this.pipelineName = pipeline?.name;
+    this.pipelineConsoleUrl = pipeline && pulumi.interpolate`https://${scope.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${pipeline.name}/view?region=${scope.region}`;
     this.repositoryUrl = repository.repositoryUrl;
     this.artifactBucket = artifacts.bucket.bucket;
     this.connectionArn = source.connectionArn;
     this.connectionStatus = source.connectionStatus;
-    this.notificationTopicArn = topic.arn;
+    this.notificationTopicArn = notifications.topic.arn;
+    this.environmentLifecycle = scope.lifecycle;
+    this.nextStep = pipeline ? undefined : source.connectionArn.apply(arn => `Authorize the GitHub connection ${arn} in the AWS console ` +
+      '(Developer Tools > Settings > Connections > Update pending connection), then run "npx projen deploy" again: ' +
+      'the pipeline is created once the connection is AVAILABLE.');
     this.registerOutputs({
       pipelineName: this.pipelineName,
       pipelineConsoleUrl: this.pipelineConsoleUrl,
@@ -73,6 +100,17 @@ export class CicdPipeline extends pulumi.ComponentResource {
       connectionArn: this.connectionArn,
       connectionStatus: this.connectionStatus,
       notificationTopicArn: this.notificationTopicArn,
+      environmentLifecycle: this.environmentLifecycle,
+      nextStep: this.nextStep,
     });
   }
+}
+
+/**
+ * The stack's pipeline: looks the connection up first (index.ts exports an
+ * async function for this), then builds the component with what it found.
+ */
+export async function deployPipeline(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
+  const connection = await lookUpConnection(settings, environment);
+  return new CicdPipeline('pipeline', { settings, environment, connection });
 }

@@ -2,16 +2,22 @@ import * as aws from '@pulumi/aws';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
 
-/** The ECR repository the build pushes to, and the policy that expires old images. */
+/**
+ * The ECR repository the build pushes to, and the policy that expires old
+ * images. Destroy deletes a repository that still holds images only with
+ * `forceDelete` (an ephemeral environment); a long-lived one is retained.
+ */
 export function imageRegistry(scope: Scope, key: aws.kms.Key, registry: PipelineSettings['registry']): aws.ecr.Repository {
-  const parent = { parent: scope.parent };
+  const ephemeral = scope.lifecycle === 'ephemeral';
+  const options = { parent: scope.parent, retainOnDelete: !ephemeral };
   const repository = new aws.ecr.Repository('images', {
     name: scope.names.repository,
     imageTagMutability: 'IMMUTABLE',
     imageScanningConfiguration: { scanOnPush: true },
     encryptionConfigurations: [{ encryptionType: 'KMS', kmsKey: key.arn }],
+    forceDelete: ephemeral,
     tags: scope.tags,
-  }, parent);
+  }, options);
   new aws.ecr.LifecyclePolicy('images-lifecycle', {
     repository: repository.name,
     policy: JSON.stringify({
@@ -36,6 +42,6 @@ export function imageRegistry(scope: Scope, key: aws.kms.Key, registry: Pipeline
         },
       ],
     }),
-  }, parent);
+  }, options);
   return repository;
 }

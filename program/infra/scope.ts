@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { NameKey, PipelineSettings, resourceNames } from './settings';
+import { EnvironmentLifecycle, NameKey, PipelineSettings, environmentLifecycle, resourceNames } from './settings';
 
 /** Checked once synchronously so a bad suffix fails before any resource is registered. */
 const ACCOUNT_FOR_LENGTH_CHECK = '000000000000';
@@ -22,11 +22,18 @@ export interface Scope {
   readonly partition: pulumi.Output<string>;
   /** The tags of every taggable resource. */
   readonly tags: Record<string, string>;
+  /** Whether destroy keeps (long-lived) or deletes (ephemeral) the stateful resources. */
+  readonly lifecycle: EnvironmentLifecycle;
+}
+
+/** The physical names that do not depend on the account, checked against their AWS limits. */
+export function namesOf(settings: PipelineSettings, environment: string): Record<NameKey, string> {
+  return resourceNames(settings, environment, ACCOUNT_FOR_LENGTH_CHECK);
 }
 
 /** The scope of one environment's pipeline, under `parent`. */
 export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, environment: string): Scope {
-  const names = resourceNames(settings, environment, ACCOUNT_FOR_LENGTH_CHECK);
+  const names = namesOf(settings, environment);
   const invoke = { parent };
   const identity = aws.getCallerIdentityOutput({}, invoke);
   return {
@@ -37,5 +44,6 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
     region: aws.getRegionOutput({}, invoke).region,
     partition: aws.getPartitionOutput({}, invoke).partition,
     tags: { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' },
+    lifecycle: environmentLifecycle(settings, environment),
   };
 }
