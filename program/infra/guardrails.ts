@@ -395,9 +395,9 @@ export const GUARDRAILS: Record<string, Check> = {
   'the pipeline waits for its role policy': ({ resources }) => {
     dependsOn(resources, one(resources, TYPES.pipeline), TYPES.attachment, 'pipeline-policy-attachment');
   },
-  'the pipeline waits for the bucket\'s versioning, encryption, public access block and TLS-only policy': ({ resources }) => {
+  'the pipeline waits for the bucket\'s whole configuration (versioning to TLS-only policy) before its first artifact': ({ resources }) => {
     const pipeline = one(resources, TYPES.pipeline);
-    for (const type of [TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.bucketPolicy]) dependsOn(resources, pipeline, type);
+    for (const type of BUCKET_CONFIGURATION) dependsOn(resources, pipeline, type);
   },
   'the build project waits for its role policy': ({ resources }) => {
     dependsOn(resources, one(resources, TYPES.project), TYPES.attachment, 'build-policy-attachment');

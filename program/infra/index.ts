@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { deployPipeline } from './pipeline';
+import { pipelineForStack } from './pipeline';
 import { ENVIRONMENT_CONFIG_KEY, ENVIRONMENT_VARIABLE, assertConfigured, loadSettings, resolveEnvironment } from './settings';
 
 const settings = loadSettings(path.join(__dirname, 'pipeline-settings.json'));
@@ -17,7 +17,7 @@ const environment = resolveEnvironment(
  * whether the pipeline may exist yet.
  */
 export = async () => {
-  const pipeline = await deployPipeline(settings, environment);
+  const pipeline = await pipelineForStack(settings, environment);
   return {
     pipelineName: pipeline.pipelineName,
     pipelineConsoleUrl: pipeline.pipelineConsoleUrl,

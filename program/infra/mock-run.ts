@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { deployPipeline } from './pipeline';
+import { pipelineForStack } from './pipeline';
 import { PipelineSettings } from './settings';
 
 /** What the mocked Pulumi engine received for one resource. */
@@ -70,7 +70,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
     return registerOutputs(req, callback);
   };
 
-  await deployPipeline(settings, environment);
+  await pipelineForStack(settings, environment);
   await pulumi.runtime.disconnect();
 
   return [...byUrn.entries()].map(([urn, r]) => ({

@@ -110,7 +110,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
  * The stack's pipeline: looks the connection up first (index.ts exports an
  * async function for this), then builds the component with what it found.
  */
-export async function deployPipeline(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
+export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
   const connection = await lookUpConnection(settings, environment);
   return new CicdPipeline('pipeline', { settings, environment, connection });
 }
