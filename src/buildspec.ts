@@ -14,8 +14,24 @@ export interface BuildspecModel {
   readonly artifacts: { readonly files: string[] };
 }
 
-/** The file the build hands to later pipeline stages (ECS deploy actions read this name). */
+/**
+ * The files the build hands to later pipeline stages ("Image definitions file
+ * reference", https://docs.aws.amazon.com/codepipeline/latest/userguide/file-reference.html):
+ * the standard Amazon ECS deploy action reads `imagedefinitions.json`
+ * (`[{"name": <container>, "imageUri": <uri>}]`), ECS blue/green deployments
+ * read `imageDetail.json` (`{"ImageURI": <uri>}`).
+ */
+export const IMAGE_DEFINITIONS_FILE = 'imagedefinitions.json';
 export const IMAGE_DETAIL_FILE = 'imageDetail.json';
+
+/**
+ * Variables later actions read as `#{BuildVariables.<name>}`. CodeBuild takes
+ * their values from the build's environment at the end of `post_build`
+ * (CodeBuild API Reference, ExportedEnvironmentVariable), so each is set with
+ * `export`: a plain shell assignment is not in the environment it reads
+ * ("Build specification reference for CodeBuild", env/exported-variables).
+ */
+export const EXPORTED_VARIABLES = ['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST'];
 
 /**
  * Builds the buildspec from the pipeline model. Per-stack values
@@ -28,15 +44,17 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
     version: '0.2',
     env: {
       'shell': 'bash',
-      'variables': { ...build.environmentVariables, DOCKERFILE: build.dockerfile, DOCKER_CONTEXT: build.context },
-      'exported-variables': ['IMAGE_TAG', 'IMAGE_URI'],
+      'variables': {
+        ...build.environmentVariables, DOCKERFILE: build.dockerfile, DOCKER_CONTEXT: build.context, CONTAINER_NAME: build.containerName,
+      },
+      'exported-variables': EXPORTED_VARIABLES,
     },
     phases: {
       pre_build: {
         'on-failure': 'ABORT',
         'commands': [
-          'IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
-          'IMAGE_URI="${REPOSITORY_URI}:${IMAGE_TAG}"',
+          'export IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
+          'export IMAGE_URI="${REPOSITORY_URI}:${IMAGE_TAG}"',
           'aws ecr get-login-password --region "${AWS_DEFAULT_REGION}" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"',
           ...build.preBuildCommands,
         ],
@@ -50,12 +68,15 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
       },
       post_build: {
         commands: [
+          // Assigned first, exported after: `export X="$(cmd)"` succeeds even when cmd fails.
+          'IMAGE_DIGEST="$(aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" --query "imageDetails[0].imageDigest" --output text)" && export IMAGE_DIGEST',
           `printf '{"ImageURI":"%s"}' "\${IMAGE_URI}" > ${IMAGE_DETAIL_FILE}`,
+          `printf '[{"name":"%s","imageUri":"%s"}]' "\${CONTAINER_NAME}" "\${IMAGE_URI}" > ${IMAGE_DEFINITIONS_FILE}`,
           ...build.postBuildCommands,
         ],
       },
     },
-    artifacts: { files: [IMAGE_DETAIL_FILE] },
+    artifacts: { files: [IMAGE_DETAIL_FILE, IMAGE_DEFINITIONS_FILE] },
   };
 }
 

@@ -17,6 +17,8 @@ export interface PipelineModel {
   readonly filePaths: string[];
   readonly connectionArn?: string;
   readonly environments: string[];
+  /** Listed environments whose stateful resources destroy deletes. */
+  readonly ephemeralEnvironments: string[];
   readonly build: {
     readonly computeType: string;
     readonly image: string;
@@ -27,9 +29,10 @@ export interface PipelineModel {
     readonly preBuildCommands: string[];
     readonly postBuildCommands: string[];
     readonly environmentVariables: Record<string, string>;
+    readonly containerName: string;
   };
   readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
-  readonly artifacts: { readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
+  readonly artifacts: { readonly expiryDays: number; readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; `Environment` is added per stack. */
   readonly tags: Record<string, string>;
@@ -60,7 +63,12 @@ const REGION_PARTITION: Array<[RegExp, string]> = [
 ];
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Build variables the buildspec and CodeBuild set; a user value would break the build. */
-const RESERVED_ENV_VARS = ['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'DOCKERFILE', 'DOCKER_CONTEXT', 'PATH', 'HOME'];
+const RESERVED_ENV_VARS = [
+  'REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST', 'DOCKERFILE', 'DOCKER_CONTEXT',
+  'CONTAINER_NAME', 'PATH', 'HOME',
+];
+/** Amazon ECS container names: up to 255 letters, digits, hyphens and underscores. */
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
 /** An unquoted RFC 5322 local part (dot-atom; RFC 6531 allows letters of any script). */
 const EMAIL_LOCAL = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/u;
@@ -69,7 +77,7 @@ const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
 /** Control characters and the line breaks of a Java regex (AWS validates with `.*`, whose `.` matches none of them). */
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
-  'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments',
+  'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
   'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
 ];
 const SUBJECT = 'pipeline configuration';
@@ -153,8 +161,9 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   const namePath = root.option('name');
   const name = valid(p, () => checkName(p, namePath, input.name, repository.ok ? repository.value : undefined, repositorySource.path));
   const environments = checkEnvironments(p, root.option('environments'), input.environments === undefined ? ['dev'] : input.environments);
+  const ephemeralEnvironments = checkEphemeralEnvironments(p, root.option('ephemeralEnvironments'), input.ephemeralEnvironments, environments);
 
-  const build = resolveBuild(p, root.option('codeBuild'), input.codeBuild);
+  const build = resolveBuild(p, root.option('codeBuild'), input.codeBuild, name.value);
   const registry = resolveRegistry(p, root.option('registry'), input.registry);
   const artifacts = resolveArtifacts(p, root.option('artifacts'), input.artifacts);
   const notifications = resolveNotifications(p, root.option('notifications'), input.notifications);
@@ -170,6 +179,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     branch,
     filePaths,
     environments,
+    ephemeralEnvironments,
     build,
     registry,
     artifacts,
@@ -313,10 +323,23 @@ function checkEnvironments(p: Problems, path: OptionPath, value: unknown): strin
   return value;
 }
 
-function resolveBuild(p: Problems, path: OptionPath, value: unknown): PipelineModel['build'] {
+function checkEphemeralEnvironments(p: Problems, path: OptionPath, value: unknown, environments: string[]): string[] {
+  if (!p.stringArray(path, value, 20)) return [];
+  value.forEach((env, i) => {
+    // Unlisted suffixes are ephemeral already; naming one here is a typo of a listed one.
+    if (!environments.includes(env)) p.add(path.index(i), `${JSON.stringify(env)} is not in environments (unlisted suffixes are ephemeral already)`);
+    if (value.indexOf(env) !== i) p.add(path.index(i), `${JSON.stringify(env)} is listed twice`);
+  });
+  return value;
+}
+
+function resolveBuild(p: Problems, path: OptionPath, value: unknown, name: string): PipelineModel['build'] {
   const b = p.struct(path, value) ? value : {};
   p.knownKeys(path, b, ['computeType', 'image', 'dockerfile', 'context', 'timeoutMinutes', 'logRetentionDays',
-    'preBuildCommands', 'postBuildCommands', 'environmentVariables']);
+    'preBuildCommands', 'postBuildCommands', 'environmentVariables', 'containerName']);
+  if (p.string(path.option('containerName'), b.containerName, false) && !CONTAINER_NAME.test(b.containerName)) {
+    p.add(path.option('containerName'), `${JSON.stringify(b.containerName)} is not an ECS container name (1 to 255 letters, digits, "-", "_")`);
+  }
   p.oneOf(path.option('computeType'), b.computeType, Object.values(BuildComputeType));
   p.oneOf(path.option('image'), b.image, Object.values(BuildImage));
   for (const key of ['dockerfile', 'context'] as const) {
@@ -360,6 +383,7 @@ function resolveBuild(p: Problems, path: OptionPath, value: unknown): PipelineMo
     preBuildCommands: (b.preBuildCommands as string[] | undefined) ?? [],
     postBuildCommands: (b.postBuildCommands as string[] | undefined) ?? [],
     environmentVariables: (vars as Record<string, string> | undefined) ?? {},
+    containerName: (b.containerName as string | undefined) ?? name,
   };
 }
 
@@ -376,12 +400,14 @@ function resolveRegistry(p: Problems, path: OptionPath, value: unknown): Pipelin
 
 function resolveArtifacts(p: Problems, path: OptionPath, value: unknown): PipelineModel['artifacts'] {
   const a = p.struct(path, value) ? value : {};
-  p.knownKeys(path, a, ['noncurrentVersionExpiryDays', 'forceDestroy']);
+  p.knownKeys(path, a, ['expiryDays', 'noncurrentVersionExpiryDays', 'forceDestroy']);
+  p.integer(path.option('expiryDays'), a.expiryDays, 1, 3650);
   p.integer(path.option('noncurrentVersionExpiryDays'), a.noncurrentVersionExpiryDays, 1, 3650);
   if (a.forceDestroy !== undefined && typeof a.forceDestroy !== 'boolean') {
     p.add(path.option('forceDestroy'), 'must be true or false');
   }
   return {
+    expiryDays: (a.expiryDays as number | undefined) ?? 30,
     noncurrentVersionExpiryDays: (a.noncurrentVersionExpiryDays as number | undefined) ?? 30,
     forceDestroy: a.forceDestroy === true,
   };

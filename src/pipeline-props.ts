@@ -106,6 +106,14 @@ export interface CodeBuildProps {
   readonly postBuildCommands?: string[];
 
   /**
+   * Name of the container in the ECS task definition that runs the image: the
+   * build writes it into `imagedefinitions.json`, which the standard Amazon
+   * ECS deploy action reads (up to 255 letters, digits, hyphens, underscores).
+   * @default - the pipeline name
+   */
+  readonly containerName?: string;
+
+  /**
    * Plain-text environment variables for the build: a plain object of strings
    * (a dict in Python; a `Map` is rejected).
    *
@@ -144,13 +152,26 @@ export interface RegistryProps {
  */
 export interface ArtifactProps {
   /**
+   * Days after which an artifact expires. CodePipeline writes every run's
+   * artifacts under new keys, so without expiry the bucket grows forever; an
+   * expired artifact stays recoverable as a non-current version for
+   * `noncurrentVersionExpiryDays` more days. Keep it longer than you may want
+   * to retry an old execution's later stages.
+   * (1 to 3650)
+   * @default 30
+   */
+  readonly expiryDays?: number;
+
+  /**
    * Days after which non-current object versions are deleted (1 to 3650).
    * @default 30
    */
   readonly noncurrentVersionExpiryDays?: number;
 
   /**
-   * Let `pulumi destroy` delete the bucket even when it still holds objects.
+   * Let `pulumi destroy` empty and delete the bucket in every environment,
+   * long-lived ones included (ephemeral environments always do; see
+   * `PipelineProps.ephemeralEnvironments`).
    * @default false
    */
   readonly forceDestroy?: boolean;
@@ -294,9 +315,23 @@ export interface PipelineProps {
    *
    * 1 to 20, each listed once: 1 to 10 lowercase letters or digits, starting
    * with a letter.
+   *
+   * A listed environment is long-lived: `pulumi destroy` leaves its KMS key,
+   * artifact bucket and ECR repository in AWS, with their data readable. Any
+   * other suffix (e.g. a per-pull-request `pr123` set through
+   * `ENVIRONMENT_SUFFIX`) is ephemeral: destroy empties and deletes the bucket
+   * and the repository and schedules the key's deletion after 7 days.
    * @default ["dev"]
    */
   readonly environments?: string[];
+
+  /**
+   * Listed environments that are ephemeral nonetheless (e.g. a shared sandbox
+   * torn down at will): destroy deletes their bucket, repository and key as it
+   * does for unlisted suffixes.
+   * @default - none: every listed environment is long-lived
+   */
+  readonly ephemeralEnvironments?: string[];
 
   /**
    * How CodeBuild builds the image (`build` is a name jsii reserves).

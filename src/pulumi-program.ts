@@ -10,8 +10,12 @@ import { OptionPath, Problems } from './validation';
 /** Where the program's source lives in this package (packed with it, beside `lib/`). */
 export const PROGRAM_SOURCE_DIR = path.join(__dirname, '..', 'program', 'infra');
 
-/** The program files shipped verbatim into consumer repos. */
-export const PROGRAM_FILES = ['index.ts', 'pipeline.ts', 'settings.ts', 'mock-run.ts', 'guardrails.ts', 'pipeline.test.ts'];
+/**
+ * The program files shipped verbatim into consumer repos: every TypeScript file
+ * of the program (its parts, settings, guardrails and their test), so a new
+ * part cannot be left behind.
+ */
+export const PROGRAM_FILES = fs.readdirSync(PROGRAM_SOURCE_DIR).filter(file => file.endsWith('.ts')).sort();
 
 /** Pulumi's rule for project names. */
 const PULUMI_PROJECT_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;

@@ -97,7 +97,7 @@ flowchart LR
   end
   build -->|docker build + push, tag = commit SHA| ecr[(ECR repository)]
   src -. artifacts .-> s3[(S3 artifact bucket, KMS)]
-  build -. imageDetail.json .-> s3
+  build -. imagedefinitions.json, imageDetail.json .-> s3
   CodePipeline -->|execution state change| eb[EventBridge rule] --> sns[SNS topic, KMS] --> mail[e-mail]
 \`\`\`
 
@@ -111,22 +111,50 @@ flowchart LR
    \`infra/Pulumi.dev.yaml\` already sets \`${pulumiProject}:environmentSuffix\`; there is no default suffix, so a
    new stack needs \`pulumi config set environmentSuffix <env>\` (or \`ENVIRONMENT_SUFFIX=<env>\`).
 4. \`npx projen deploy\` (runs \`pulumi up\` in \`infra/\` for the selected stack).
-5. **The one manual step:** a new GitHub connection is created \`PENDING\`. Open the AWS console → Developer
-   Tools → Settings → Connections, choose the connection named in the \`connectionArn\` stack output and
-   *Update pending connection*. The \`connectionStatus\` output says \`AVAILABLE\` once it is done; pushes to the
-   branch then start the pipeline.
+5. **The one manual step, then deploy again.** A new GitHub connection is created \`PENDING\`, and a pipeline
+   created on a pending connection fails its first run (every new pipeline starts one at once) and may never see
+   pushes. So there is no pipeline until the connection is authorized: the first deploy creates the connection and
+   everything else, and its \`nextStep\` output says what to do. Open the AWS console → Developer Tools → Settings
+   → Connections, choose the connection named in the \`connectionArn\` output and *Update pending connection*.
+   Then run \`npx projen deploy\` again: it sees the connection \`AVAILABLE\` (the \`connectionStatus\` output)
+   and creates the pipeline, whose first run builds the branch. With an authorized \`connectionArn\` in
+   \`${projenrc}\`, the first deploy creates the pipeline at once.
 
 ## What the program creates, and in which order
 
 One KMS key (artifacts, images, logs, notifications); the GitHub connection (unless \`connectionArn\` is set);
 the artifact bucket with its versioning, encryption, public access block, ownership controls, lifecycle rules
-and TLS-only policy; the ECR repository and its lifecycle policy; the build log group; one IAM role per service
-(CodeBuild, CodePipeline) with a customer-managed policy scoped to exact ARNs; the CodeBuild project; the
-pipeline; the SNS topic, its policy, the EventBridge rule and target, and the e-mail subscriptions. Where Pulumi
-cannot infer the order from inputs it is explicit: the build project waits for its role policy, the pipeline
-waits for its role policy and for the bucket's versioning, encryption, public access block, ownership,
-lifecycle and policy, and the rule's target waits for the topic policy. Every resource carries the tags of
-\`tagging-policy.json\` (with \`Environment\` = the stack's suffix).
+(artifacts expire after \`artifacts.expiryDays\`, old versions after \`noncurrentVersionExpiryDays\`) and
+TLS-only policy; the ECR repository and its lifecycle policy; the build log group; one IAM role per service
+(CodeBuild, CodePipeline) with a customer-managed policy scoped to exact ARNs; the CodeBuild project; the SNS
+topic, its policy, the EventBridge rule and target, and the e-mail subscriptions; and, once the connection is
+authorized, the pipeline. Where Pulumi cannot infer the order from inputs it is explicit: the bucket's
+configuration is applied one step at a time (S3 rejects concurrent changes), the build project waits for its
+role policy, the rule's target waits for the topic policy, and the pipeline waits for its role policy, the
+whole bucket configuration and the notification rule and target, so that its automatic first run is reported.
+Every resource carries the tags of \`tagging-policy.json\` (with \`Environment\` = the stack's suffix).
+
+The build exports \`IMAGE_TAG\`, \`IMAGE_URI\` and \`IMAGE_DIGEST\` under the \`BuildVariables\` namespace (a
+later action reads \`#{BuildVariables.IMAGE_URI}\`) and hands on \`imagedefinitions.json\` (for the standard ECS
+deploy action; the container name is \`codeBuild.containerName\`, by default the pipeline name) and
+\`imageDetail.json\` (for ECS blue/green).
+
+## Tearing down an environment
+
+\`npx projen destroy\` runs \`pulumi destroy\` for the selected stack. What happens to the stateful resources
+depends on the environment's lifecycle (the \`environmentLifecycle\` stack output):
+
+- **long-lived**: an environment listed in \`environments\` (it has an \`infra/Pulumi.<env>.yaml\`). Destroy
+  removes the KMS key, the artifact bucket (with its configuration) and the ECR repository from the stack but
+  leaves them in AWS, so no artifact or image is lost and all stay readable. Delete them by hand when you are
+  sure, or make the environment ephemeral first (below) and deploy before you destroy.
+  \`artifacts: { forceDestroy: true }\` lets destroy empty and delete the bucket even here.
+- **ephemeral**: any other suffix, e.g. a per-pull-request stack deployed with \`ENVIRONMENT_SUFFIX=pr123\`, and a
+  listed environment named in \`ephemeralEnvironments\`. Destroy empties and deletes the bucket (every version)
+  and the repository (every image) and schedules the key's deletion after 7 days, the shortest wait AWS allows.
+
+A retained bucket or repository keeps its name: deploying the same environment again fails on the name until
+the old one is deleted or imported (\`pulumi import\`).
 
 ## Tasks
 
@@ -135,7 +163,7 @@ lifecycle and policy, and the rule's target waits for the topic policy. Every re
 | \`npx projen build\` | compile, type-check \`infra/\`, run the tests (including the pipeline guardrails) |
 | \`npx projen preview\` | \`pulumi preview\` for the selected stack |
 | \`npx projen deploy\` | \`pulumi up\` for the selected stack |
-| \`npx projen destroy\` | \`pulumi destroy\` for the selected stack |
+| \`npx projen destroy\` | \`pulumi destroy\` for the selected stack (see "Tearing down an environment") |
 | \`npx projen upgrade\` | move cicd-pipeline-type and projen to their newest compatible release, then resynthesize |
 | \`npx projen upgrade:pipeline-type\` | the same across a new major version |
 

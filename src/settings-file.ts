@@ -23,7 +23,7 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
       filePaths: model.filePaths,
       ...(model.connectionArn ? { connectionArn: model.connectionArn } : {}),
     },
-    environment: { pattern: ENVIRONMENT_PATTERN, listed: model.environments },
+    environment: { pattern: ENVIRONMENT_PATTERN, listed: model.environments, ephemeral: model.ephemeralEnvironments },
     names,
     build: {
       buildspec: buildspecPath,

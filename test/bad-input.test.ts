@@ -161,6 +161,11 @@ const BAD_INPUTS: BadInput[] = [
   // --- artifacts -----------------------------------------------------------
   ['artifacts.noncurrentVersionExpiryDays 0', { repository: REPO, artifacts: { noncurrentVersionExpiryDays: 0 } }, 'pipeline.artifacts.noncurrentVersionExpiryDays', 'must be from 1 to 3650 (got 0)'],
   ['artifacts.forceDestroy "yes" (wrong type)', { repository: REPO, artifacts: { forceDestroy: 'yes' } }, 'pipeline.artifacts.forceDestroy', 'must be true or false'],
+  ['artifacts.expiryDays 0', { repository: REPO, artifacts: { expiryDays: 0 } }, 'pipeline.artifacts.expiryDays', 'must be from 1 to 3650 (got 0)'],
+  ['artifacts.expiryDays 1.5', { repository: REPO, artifacts: { expiryDays: 1.5 } }, 'pipeline.artifacts.expiryDays', 'must be a whole number from 1 to 3650'],
+  ['ephemeralEnvironments naming an unlisted one', { repository: REPO, ephemeralEnvironments: ['pr1'] }, 'pipeline.ephemeralEnvironments[0]', 'is not in environments'],
+  ['ephemeralEnvironments is a string (wrong type)', { repository: REPO, ephemeralEnvironments: 'dev' }, 'pipeline.ephemeralEnvironments', 'must be a list of strings'],
+  ['codeBuild.containerName with a space', { repository: REPO, codeBuild: { containerName: 'my app' } }, 'pipeline.codeBuild.containerName', 'is not an ECS container name'],
 
   // --- notifications -------------------------------------------------------
   ['notification e-mail without "@"', { repository: REPO, notifications: { emails: ['not-an-email'] } }, 'pipeline.notifications.emails[0]', '"not-an-email" is not an e-mail address'],
@@ -359,7 +364,7 @@ describe('CicdPipelineProject with bad pipeline props', () => {
 // ---------------------------------------------------------------------------
 
 const PROPS_KEYS = [
-  'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments',
+  'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
   'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
 ];
 const RESERVED_TAG_KEYS = ['Environment', 'ManagedBy', 'Team', 'Project', 'CostCenter'];
@@ -505,6 +510,7 @@ const CORRUPT = {
   artifacts: fc.oneof(
     notAStruct,
     fc.record({ noncurrentVersionExpiryDays: outOfRange(1, 3650) }),
+    fc.record({ expiryDays: outOfRange(1, 3650) }),
     fc.record({ forceDestroy: notABoolean }),
   ),
   notifications: fc.oneof(
@@ -611,7 +617,9 @@ const validProps: fc.Arbitrary<PipelineProps> = fc.record({
     { keepImages: fc.integer({ min: 1, max: 10000 }), untaggedExpiryDays: fc.integer({ min: 1, max: 3650 }) },
     { requiredKeys: [] },
   ),
-  artifacts: fc.record({ noncurrentVersionExpiryDays: fc.integer({ min: 1, max: 3650 }), forceDestroy: fc.boolean() }, { requiredKeys: [] }),
+  artifacts: fc.record({
+    expiryDays: fc.integer({ min: 1, max: 3650 }), noncurrentVersionExpiryDays: fc.integer({ min: 1, max: 3650 }), forceDestroy: fc.boolean(),
+  }, { requiredKeys: [] }),
   notifications: fc.record({
     emails: fc.uniqueArray(fc.stringMatching(/^[a-z0-9_+-]{1,10}(\.[a-z0-9_+-]{1,10})?@([a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?\.){1,3}[a-z]{2,6}$/), { maxLength: 3 }),
     states: fc.uniqueArray(fc.constantFrom(...Object.values(PipelineExecutionState)), { minLength: 1, maxLength: 5 }),

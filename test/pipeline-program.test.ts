@@ -1,6 +1,9 @@
-import { FULL_PROPS, settingsFor } from './helpers';
+import * as path from 'path';
+import { FULL_PROPS, settingsFor, tempDir } from './helpers';
 import { describeGuardrails } from '../program/infra/guardrails';
 import { runUnderMocks } from '../program/infra/mock-run';
+import { loadSettings } from '../program/infra/settings';
+import { CicdPipelineProject } from '../src';
 
 // The same invariants every consumer repo runs, here against several configurations.
 describeGuardrails('the pipeline with every default', () => settingsFor({ repository: 'acme/web-app' }));
@@ -11,6 +14,14 @@ describeGuardrails('the pipeline with an existing codeconnections ARN and a long
   connectionArn: 'arn:aws:codeconnections:us-east-1:111122223333:connection/0b3e5a8e-1111-4222-8333-944455556666',
   environments: ['abcdefghij'],
 }));
+describeGuardrails('the pipeline of a per-PR (ephemeral) stack', () => settingsFor({ repository: 'acme/web-app' }), { environment: 'pr123' });
+
+// As a consumer repo runs them: its rendered settings and managed files on disk (buildspec, tagging policy).
+const consumer = tempDir('consumer');
+process.env.PROJEN_DISABLE_POST = 'true'; // no npm install: only the files matter here
+new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: consumer, pipeline: FULL_PROPS }).synth();
+describeGuardrails('a synthesized consumer repository, its managed files included',
+  () => loadSettings(path.join(consumer, 'infra', 'pipeline-settings.json')), { repoRoot: consumer, environment: 'staging' });
 
 /**
  * Every logical resource the program creates. A logical name is part of the

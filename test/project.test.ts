@@ -22,18 +22,21 @@ function synth(options: Partial<CicdPipelineProjectOptions> = {}) {
 }
 
 describe('CicdPipelineProject', () => {
-  test('writes the buildspec from the pipeline model: ECR login, commit-SHA tag, push, image detail artifact', () => {
+  test('writes the buildspec from the pipeline model: ECR login, commit-SHA tag, push, image definitions artifacts', () => {
     const { snap } = synth({ pipeline: { repository: 'acme/web-app', codeBuild: FULL_PROPS.codeBuild } });
     const spec = YAML.parse(snap['buildspec.yml']);
     expect(spec.version).toBe('0.2');
-    expect(spec.env.variables).toEqual({ NODE_ENV: 'production', DOCKERFILE: 'docker/Dockerfile', DOCKER_CONTEXT: 'app' });
+    expect(spec.env.variables).toEqual({ NODE_ENV: 'production', DOCKERFILE: 'docker/Dockerfile', DOCKER_CONTEXT: 'app', CONTAINER_NAME: 'web-app' });
+    expect(spec.env['exported-variables']).toEqual(['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST']);
     const pre = spec.phases.pre_build.commands.join('\n');
-    expect(pre).toContain('IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"');
+    expect(pre).toContain('export IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"');
     expect(pre).toMatch(/aws ecr get-login-password .*\| docker login --username AWS --password-stdin/);
     expect(spec.phases.pre_build.commands).toContain('npm ci');
     expect(spec.phases.build.commands.join('\n')).toMatch(/docker build --file "\$\{DOCKERFILE\}" --tag "\$\{IMAGE_URI\}" "\$\{DOCKER_CONTEXT\}" && docker push "\$\{IMAGE_URI\}"/);
-    expect(spec.phases.post_build.commands).toEqual([expect.stringContaining('imageDetail.json'), 'echo done']);
-    expect(spec.artifacts.files).toEqual(['imageDetail.json']);
+    expect(spec.phases.post_build.commands).toEqual([
+      expect.stringContaining('export IMAGE_DIGEST'), expect.stringContaining('imageDetail.json'), expect.stringContaining('imagedefinitions.json'), 'echo done',
+    ]);
+    expect(spec.artifacts.files).toEqual(['imageDetail.json', 'imagedefinitions.json']);
     expect(snap['buildspec.yml']).toContain(MARKER);
   });
 
@@ -52,6 +55,11 @@ describe('CicdPipelineProject', () => {
     const { snap } = synth({ pipeline: FULL_PROPS });
     const pulumiYaml = YAML.parse(snap['infra/Pulumi.yaml']);
     expect(pulumiYaml).toMatchObject({ name: 'web-app', main: 'index.ts', runtime: { name: 'nodejs' } });
+    // The list is read from program/infra: the entry, its parts, the settings contract and the guardrails.
+    expect(PROGRAM_FILES).toEqual(expect.arrayContaining([
+      'index.ts', 'pipeline.ts', 'scope.ts', 'key.ts', 'source.ts', 'artifacts.ts', 'registry.ts', 'build.ts', 'codepipeline.ts',
+      'notifications.ts', 'roles.ts', 'settings.ts', 'mock-run.ts', 'guardrails.ts', 'pipeline.test.ts',
+    ]));
     for (const file of PROGRAM_FILES) {
       const source = fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, file), 'utf-8');
       expect(snap[`infra/${file}`]).toBe(`// ${MARKER}\n${source}`);

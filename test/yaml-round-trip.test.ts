@@ -91,7 +91,7 @@ describe('generated YAML reads back the same under YAML 1.2 and 1.1', () => {
 
   test.each([['1.2', parse12], ['1.1', parse11]] as const)('buildspec.yml under YAML %s: every variable and command is the string the user wrote', (_version, parse) => {
     const spec = parse(snap['buildspec.yml']);
-    expect(spec.env.variables).toEqual({ ...environmentVariables, DOCKERFILE: 'on', DOCKER_CONTEXT: '2024-01-31' });
+    expect(spec.env.variables).toEqual({ ...environmentVariables, DOCKERFILE: 'on', DOCKER_CONTEXT: '2024-01-31', CONTAINER_NAME: 'web-app' });
     expect(spec.phases.pre_build.commands.slice(-commands.length)).toEqual(commands);
     expect(spec.phases.post_build.commands.slice(-commands.length)).toEqual(commands);
     expect(spec.version).toBe('0.2');

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MOCK_ACCOUNT, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
-import { PipelineSettings } from './settings';
+import { BUILD_VARIABLES_NAMESPACE } from './codepipeline';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
+import { PIPELINE_COMPONENT_TYPE } from './pipeline';
+import { PipelineSettings, environmentLifecycle } from './settings';
 
 /** Resource types the pipeline registers, by role. */
 export const TYPES = {
@@ -15,12 +17,17 @@ export const TYPES = {
   lifecycle: 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
   bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
   repository: 'aws:ecr/repository:Repository',
+  ecrLifecycle: 'aws:ecr/lifecyclePolicy:LifecyclePolicy',
+  key: 'aws:kms/key:Key',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
   policy: 'aws:iam/policy:Policy',
   role: 'aws:iam/role:Role',
   attachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
   rule: 'aws:cloudwatch/eventRule:EventRule',
+  target: 'aws:cloudwatch/eventTarget:EventTarget',
   topic: 'aws:sns/topic:Topic',
   topicPolicy: 'aws:sns/topicPolicy:TopicPolicy',
+  subscription: 'aws:sns/topicSubscription:TopicSubscription',
   connection: 'aws:codeconnections/connection:Connection',
 } as const;
 
@@ -34,9 +41,26 @@ export interface GuardrailOptions {
   /** The environment suffix the program runs with.
    * @default - the first listed environment */
   readonly environment?: string;
-  /** Repository root holding buildspec.yml and tagging-policy.json (a consumer repo). */
+  /** Repository root holding buildspec.yml and tagging-policy.json (a consumer repo).
+   * @default - only the checks on registered resources run */
   readonly repoRoot?: string;
 }
+
+/** What a check looks at: the settings, the stack's suffix and what the mocked engine registered. */
+export interface GuardrailRun {
+  readonly settings: PipelineSettings;
+  readonly environment: string;
+  /** Registered with an authorized (AVAILABLE) connection: the steady state. */
+  readonly resources: RegisteredResource[];
+  /** Registered before the connection is authorized: the first deploy of a new one, or a configured PENDING one. */
+  readonly beforeAuthorization: RegisteredResource[];
+}
+
+/** A check that fails (throws) when its promise is broken. */
+export type Check = (run: GuardrailRun) => void;
+
+/** A check on the repository's rendered files (buildspec, tagging policy), beside the registered resources. */
+export type FileCheck = (run: GuardrailRun, repoRoot: string) => void;
 
 /** One registered resource of `type` (and `name`), or a failure that says which is missing. */
 export function one(resources: RegisteredResource[], type: string, name?: string): RegisteredResource {
@@ -56,211 +80,410 @@ export function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
+const pipelineOf = (resources: RegisteredResource[]) => one(resources, TYPES.pipeline).inputs;
+const actionsOf = (resources: RegisteredResource[]): any[] => pipelineOf(resources).stages.flatMap((s: any) => s.actions);
+const sourceActionOf = (resources: RegisteredResource[]) => actionsOf(resources).find(a => a.category === 'Source');
+const bucketArnOf = (resources: RegisteredResource[]) => `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`;
+const allows = (statements: Array<Record<string, any>>, action: string, resource: string) => statements.some(s =>
+  s.Effect === 'Allow' && asList(s.Action).includes(action) && asList(s.Resource).includes(resource));
+const dependsOn = (resources: RegisteredResource[], dependent: RegisteredResource, type: string, name?: string) =>
+  expect({ dependent: dependent.name, waitsFor: dependent.dependencies })
+    .toEqual({ dependent: dependent.name, waitsFor: expect.arrayContaining([one(resources, type, name).urn]) });
+const lifecycleRules = (resources: RegisteredResource[]): any[] => one(resources, TYPES.lifecycle).inputs.rules;
+const keyStatementForEvents = (resources: RegisteredResource[]) => JSON.parse(one(resources, TYPES.key).inputs.policy).Statement
+  .find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+/** The bucket's configuration resources, in the order S3 must receive them. */
+const BUCKET_CONFIGURATION = [TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.ownership, TYPES.lifecycle, TYPES.bucketPolicy];
 /**
- * Registers jest tests asserting the pipeline's invariants on what the
- * mocked engine registered. Consumer repos run them against their own
- * settings; this library runs them against many.
+ * The entries of a block list under `key` in the managed buildspec. Read as
+ * text: consumer repos have no YAML parser of their own (projen bundles its).
+ */
+function yamlList(text: string, key: string): string[] {
+  const block = new RegExp(`^([ \\t]*)${key}:[ \\t]*\\n((?:\\1[ \\t]+-[^\\n]*\\n?)+)`, 'm').exec(text);
+  if (!block) throw new Error(`the buildspec has no block list "${key}"`);
+  return block[2].split('\n').map(line => line.replace(/^\s*-\s*/, '').trim().replace(/^(["'])(.*)\1$/, '$2')).filter(Boolean);
+}
+const readBuildspec = (settings: PipelineSettings, repoRoot: string) => fs.readFileSync(path.join(repoRoot, settings.build.buildspec), 'utf-8');
+
+/**
+ * The pipeline's promises, one check each, on what the mocked engine
+ * registered. A failure names the promise that broke.
+ */
+export const GUARDRAILS: Record<string, Check> = {
+  // --- Source and trigger --------------------------------------------------
+  'the source is the configured GitHub repository and branch, through an AWS CodeStarSourceConnection action': ({ resources, settings }) => {
+    const sources = actionsOf(resources).filter(a => a.category === 'Source');
+    expect(sources).toHaveLength(1);
+    expect(sources[0]).toMatchObject({ owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' });
+    expect(sources[0].configuration.FullRepositoryId).toBe(settings.source.repository);
+    expect(sources[0].configuration.BranchName).toBe(settings.source.branch);
+  },
+  'the source uses the configured connection, or a GitHub connection the program creates': ({ resources, settings }) => {
+    const arn = sourceActionOf(resources).configuration.ConnectionArn;
+    expect(arn).toMatch(/^arn:aws[a-z-]*:(codeconnections|codestar-connections):/);
+    if (settings.source.connectionArn) {
+      expect(arn).toBe(settings.source.connectionArn);
+      expect(resources.filter(r => r.type === TYPES.connection)).toHaveLength(0);
+    } else {
+      expect(one(resources, TYPES.connection).inputs.providerType).toBe('GitHub');
+    }
+  },
+  'no OAuth token, no GitHub v1 (ThirdParty) action: every action is owned by AWS': ({ resources }) => {
+    expect(JSON.stringify(resources.map(r => r.inputs))).not.toMatch(/OAuthToken|ThirdParty/);
+    expect(actionsOf(resources).every(a => a.owner === 'AWS')).toBe(true);
+  },
+  'the pipeline is V2 (the provider default V1 has no triggers)': ({ resources }) => {
+    expect(pipelineOf(resources).pipelineType).toBe('V2');
+  },
+  'one push trigger on the source action watches the configured branch and file paths': ({ resources, settings }) => {
+    const pipeline = pipelineOf(resources);
+    expect(pipeline.triggers).toHaveLength(1);
+    const [trigger] = pipeline.triggers;
+    expect(trigger.providerType).toBe('CodeStarSourceConnection');
+    expect(trigger.gitConfiguration.sourceActionName).toBe(sourceActionOf(resources).name);
+    expect(trigger.gitConfiguration.pushes[0].branches.includes).toEqual([settings.source.branch]);
+    const filePaths = trigger.gitConfiguration.pushes[0].filePaths;
+    if (settings.source.filePaths.length > 0) expect(filePaths.includes).toEqual(settings.source.filePaths);
+    else expect(filePaths).toBeUndefined();
+  },
+  'change detection is off, so one push starts one execution': ({ resources }) => {
+    expect(sourceActionOf(resources).configuration.DetectChanges).toBe('false');
+  },
+  'until the connection is authorized there is no pipeline, only everything else and a nextStep that says what to do': ({ resources, beforeAuthorization }) => {
+    expect(beforeAuthorization.filter(r => r.type === TYPES.pipeline)).toEqual([]);
+    const logical = (list: RegisteredResource[]) => list.filter(r => r.type !== TYPES.pipeline).map(r => `${r.type}::${r.name}`).sort();
+    expect(logical(beforeAuthorization)).toEqual(logical(resources));
+    const waiting = one(beforeAuthorization, PIPELINE_COMPONENT_TYPE).outputs;
+    expect(waiting.nextStep).toContain(waiting.connectionArn);
+    expect(waiting.nextStep).toMatch(/authorize.*npx projen deploy/is);
+    expect(one(resources, PIPELINE_COMPONENT_TYPE).outputs.nextStep).toBeUndefined();
+  },
+
+  // --- Artifacts -----------------------------------------------------------
+  'the artifact store is a single S3 store with no region (AWS rejects region on single-region pipelines)': ({ resources }) => {
+    const stores = pipelineOf(resources).artifactStores;
+    expect(stores).toHaveLength(1);
+    expect(stores[0].type).toBe('S3');
+    expect(stores[0]).not.toHaveProperty('region');
+    expect(stores[0].location).toBe(one(resources, TYPES.bucket).inputs.bucket);
+    expect(stores[0].encryptionKey.type).toBe('KMS');
+  },
+  'the bucket has no inline configuration (deprecated in @pulumi/aws v7): each part is its own resource': ({ resources }) => {
+    const bucket = one(resources, TYPES.bucket);
+    for (const property of INLINE_BUCKET_PROPERTIES) expect(bucket.inputs).not.toHaveProperty(property);
+    for (const type of [TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.ownership, TYPES.lifecycle, TYPES.bucketPolicy]) {
+      expect({ type, bucket: one(resources, type).inputs.bucket }).toEqual({ type, bucket: `${bucket.name}-id` });
+    }
+  },
+  'the bucket is versioned': ({ resources }) => {
+    expect(one(resources, TYPES.versioning).inputs.versioningConfiguration).toEqual({ status: 'Enabled' });
+  },
+  'the bucket encrypts with KMS and a bucket key': ({ resources }) => {
+    const [rule] = one(resources, TYPES.encryption).inputs.rules;
+    expect(rule.applyServerSideEncryptionByDefault.sseAlgorithm).toBe('aws:kms');
+    expect(rule.bucketKeyEnabled).toBe(true);
+  },
+  'the bucket blocks all public access': ({ resources }) => {
+    expect(one(resources, TYPES.publicAccess).inputs).toMatchObject({
+      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    });
+  },
+  'the bucket owner owns every object (ACLs disabled)': ({ resources }) => {
+    expect(one(resources, TYPES.ownership).inputs.rule.objectOwnership).toBe('BucketOwnerEnforced');
+  },
+  'current artifacts expire after the configured days (every run writes new keys)': ({ resources, settings }) => {
+    const current = lifecycleRules(resources).filter(r => r.expiration?.days !== undefined);
+    expect(current).toEqual([expect.objectContaining({ status: 'Enabled', filter: {}, expiration: { days: settings.artifacts.expiryDays } })]);
+  },
+  'old artifact versions expire and incomplete uploads are aborted': ({ resources, settings }) => {
+    const rules = lifecycleRules(resources);
+    expect(rules.map(r => r.noncurrentVersionExpiration?.noncurrentDays).filter(Boolean)).toEqual([settings.artifacts.noncurrentVersionExpiryDays]);
+    expect(rules.some(r => r.abortIncompleteMultipartUpload?.daysAfterInitiation > 0)).toBe(true);
+  },
+  'expired delete markers are removed, by a rule of their own (S3 rejects them beside Days)': ({ resources }) => {
+    const markers = lifecycleRules(resources).filter(r => r.expiration?.expiredObjectDeleteMarker === true);
+    expect(markers).toHaveLength(1);
+    expect(markers[0]).toMatchObject({ status: 'Enabled', filter: {} });
+    expect(markers[0].expiration).toEqual({ expiredObjectDeleteMarker: true });
+  },
+  'the bucket is configured one change at a time (S3 aborts concurrent ones)': ({ resources }) => {
+    BUCKET_CONFIGURATION.slice(1).forEach((type, i) => dependsOn(resources, one(resources, type), BUCKET_CONFIGURATION[i]));
+  },
+  'the bucket refuses requests without TLS': ({ resources }) => {
+    const [deny] = statementsOf(one(resources, TYPES.bucketPolicy));
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  },
+
+  // --- Destroy -------------------------------------------------------------
+  'the key outlives a long-lived environment, and goes 7 days after an ephemeral one': ({ resources, settings, environment }) => {
+    const key = one(resources, TYPES.key);
+    const longLived = environmentLifecycle(settings, environment) === 'long-lived';
+    expect({ retainOnDelete: key.retainOnDelete, deletionWindowInDays: key.inputs.deletionWindowInDays })
+      .toEqual(longLived ? { retainOnDelete: true, deletionWindowInDays: 30 } : { retainOnDelete: false, deletionWindowInDays: 7 });
+  },
+  'the artifact bucket and its configuration outlive a long-lived environment (unless forceDestroy); an ephemeral one is emptied and deleted': ({ resources, settings, environment }) => {
+    const disposable = environmentLifecycle(settings, environment) === 'ephemeral' || settings.artifacts.forceDestroy;
+    expect(one(resources, TYPES.bucket).inputs.forceDestroy).toBe(disposable);
+    for (const type of [TYPES.bucket, ...BUCKET_CONFIGURATION]) {
+      expect({ type, retainOnDelete: one(resources, type).retainOnDelete }).toEqual({ type, retainOnDelete: !disposable });
+    }
+  },
+  'the ECR repository and its lifecycle policy outlive a long-lived environment; an ephemeral one is deleted with its images': ({ resources, settings, environment }) => {
+    const ephemeral = environmentLifecycle(settings, environment) === 'ephemeral';
+    expect(one(resources, TYPES.repository).inputs.forceDelete).toBe(ephemeral);
+    for (const type of [TYPES.repository, TYPES.ecrLifecycle]) {
+      expect({ type, retainOnDelete: one(resources, type).retainOnDelete }).toEqual({ type, retainOnDelete: !ephemeral });
+    }
+  },
+
+  // --- Registry ------------------------------------------------------------
+  'image tags are immutable': ({ resources }) => {
+    expect(one(resources, TYPES.repository).inputs.imageTagMutability).toBe('IMMUTABLE');
+  },
+  'images are scanned on push': ({ resources }) => {
+    expect(one(resources, TYPES.repository).inputs.imageScanningConfiguration.scanOnPush).toBe(true);
+  },
+  'the registry is KMS-encrypted': ({ resources }) => {
+    expect(one(resources, TYPES.repository).inputs.encryptionConfigurations[0].encryptionType).toBe('KMS');
+  },
+  'untagged images expire and only the configured number of images is kept': ({ resources, settings }) => {
+    const rules = JSON.parse(one(resources, TYPES.ecrLifecycle).inputs.policy).rules;
+    expect(rules.find((r: any) => r.selection.tagStatus === 'untagged').selection.countNumber).toBe(settings.registry.untaggedExpiryDays);
+    expect(rules.find((r: any) => r.selection.tagStatus === 'any').selection.countNumber).toBe(settings.registry.keepImages);
+  },
+
+  // --- Build ---------------------------------------------------------------
+  'the build runs the managed buildspec on the pipeline\'s artifacts': ({ resources, settings }) => {
+    const project = one(resources, TYPES.project).inputs;
+    expect(project.source).toEqual({ type: 'CODEPIPELINE', buildspec: settings.build.buildspec });
+    expect(project.artifacts.type).toBe('CODEPIPELINE');
+  },
+  'the build runs privileged (docker) on the configured image and compute type': ({ resources, settings }) => {
+    expect(one(resources, TYPES.project).inputs.environment).toMatchObject({
+      computeType: settings.build.computeType, image: settings.build.image, privilegedMode: true, type: 'LINUX_CONTAINER',
+    });
+  },
+  'the build knows the repository URI and name and the account id': ({ resources }) => {
+    expect(one(resources, TYPES.project).inputs.environment.environmentVariables.map((v: any) => v.name)).toEqual(
+      expect.arrayContaining(['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID']));
+  },
+  'the build stops after the configured timeout': ({ resources, settings }) => {
+    expect(one(resources, TYPES.project).inputs.buildTimeout).toBe(settings.build.timeoutMinutes);
+  },
+  'the build caches the source and docker layers': ({ resources }) => {
+    expect(one(resources, TYPES.project).inputs.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
+  },
+  'the Build action publishes its variables under the BuildVariables namespace': ({ resources }) => {
+    const builds = actionsOf(resources).filter(a => a.category === 'Build');
+    expect(builds.map(a => a.namespace)).toEqual([BUILD_VARIABLES_NAMESPACE]);
+  },
+  'build logs go to their log group, kept for the configured days': ({ resources, settings }) => {
+    const logs = one(resources, TYPES.project).inputs.logsConfig.cloudwatchLogs;
+    const logGroup = one(resources, TYPES.logGroup).inputs;
+    expect(logs.status).toBe('ENABLED');
+    expect(logs.groupName).toBe(logGroup.name);
+    expect(logGroup.retentionInDays).toBe(settings.build.logRetentionDays);
+  },
+
+  // --- Notifications -------------------------------------------------------
+  'no EventBridge rule listens for CodeCommit (it can never fire for GitHub)': ({ resources }) => {
+    for (const rule of resources.filter(r => r.type === TYPES.rule)) {
+      expect(JSON.parse(rule.inputs.eventPattern).source).not.toContain('aws.codecommit');
+    }
+  },
+  'the notification rule follows this pipeline\'s executions in the configured states': ({ resources, settings }) => {
+    const pattern = JSON.parse(one(resources, TYPES.rule).inputs.eventPattern);
+    expect(pattern.source).toEqual(['aws.codepipeline']);
+    expect(pattern['detail-type']).toEqual(['CodePipeline Pipeline Execution State Change']);
+    expect(pattern.detail.pipeline).toEqual([pipelineOf(resources).name]);
+    expect(pattern.detail.state).toEqual(settings.notifications.states);
+  },
+  'the notification rule is enabled with `state` (not the deprecated isEnabled)': ({ resources }) => {
+    const rule = one(resources, TYPES.rule).inputs;
+    expect(rule.state).toBe('ENABLED');
+    expect(rule).not.toHaveProperty('isEnabled');
+  },
+  'the topic is KMS-encrypted and only this notification rule may publish to it (aws:SourceArn on the topic policy)': ({ resources }) => {
+    expect(one(resources, TYPES.topic).inputs.kmsMasterKeyId).toBeTruthy();
+    const [publish] = statementsOf(one(resources, TYPES.topicPolicy));
+    expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
+    const ruleName = one(resources, TYPES.rule).inputs.name;
+    expect(publish.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:rule/${ruleName}$`));
+  },
+  'no aws:SourceArn or aws:SourceAccount condition for EventBridge on the topic\'s key (SNS does not support them there)': ({ resources }) => {
+    const forEvents = keyStatementForEvents(resources);
+    expect(JSON.stringify(forEvents.Condition ?? {})).not.toMatch(/aws:SourceArn|aws:SourceAccount|aws:SourceOrgID/i);
+  },
+  'the topic\'s key lets EventBridge encrypt for this topic only (kms:EncryptionContext:aws:sns:topicArn)': ({ resources }) => {
+    const forEvents = keyStatementForEvents(resources);
+    expect(forEvents.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+    // The ARN the program builds from the topic's name must be the ARN AWS gives the topic.
+    const topicArn = statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
+    expect(topicArn).toBe(`arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${one(resources, TYPES.topic).inputs.name}`);
+    expect(forEvents.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } });
+  },
+  'every configured e-mail address is subscribed': ({ resources, settings }) => {
+    const emails = resources.filter(r => r.type === TYPES.subscription).map(r => r.inputs.endpoint);
+    expect(emails.sort()).toEqual([...settings.notifications.emails].sort());
+  },
+
+  // --- Permissions ---------------------------------------------------------
+  'the pipeline role has AWS\'s minimum S3 permissions for CodePipeline, on the artifact bucket only': ({ resources }) => {
+    const bucketArn = bucketArnOf(resources);
+    const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
+    for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl']) {
+      expect({ action, allowed: allows(statements, action, `${bucketArn}/*`) }).toEqual({ action, allowed: true });
+    }
+    for (const action of ['s3:GetBucketVersioning', 's3:GetBucketAcl', 's3:GetBucketLocation']) {
+      expect({ action, allowed: allows(statements, action, bucketArn) }).toEqual({ action, allowed: true });
+    }
+  },
+  'the build role has AWS\'s minimum S3 and log permissions for CodeBuild, on this stack\'s bucket and log group only': ({ resources }) => {
+    const bucketArn = bucketArnOf(resources);
+    const statements = statementsOf(one(resources, TYPES.policy, 'build-policy'));
+    for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']) {
+      expect({ action, allowed: allows(statements, action, `${bucketArn}/*`) }).toEqual({ action, allowed: true });
+    }
+    for (const action of ['s3:GetBucketAcl', 's3:GetBucketLocation']) {
+      expect({ action, allowed: allows(statements, action, bucketArn) }).toEqual({ action, allowed: true });
+    }
+    const logs = statements.find(st => asList(st.Action).includes('logs:PutLogEvents'))!;
+    expect(asList(logs.Action)).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']));
+    const logGroup = one(resources, TYPES.logGroup).inputs.name;
+    for (const resource of asList(logs.Resource)) expect(resource).toContain(`:log-group:${logGroup}`);
+  },
+  'the pipeline role may use the connection, under the service prefix of its ARN': ({ resources }) => {
+    const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
+    const connectionArn = sourceActionOf(resources).configuration.ConnectionArn;
+    expect(allows(statements, `${connectionArn.split(':')[2]}:UseConnection`, connectionArn)).toBe(true);
+  },
+  'the pipeline role may start and watch this build project only': ({ resources }) => {
+    const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
+    const start = statements.find(s => asList(s.Action).includes('codebuild:StartBuild'))!;
+    const project = one(resources, TYPES.project).inputs.name;
+    expect(asList(start.Resource)).toEqual([expect.stringMatching(new RegExp(`^arn:aws[a-z-]*:codebuild:[a-z0-9-]+:\\d{12}:project/${project}$`))]);
+  },
+  'no IAM statement allows a "*" resource except ecr:GetAuthorizationToken': ({ resources }) => {
+    const policies = resources.filter(r => r.type === TYPES.policy);
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    for (const policy of policies) {
+      for (const statement of statementsOf(policy)) {
+        const wildcard = asList(statement.Resource).some((r: string) => r === '*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r));
+        if (wildcard) expect({ policy: policy.name, actions: asList(statement.Action) }).toEqual({ policy: policy.name, actions: ['ecr:GetAuthorizationToken'] });
+      }
+    }
+  },
+  'no IAM statement allows every action of a service': ({ resources }) => {
+    for (const policy of resources.filter(r => r.type === TYPES.policy)) {
+      for (const statement of statementsOf(policy)) {
+        expect({ policy: policy.name, wildcard: asList(statement.Action).filter((a: string) => a === '*' || a.endsWith(':*')) })
+          .toEqual({ policy: policy.name, wildcard: [] });
+      }
+    }
+  },
+  'every role is assumed by exactly one service, from this account only': ({ resources }) => {
+    const roles = resources.filter(r => r.type === TYPES.role);
+    expect(roles.length).toBeGreaterThanOrEqual(2);
+    for (const role of roles) {
+      const [trust] = JSON.parse(role.inputs.assumeRolePolicy).Statement;
+      expect(Object.keys(trust.Principal)).toEqual(['Service']);
+      expect(trust.Condition.StringEquals['aws:SourceAccount']).toBe(MOCK_ACCOUNT);
+    }
+  },
+
+  // --- Creation order ------------------------------------------------------
+  'the pipeline waits for its role policy': ({ resources }) => {
+    dependsOn(resources, one(resources, TYPES.pipeline), TYPES.attachment, 'pipeline-policy-attachment');
+  },
+  'the pipeline waits for the bucket\'s whole configuration (versioning to TLS-only policy) before its first artifact': ({ resources }) => {
+    const pipeline = one(resources, TYPES.pipeline);
+    for (const type of BUCKET_CONFIGURATION) dependsOn(resources, pipeline, type);
+  },
+  'the build project waits for its role policy': ({ resources }) => {
+    dependsOn(resources, one(resources, TYPES.project), TYPES.attachment, 'build-policy-attachment');
+  },
+  'the rule\'s target waits for the topic policy': ({ resources }) => {
+    dependsOn(resources, one(resources, TYPES.target), TYPES.topicPolicy);
+  },
+  'the notification rule, its target and the topic policy exist before the pipeline, so its first run is reported': ({ resources }) => {
+    const pipeline = one(resources, TYPES.pipeline);
+    for (const type of [TYPES.rule, TYPES.target, TYPES.topicPolicy]) dependsOn(resources, pipeline, type);
+    expect(one(resources, TYPES.rule).dependencies).not.toContain(pipeline.urn);
+  },
+
+  // --- Names and tags ------------------------------------------------------
+  'every taggable resource carries every required tag with its configured value': ({ resources, settings, environment }) => {
+    const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
+    const taggable = resources.filter(r => isTaggable(r.type));
+    expect(taggable.length).toBeGreaterThanOrEqual(10);
+    for (const resource of taggable) {
+      expect({ resource: resource.name, tags: resource.inputs.tags }).toEqual({ resource: resource.name, tags: required });
+    }
+  },
+  'physical names are derived from the pipeline name and the environment suffix': ({ resources, settings, environment }) => {
+    expect(one(resources, TYPES.bucket).inputs.bucket).toBe(`${settings.name}-${environment}-artifacts-${MOCK_ACCOUNT}`);
+    expect(pipelineOf(resources).name).toBe(`${settings.name}-${environment}`);
+  },
+  'every name fits its AWS limit (S3 bucket 63, IAM role 64)': ({ resources }) => {
+    expect(one(resources, TYPES.bucket).inputs.bucket.length).toBeLessThanOrEqual(63);
+    for (const role of resources.filter(r => r.type === TYPES.role)) expect(role.inputs.name.length).toBeLessThanOrEqual(64);
+  },
+};
+
+/** The promises about the repository's own managed files, checked where they exist (a consumer repo). */
+export const FILE_GUARDRAILS: Record<string, FileCheck> = {
+  'the buildspec at the configured path is a version 0.2 spec that logs in to ECR': ({ settings }, repoRoot) => {
+    const buildspec = readBuildspec(settings, repoRoot);
+    expect(buildspec).toMatch(/^version: "?0\.2"?$/m);
+    expect(buildspec).toContain('get-login-password');
+  },
+  'every exported build variable is set with export (CodeBuild reads them from the environment)': ({ settings }, repoRoot) => {
+    const text = readBuildspec(settings, repoRoot);
+    const exported = yamlList(text, 'exported-variables');
+    expect(exported).toEqual(expect.arrayContaining(['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST']));
+    for (const name of exported) {
+      expect({ name, exportedBy: new RegExp(`(^|[\\s"';&|])export ${name}(=|[\\s"']|$)`, 'm').test(text) }).toEqual({ name, exportedBy: true });
+    }
+  },
+  'the build hands on imagedefinitions.json (ECS standard deploy) and imageDetail.json (ECS blue/green)': ({ settings }, repoRoot) => {
+    const text = readBuildspec(settings, repoRoot);
+    expect(yamlList(text, 'files')).toEqual(expect.arrayContaining(['imagedefinitions.json', 'imageDetail.json']));
+    expect(text).toMatch(/"imageUri".*> imagedefinitions\.json/);
+    expect(text).toMatch(/"ImageURI".*> imageDetail\.json/);
+  },
+  'the tagging policy requires exactly the tag values the resources carry': ({ settings, environment }, repoRoot) => {
+    const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
+    const policy = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tagging-policy.json'), 'utf-8'));
+    for (const rule of Object.values<any>(policy.tags)) {
+      const key = rule.tag_key['@@assign'];
+      const values: string[] | undefined = rule.tag_value?.['@@assign'];
+      expect(required).toHaveProperty([key]);
+      if (values) expect(values).toContain(required[key]);
+    }
+  },
+};
+
+/**
+ * Registers one jest test per guardrail, on what the mocked engine
+ * registered. Consumer repos run them against their own settings; this
+ * library runs them against many.
  */
 export function describeGuardrails(title: string, loadSettings: () => PipelineSettings, options: GuardrailOptions = {}): void {
   describe(title, () => {
-    let settings: PipelineSettings;
-    let environment: string;
-    let resources: RegisteredResource[];
+    let run: GuardrailRun;
     beforeAll(async () => {
-      settings = loadSettings();
-      environment = options.environment ?? settings.environment.listed[0];
-      resources = await runUnderMocks(settings, environment);
+      const settings = loadSettings();
+      const environment = options.environment ?? settings.environment.listed[0];
+      const resources = await runUnderMocks(settings, environment);
+      // A configured connection may be PENDING; a created one does not exist before the first deploy.
+      const beforeAuthorization = await runUnderMocks(settings, environment, { connection: settings.source.connectionArn ? 'PENDING' : 'absent' });
+      run = { settings, environment, resources, beforeAuthorization };
     });
 
-    test('the artifact store is a single S3 store with no region (AWS rejects region on single-region pipelines)', () => {
-      const stores = one(resources, TYPES.pipeline).inputs.artifactStores;
-      expect(stores).toHaveLength(1);
-      expect(stores[0].type).toBe('S3');
-      expect(stores[0]).not.toHaveProperty('region');
-      expect(stores[0].location).toBe(one(resources, TYPES.bucket).inputs.bucket);
-      expect(stores[0].encryptionKey.type).toBe('KMS');
-    });
-
-    test('the bucket uses separate versioning, encryption, public access, ownership, lifecycle and TLS-only resources', () => {
-      const bucket = one(resources, TYPES.bucket);
-      for (const property of INLINE_BUCKET_PROPERTIES) expect(bucket.inputs).not.toHaveProperty(property);
-      expect(bucket.inputs.forceDestroy).toBe(settings.artifacts.forceDestroy);
-      const bucketId = `${bucket.name}-id`;
-      expect(one(resources, TYPES.versioning).inputs).toMatchObject({ bucket: bucketId, versioningConfiguration: { status: 'Enabled' } });
-      const sse = one(resources, TYPES.encryption).inputs.rules[0];
-      expect(sse.applyServerSideEncryptionByDefault.sseAlgorithm).toBe('aws:kms');
-      expect(sse.bucketKeyEnabled).toBe(true);
-      expect(one(resources, TYPES.publicAccess).inputs).toMatchObject({
-        bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-      });
-      expect(one(resources, TYPES.ownership).inputs.rule.objectOwnership).toBe('BucketOwnerEnforced');
-      const rule = one(resources, TYPES.lifecycle).inputs.rules[0];
-      expect(rule.noncurrentVersionExpiration.noncurrentDays).toBe(settings.artifacts.noncurrentVersionExpiryDays);
-      expect(rule.abortIncompleteMultipartUpload.daysAfterInitiation).toBeGreaterThan(0);
-      const [deny] = statementsOf(one(resources, TYPES.bucketPolicy));
-      expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-    });
-
-    test('the source is the configured GitHub repository and branch through a CodeConnections connection', () => {
-      const pipeline = one(resources, TYPES.pipeline);
-      const actions = pipeline.inputs.stages.flatMap((s: any) => s.actions);
-      const sources = actions.filter((a: any) => a.category === 'Source');
-      expect(sources).toHaveLength(1);
-      expect(sources[0]).toMatchObject({ owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' });
-      const config = sources[0].configuration;
-      expect(config.FullRepositoryId).toBe(settings.source.repository);
-      expect(config.BranchName).toBe(settings.source.branch);
-      expect(config.DetectChanges).toBe('false');
-      expect(config.ConnectionArn).toMatch(/^arn:aws[a-z-]*:(codeconnections|codestar-connections):/);
-      if (settings.source.connectionArn) {
-        expect(config.ConnectionArn).toBe(settings.source.connectionArn);
-        expect(resources.filter(r => r.type === TYPES.connection)).toHaveLength(0);
-      } else {
-        expect(one(resources, TYPES.connection).inputs.providerType).toBe('GitHub');
-      }
-      const everything = JSON.stringify(resources.map(r => r.inputs));
-      expect(everything).not.toMatch(/OAuthToken|ThirdParty/);
-      expect(actions.every((a: any) => a.owner === 'AWS')).toBe(true);
-    });
-
-    test('the pipeline is V2 and a push trigger watches the configured branch', () => {
-      const pipeline = one(resources, TYPES.pipeline).inputs;
-      expect(pipeline.pipelineType).toBe('V2');
-      expect(pipeline.triggers).toHaveLength(1);
-      const [trigger] = pipeline.triggers;
-      expect(trigger.providerType).toBe('CodeStarSourceConnection');
-      expect(trigger.gitConfiguration.sourceActionName).toBe(pipeline.stages[0].actions[0].name);
-      expect(trigger.gitConfiguration.pushes[0].branches.includes).toEqual([settings.source.branch]);
-      const filePaths = trigger.gitConfiguration.pushes[0].filePaths;
-      if (settings.source.filePaths.length > 0) expect(filePaths.includes).toEqual(settings.source.filePaths);
-      else expect(filePaths).toBeUndefined();
-    });
-
-    test('no EventBridge rule listens for CodeCommit, and notifications follow CodePipeline executions', () => {
-      const rules = resources.filter(r => r.type === TYPES.rule);
-      for (const rule of rules) expect(JSON.parse(rule.inputs.eventPattern).source).not.toContain('aws.codecommit');
-      const rule = one(resources, TYPES.rule);
-      const pattern = JSON.parse(rule.inputs.eventPattern);
-      expect(pattern.source).toEqual(['aws.codepipeline']);
-      expect(pattern['detail-type']).toEqual(['CodePipeline Pipeline Execution State Change']);
-      expect(pattern.detail.pipeline).toEqual([one(resources, TYPES.pipeline).inputs.name]);
-      expect(pattern.detail.state).toEqual(settings.notifications.states);
-      expect(rule.inputs.state).toBe('ENABLED');
-      expect(rule.inputs).not.toHaveProperty('isEnabled');
-      expect(one(resources, TYPES.topic).inputs.kmsMasterKeyId).toBeTruthy();
-      const [publish] = statementsOf(one(resources, TYPES.topicPolicy));
-      expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
-      // The topic's key lets this rule, and only it, encrypt what it publishes.
-      const keyPolicy = JSON.parse(one(resources, 'aws:kms/key:Key').inputs.policy).Statement;
-      const forEvents = keyPolicy.find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
-      expect(forEvents.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
-      expect(forEvents.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`:rule/${rule.inputs.name}$`));
-      const emails = resources.filter(r => r.type === 'aws:sns/topicSubscription:TopicSubscription').map(r => r.inputs.endpoint);
-      expect(emails.sort()).toEqual([...settings.notifications.emails].sort());
-    });
-
-    test('the pipeline role has every S3 permission CodePipeline needs, on the artifact bucket only', () => {
-      const bucketArn = `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`;
-      const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
-      const allowed = (action: string, resource: string) => statements.some(s =>
-        s.Effect === 'Allow' && asList(s.Action).includes(action) && asList(s.Resource).includes(resource));
-      for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']) {
-        expect(allowed(action, `${bucketArn}/*`)).toBe(true);
-      }
-      expect(allowed('s3:GetBucketVersioning', bucketArn)).toBe(true);
-      const connectionArn = one(resources, TYPES.pipeline).inputs.stages[0].actions[0].configuration.ConnectionArn;
-      expect(allowed(`${connectionArn.split(':')[2]}:UseConnection`, connectionArn)).toBe(true);
-      const projectArn = statements.find(s => asList(s.Action).includes('codebuild:StartBuild'))!.Resource;
-      expect(projectArn).toMatch(/^arn:aws:codebuild:/);
-    });
-
-    test('no IAM statement allows a "*" resource except ecr:GetAuthorizationToken', () => {
-      const policies = resources.filter(r => r.type === TYPES.policy);
-      expect(policies.length).toBeGreaterThanOrEqual(2);
-      for (const policy of policies) {
-        for (const statement of statementsOf(policy)) {
-          const wildcard = asList(statement.Resource).some((r: string) => r === '*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r));
-          if (wildcard) expect({ policy: policy.name, actions: asList(statement.Action) }).toEqual({ policy: policy.name, actions: ['ecr:GetAuthorizationToken'] });
-          expect(asList(statement.Action).some((a: string) => a === '*' || a.endsWith(':*'))).toBe(false);
-        }
-      }
-      // Every role is assumed by exactly one service, from this account only.
-      for (const role of resources.filter(r => r.type === TYPES.role)) {
-        const [trust] = JSON.parse(role.inputs.assumeRolePolicy).Statement;
-        expect(Object.keys(trust.Principal)).toEqual(['Service']);
-        expect(trust.Condition.StringEquals['aws:SourceAccount']).toBe(MOCK_ACCOUNT);
-      }
-    });
-
-    test('resources that need permissions or a finished bucket wait for them (explicit dependencies)', () => {
-      const urnOf = (type: string, name?: string) => one(resources, type, name).urn;
-      const pipeline = one(resources, TYPES.pipeline);
-      for (const needed of [
-        urnOf(TYPES.attachment, 'pipeline-policy-attachment'), urnOf(TYPES.versioning), urnOf(TYPES.encryption),
-        urnOf(TYPES.publicAccess), urnOf(TYPES.bucketPolicy),
-      ]) {
-        expect(pipeline.dependencies).toContain(needed);
-      }
-      expect(one(resources, TYPES.project).dependencies).toContain(urnOf(TYPES.attachment, 'build-policy-attachment'));
-      expect(one(resources, 'aws:cloudwatch/eventTarget:EventTarget').dependencies).toContain(urnOf(TYPES.topicPolicy));
-    });
-
-    test('the build runs the managed buildspec, privileged for docker, with logs and caches', () => {
-      const project = one(resources, TYPES.project).inputs;
-      expect(project.source).toEqual({ type: 'CODEPIPELINE', buildspec: settings.build.buildspec });
-      expect(project.artifacts.type).toBe('CODEPIPELINE');
-      expect(project.environment).toMatchObject({
-        computeType: settings.build.computeType, image: settings.build.image, privilegedMode: true, type: 'LINUX_CONTAINER',
-      });
-      expect(project.environment.environmentVariables.map((v: any) => v.name)).toEqual(
-        expect.arrayContaining(['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID']));
-      expect(project.buildTimeout).toBe(settings.build.timeoutMinutes);
-      expect(project.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
-      expect(project.logsConfig.cloudwatchLogs.status).toBe('ENABLED');
-      const logGroup = one(resources, 'aws:cloudwatch/logGroup:LogGroup').inputs;
-      expect(project.logsConfig.cloudwatchLogs.groupName).toBe(logGroup.name);
-      expect(logGroup.retentionInDays).toBe(settings.build.logRetentionDays);
-      if (options.repoRoot) {
-        const buildspec = fs.readFileSync(path.join(options.repoRoot, settings.build.buildspec), 'utf-8');
-        expect(buildspec).toMatch(/^version: "?0\.2"?$/m);
-        expect(buildspec).toContain('get-login-password');
-      }
-    });
-
-    test('the registry scans on push, keeps tags immutable, is KMS-encrypted and expires old images', () => {
-      const repository = one(resources, TYPES.repository).inputs;
-      expect(repository.imageTagMutability).toBe('IMMUTABLE');
-      expect(repository.imageScanningConfiguration.scanOnPush).toBe(true);
-      expect(repository.encryptionConfigurations[0].encryptionType).toBe('KMS');
-      const rules = JSON.parse(one(resources, 'aws:ecr/lifecyclePolicy:LifecyclePolicy').inputs.policy).rules;
-      expect(rules.find((r: any) => r.selection.tagStatus === 'untagged').selection.countNumber).toBe(settings.registry.untaggedExpiryDays);
-      expect(rules.find((r: any) => r.selection.tagStatus === 'any').selection.countNumber).toBe(settings.registry.keepImages);
-    });
-
-    test('every taggable resource carries every required tag with its configured value', () => {
-      const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
-      const taggable = resources.filter(r => isTaggable(r.type));
-      expect(taggable.length).toBeGreaterThanOrEqual(10);
-      for (const resource of taggable) {
-        expect({ resource: resource.name, tags: resource.inputs.tags }).toEqual({ resource: resource.name, tags: required });
-      }
-      if (options.repoRoot) {
-        const policy = JSON.parse(fs.readFileSync(path.join(options.repoRoot, 'tagging-policy.json'), 'utf-8'));
-        for (const rule of Object.values<any>(policy.tags)) {
-          const key = rule.tag_key['@@assign'];
-          const values: string[] | undefined = rule.tag_value?.['@@assign'];
-          expect(required).toHaveProperty([key]);
-          if (values) expect(values).toContain(required[key]);
-        }
-      }
-    });
-
-    test('physical names are derived from the pipeline name and the environment suffix', () => {
-      const bucket = one(resources, TYPES.bucket).inputs.bucket;
-      expect(bucket).toBe(`${settings.name}-${environment}-artifacts-${MOCK_ACCOUNT}`);
-      expect(bucket.length).toBeLessThanOrEqual(63);
-      expect(one(resources, TYPES.pipeline).inputs.name).toBe(`${settings.name}-${environment}`);
-      for (const role of resources.filter(r => r.type === TYPES.role)) expect(role.inputs.name.length).toBeLessThanOrEqual(64);
-    });
+    for (const [promise, check] of Object.entries(GUARDRAILS)) test(promise, () => check(run));
+    const repoRoot = options.repoRoot;
+    if (repoRoot !== undefined) {
+      for (const [promise, check] of Object.entries(FILE_GUARDRAILS)) test(promise, () => check(run, repoRoot));
+    }
   });
 }

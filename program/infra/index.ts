@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { CicdPipeline } from './pipeline';
+import { pipelineForStack } from './pipeline';
 import { ENVIRONMENT_CONFIG_KEY, ENVIRONMENT_VARIABLE, assertConfigured, assertProject, loadSettings, resolveEnvironment } from './settings';
 
 const settings = loadSettings(path.join(__dirname, 'pipeline-settings.json'));
@@ -12,13 +12,25 @@ const environment = resolveEnvironment(
   process.env[ENVIRONMENT_VARIABLE],
 );
 
-const pipeline = new CicdPipeline('pipeline', { settings, environment });
-
-export const pipelineName = pipeline.pipelineName;
-export const pipelineConsoleUrl = pipeline.pipelineConsoleUrl;
-export const repositoryUrl = pipeline.repositoryUrl;
-export const artifactBucket = pipeline.artifactBucket;
-export const connectionArn = pipeline.connectionArn;
-/** PENDING until someone authorizes the connection once in the AWS console. */
-export const connectionStatus = pipeline.connectionStatus;
-export const notificationTopicArn = pipeline.notificationTopicArn;
+/**
+ * Pulumi runs an exported function and takes what it returns as the stack's
+ * outputs; being async, it can look the GitHub connection up before deciding
+ * whether the pipeline may exist yet.
+ */
+export = async () => {
+  const pipeline = await pipelineForStack(settings, environment);
+  return {
+    pipelineName: pipeline.pipelineName,
+    pipelineConsoleUrl: pipeline.pipelineConsoleUrl,
+    repositoryUrl: pipeline.repositoryUrl,
+    artifactBucket: pipeline.artifactBucket,
+    connectionArn: pipeline.connectionArn,
+    /** PENDING until someone authorizes the connection once in the AWS console. */
+    connectionStatus: pipeline.connectionStatus,
+    notificationTopicArn: pipeline.notificationTopicArn,
+    /** long-lived: destroy keeps the key, bucket and registry; ephemeral: destroy deletes them. */
+    environmentLifecycle: pipeline.environmentLifecycle,
+    /** Set while the pipeline waits for the connection to be authorized. */
+    nextStep: pipeline.nextStep,
+  };
+};

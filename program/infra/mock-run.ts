@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { CicdPipeline } from './pipeline';
+import { pipelineForStack } from './pipeline';
 import { PipelineSettings } from './settings';
 
 /** What the mocked Pulumi engine received for one resource. */
@@ -12,6 +12,18 @@ export interface RegisteredResource {
   readonly inputs: Record<string, any>;
   /** URNs this resource was registered as depending on (explicit `dependsOn` and inferred). */
   readonly dependencies: string[];
+  /** Whether `pulumi destroy` leaves the resource in AWS (the `retainOnDelete` option). */
+  readonly retainOnDelete: boolean;
+  /** What a component registered with `registerOutputs` (empty for other resources). */
+  readonly outputs: Record<string, any>;
+}
+
+/** The GitHub connection as the mocked AWS reports it: a status, or `absent` (not created yet). */
+export type MockConnection = 'AVAILABLE' | 'PENDING' | 'ERROR' | 'absent' | 'unreadable';
+
+export interface MockRunOptions {
+  /** @default 'AVAILABLE' */
+  readonly connection?: MockConnection;
 }
 
 export const MOCK_ACCOUNT = '123456789012';
@@ -22,16 +34,18 @@ export const MOCK_STACK = 'guardrails';
  * Runs the real program under `pulumi.runtime.setMocks` and returns every
  * resource the engine was asked to register, in registration order.
  */
-export async function runUnderMocks(settings: PipelineSettings, environment: string): Promise<RegisteredResource[]> {
-  const byUrn = new Map<string, { type: string; name: string; dependencies: string[] }>();
+export async function runUnderMocks(settings: PipelineSettings, environment: string, options: MockRunOptions = {}): Promise<RegisteredResource[]> {
+  const connection = options.connection ?? 'AVAILABLE';
+  const byUrn = new Map<string, { type: string; name: string; dependencies: string[]; retainOnDelete: boolean }>();
   const inputsByKey = new Map<string, Record<string, any>>();
+  const outputsByUrn = new Map<string, Record<string, any>>();
   await pulumi.runtime.setMocks({
     newResource(args) {
       inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
       return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
     },
     call(args) {
-      return mockCall(args.token, args.inputs);
+      return mockCall(args.token, args.inputs, connection);
     },
   }, settings.pulumiProject, MOCK_STACK, false);
 
@@ -41,14 +55,21 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
   monitor.registerResource = (req: any, callback: any) => {
     const wrapped = (err: any, res: any) => {
       if (!err && res) {
-        byUrn.set(res.getUrn(), { type: req.getType(), name: req.getName(), dependencies: req.getDependenciesList() });
+        byUrn.set(res.getUrn(), {
+          type: req.getType(), name: req.getName(), dependencies: req.getDependenciesList(), retainOnDelete: req.getRetainondelete() === true,
+        });
       }
       callback(err, res);
     };
     return register(req, wrapped);
   };
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, callback: any) => {
+    outputsByUrn.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
+    return registerOutputs(req, callback);
+  };
 
-  new CicdPipeline('pipeline', { settings, environment });
+  await pipelineForStack(settings, environment);
   await pulumi.runtime.disconnect();
 
   return [...byUrn.entries()].map(([urn, r]) => ({
@@ -57,6 +78,8 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
     name: r.name,
     inputs: inputsByKey.get(`${r.type}::${r.name}`) ?? {},
     dependencies: r.dependencies,
+    retainOnDelete: r.retainOnDelete,
+    outputs: outputsByUrn.get(urn) ?? {},
   }));
 }
 
@@ -74,6 +97,15 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
         arn: `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT}:repository/${physical}`,
         repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${physical}`,
       };
+    // ARNs in the shape AWS gives them, so that checks on policies see real resource ARNs.
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return { arn: `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/${physical}` };
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { arn: `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${physical}` };
+    case 'aws:sns/topic:Topic':
+      return { arn: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${physical}` };
+    case 'aws:codebuild/project:Project':
+      return { arn: `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${physical}` };
     case 'aws:s3/bucket:Bucket':
       return { arn: `arn:aws:s3:::${physical}`, bucket: physical };
     case 'aws:iam/role:Role':
@@ -84,7 +116,7 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
   }
 }
 
-function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+function mockCall(token: string, inputs: Record<string, any>, connection: MockConnection): Record<string, any> {
   switch (token) {
     case 'aws:index/getCallerIdentity:getCallerIdentity':
       return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/ci`, userId: 'AIDA0000', id: MOCK_ACCOUNT };
@@ -92,11 +124,26 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
       return { region: MOCK_REGION, id: MOCK_REGION, endpoint: `ec2.${MOCK_REGION}.amazonaws.com`, description: 'Europe (Ireland)' };
     case 'aws:index/getPartition:getPartition':
       return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws', reverseDnsPrefix: 'com.amazonaws' };
-    case 'aws:codestarconnections/getConnection:getConnection':
-      return { arn: inputs.arn, connectionStatus: 'AVAILABLE', providerType: 'GitHub', id: inputs.arn, name: 'existing', tags: {} };
+    case 'aws:codestarconnections/getConnection:getConnection': {
+      if (connection === 'absent' && inputs.arn === undefined) {
+        // The provider's message when no connection has the name (terraform-provider-aws, connection_data_source.go),
+        // as the engine reports a failed invoke: a gRPC error whose `details` the SDK rethrows.
+        throw engineError(`invoking aws:codestarconnections/getConnection:getConnection: CodeStar Connections Connection (${inputs.name}): not found`);
+      }
+      if (connection === 'unreadable') {
+        throw engineError('invoking aws:codestarconnections/getConnection:getConnection: AccessDeniedException: not authorized to perform codestar-connections:ListConnections');
+      }
+      const arn = inputs.arn ?? `arn:aws:codeconnections:${MOCK_REGION}:${MOCK_ACCOUNT}:connection/0b3e5a8e-1111-4222-8333-944455556666`;
+      const status = connection === 'absent' ? 'AVAILABLE' : connection;
+      return { arn, connectionStatus: status, providerType: 'GitHub', id: arn, name: inputs.name ?? 'existing', hostArn: '', tags: {} };
+    }
     default:
       throw new Error(`The program called ${token}, which the guardrail mocks do not know: add it to mock-run.ts.`);
   }
+}
+
+function engineError(details: string): Error {
+  return Object.assign(new Error(details), { details });
 }
 
 /**

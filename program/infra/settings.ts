@@ -22,6 +22,8 @@ export interface PipelineSettings {
     readonly pattern: string;
     /** The environments that have stack files. */
     readonly listed: string[];
+    /** Listed environments that are nevertheless ephemeral (see `environmentLifecycle`). */
+    readonly ephemeral: string[];
   };
   /** Physical names with `{env}` / `{account}` placeholders and their AWS length limits. */
   readonly names: Record<NameKey, { readonly template: string; readonly maxLength: number }>;
@@ -33,7 +35,7 @@ export interface PipelineSettings {
     readonly logRetentionDays: number;
   };
   readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
-  readonly artifacts: { readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
+  readonly artifacts: { readonly expiryDays: number; readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; the program adds `Environment` and `ManagedBy`. */
   readonly tags: Record<string, string>;
@@ -75,6 +77,24 @@ export function resolveEnvironment(settings: PipelineSettings, fromConfig: strin
     throw new Error(`The environment suffix ${JSON.stringify(value)} does not match ${settings.environment.pattern}: ${howToSet}.`);
   }
   return value;
+}
+
+/**
+ * What `pulumi destroy` does to the stack's stateful resources (the key, the
+ * artifact bucket, the ECR repository):
+ * - `long-lived`: a listed environment (it has a stack file). They are
+ *   retained: destroy removes them from the stack and leaves them in AWS, with
+ *   their data still readable.
+ * - `ephemeral`: any other suffix (e.g. a per-PR `pr123` set through
+ *   ENVIRONMENT_SUFFIX), or a listed one named in `ephemeralEnvironments`.
+ *   Destroy empties and deletes the bucket and the registry and schedules the
+ *   key's deletion after the shortest window AWS allows.
+ */
+export type EnvironmentLifecycle = 'long-lived' | 'ephemeral';
+
+export function environmentLifecycle(settings: PipelineSettings, environment: string): EnvironmentLifecycle {
+  const { listed, ephemeral } = settings.environment;
+  return listed.includes(environment) && !ephemeral.includes(environment) ? 'long-lived' : 'ephemeral';
 }
 
 /** The physical names for one environment and account, each within its AWS limit. */

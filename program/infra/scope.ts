@@ -1,0 +1,49 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { EnvironmentLifecycle, NameKey, PipelineSettings, environmentLifecycle, resourceNames } from './settings';
+
+/** Checked once synchronously so a bad suffix fails before any resource is registered. */
+const ACCOUNT_FOR_LENGTH_CHECK = '000000000000';
+
+/**
+ * Where every part of the pipeline is built: the component that parents each
+ * resource, the stack's account, region and partition, the physical names and
+ * the tags.
+ */
+export interface Scope {
+  /** Every resource is created with `{ parent }`: the component's type token is part of its URN. */
+  readonly parent: pulumi.Resource;
+  /** Physical names that do not contain the account id (checked against their AWS limits). */
+  readonly names: Record<NameKey, string>;
+  /** A physical name that contains the account id (the artifact bucket's). */
+  readonly nameFor: (key: NameKey) => pulumi.Output<string>;
+  readonly accountId: pulumi.Output<string>;
+  readonly region: pulumi.Output<string>;
+  readonly partition: pulumi.Output<string>;
+  /** The tags of every taggable resource. */
+  readonly tags: Record<string, string>;
+  /** Whether destroy keeps (long-lived) or deletes (ephemeral) the stateful resources. */
+  readonly lifecycle: EnvironmentLifecycle;
+}
+
+/** The physical names that do not depend on the account, checked against their AWS limits. */
+export function namesOf(settings: PipelineSettings, environment: string): Record<NameKey, string> {
+  return resourceNames(settings, environment, ACCOUNT_FOR_LENGTH_CHECK);
+}
+
+/** The scope of one environment's pipeline, under `parent`. */
+export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, environment: string): Scope {
+  const names = namesOf(settings, environment);
+  const invoke = { parent };
+  const identity = aws.getCallerIdentityOutput({}, invoke);
+  return {
+    parent,
+    names,
+    nameFor: key => identity.accountId.apply(account => resourceNames(settings, environment, account)[key]),
+    accountId: identity.accountId,
+    region: aws.getRegionOutput({}, invoke).region,
+    partition: aws.getPartitionOutput({}, invoke).partition,
+    tags: { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' },
+    lifecycle: environmentLifecycle(settings, environment),
+  };
+}
