@@ -221,6 +221,10 @@ export class PipelineConfigError extends Error {
         problems.map(p => `  - ${p}`).join('\n'),
     );
     this.name = 'PipelineConfigError';
+    // A user's mistake, not a bug: Node prints an uncaught error's stack and its own properties, so the
+    // message would be printed twice, after a stack trace into this library. The message says it all.
+    Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { inspect } from 'util';
 import { Testing } from 'projen';
 import { TypeScriptProject } from 'projen/lib/typescript';
 import * as YAML from 'yaml';
@@ -239,4 +240,18 @@ describe('an application repository, as its own CI and its team use it', () => {
       expect(tasks.default.steps).toEqual([{ execArgs: ['python', '.projenrc.py'] }]);
     });
   });
+});
+
+test('a validation error prints its message once, with no stack trace into the library and no property dump', () => {
+  let error: any;
+  try {
+    synth({ pipeline: { repository: 'acme', registry: { keepImages: -1 } } });
+  } catch (e) {
+    error = e;
+  }
+  expect(error.problems).toHaveLength(2);
+  const printed = inspect(error);
+  expect(printed.split('pipeline.registry.keepImages').length - 1).toBe(1);
+  expect(printed).not.toMatch(/\n\s+at /);
+  expect(printed).not.toContain('problems:');
 });
