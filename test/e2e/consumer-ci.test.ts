@@ -121,7 +121,10 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
       "projenrcTs: true,\n  pipeline: { repository: 'acme', environments: ['x'.repeat(200)], registry: { keepImages: -1 }, tags: { custom: { 'aws:x': 'y' } } },"));
     const hash = treeHash(clone);
     const out = runInFailing({ ...env, CI: 'true' }, clone, 'npx', ['projen']);
-    expect(out).toContain('Invalid pipeline configuration (4 problems); nothing was written');
+    expect(out).toContain('Invalid pipeline configuration in .projenrc.ts (4 problems); nothing was written');
+    // Printed once, without a stack trace into the library or a dump of the error's properties.
+    expect(out.split('pipeline.registry.keepImages').length - 1).toBe(1);
+    expect(out).not.toMatch(/at resolveProjectPipeline|problems: \[/);
     for (const option of ['pipeline.repository', 'pipeline.environments[0]', 'pipeline.registry.keepImages', 'pipeline.tags.custom.aws:x']) {
       expect(out).toContain(`  - ${option}: `);
     }

@@ -21,6 +21,9 @@ const PROJENRC_FILES: Record<string, string> = {
   'package.json': 'the projen scripts differ only in what the default task runs; ts-node is a TypeScript projenrc dependency',
   'projenrc/tsconfig.json': 'the tsconfig that ts-node uses for .projenrc.ts',
   'README.md': 'the written-once README tells a Python user how to set up the venv',
+  '.github/workflows/build.yml': 'sets up Python and installs requirements-dev.txt before the build, and names .projenrc.py in its message',
+  '.github/workflows/upgrade.yml': 'sets up Python and installs requirements-dev.txt before the upgrade',
+  'requirements-dev.txt': 'what .projenrc.py imports, pinned (a Python projenrc only)',
 };
 
 /** The same project in both languages: every nested struct of PipelineProps is used. */
