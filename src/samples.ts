@@ -1,3 +1,5 @@
+import { RECOMMENDED_NODE_MAJOR } from './node-support';
+
 /**
  * Files a new repository starts with. They are written once (projen
  * `SampleFile`) and belong to the team afterwards.
@@ -6,7 +8,7 @@ export function sampleFiles(): Record<string, string> {
   return {
     'Dockerfile': [
       '# The image the pipeline builds and pushes to ECR, tagged with the commit SHA.',
-      'FROM public.ecr.aws/docker/library/node:20-alpine AS build',
+      `FROM public.ecr.aws/docker/library/node:${RECOMMENDED_NODE_MAJOR}-alpine AS build`,
       'WORKDIR /app',
       'COPY package.json package-lock.json ./',
       'RUN npm ci --ignore-scripts',
@@ -14,7 +16,7 @@ export function sampleFiles(): Record<string, string> {
       'COPY src ./src',
       'RUN npx tsc -p tsconfig.json',
       '',
-      'FROM public.ecr.aws/docker/library/node:20-alpine',
+      `FROM public.ecr.aws/docker/library/node:${RECOMMENDED_NODE_MAJOR}-alpine`,
       'WORKDIR /app',
       'ENV NODE_ENV=production PORT=8080',
       'COPY --from=build /app/lib ./lib',
