@@ -1,16 +1,26 @@
 import { cdk, javascript } from 'projen';
+import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION } from './src/node-support';
 
 /**
  * Versions handed to every consumer repo. They are devDependencies here so the
  * shipped program is type-checked and unit-tested against exactly these; the
  * project type reads them back from this package.json at synth time.
  *
- * @pulumi/pulumi 3.248.0 is the newest release whose `engines.node` still
- * accepts Node 20 (3.249.0 and later require Node >= 22).
+ * The newest releases whose `engines.node` accepts every line of the support
+ * matrix (src/node-support.ts): @pulumi/pulumi >= 3.249.0 requires Node >= 22.
  */
-const PULUMI_VERSION = '3.248.0';
+const PULUMI_VERSION = '3.270.0';
 const PULUMI_AWS_VERSION = '7.48.0';
 const PROJEN_VERSION = '0.103.25';
+
+/**
+ * The Node.js this library's tests, compile and scripts run on, installed from
+ * the npm registry (the `node` package carries the binary, through its
+ * platform package `node-<os>-<cpu>`) so that a machine with an older Node
+ * needs nothing else: projen puts node_modules/.bin first on every task's
+ * PATH, and npx does the same for the bins it runs, so `node` is this one.
+ */
+const TEST_NODE_VERSION = '24.21.0';
 
 const project = new cdk.JsiiProject({
   name: 'cicd-pipeline-type',
@@ -24,8 +34,8 @@ const project = new cdk.JsiiProject({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   jsiiVersion: '~6.0.0',
-  minNodeVersion: '20.0.0',
-  workflowNodeVersion: '20.x',
+  minNodeVersion: MIN_NODE_VERSION,
+  workflowNodeVersion: WORKFLOW_NODE_VERSION,
 
   peerDeps: [`projen@^${PROJEN_VERSION}`, 'constructs@^10.5.0'],
   devDeps: [
@@ -33,15 +43,23 @@ const project = new cdk.JsiiProject({
     'constructs@^10.5.0',
     `@pulumi/pulumi@${PULUMI_VERSION}`,
     `@pulumi/aws@${PULUMI_AWS_VERSION}`,
+    `node@${TEST_NODE_VERSION}`,
     'fast-check@^3',
     'yaml@^2',
     // The end-to-end tests publish the library to a local npm registry and install it as a user would.
     'verdaccio@6.8.0',
   ],
 
+  // Publishing without long-lived secrets: both registries trust this repository's
+  // release.yml through GitHub's OIDC token (README, "Releasing", has the one-time setup).
+  // https://docs.npmjs.com/trusted-publishers, https://docs.pypi.org/trusted-publishers/
+  npmTrustedPublishing: true,
+  npmProvenance: true,
   publishToPypi: {
     distName: 'cicd-pipeline-type',
     module: 'cicd_pipeline_type',
+    trustedPublishing: true,
+    attestations: true,
   },
 
   // ts-jest's own type-check would re-check every file on every run; the
@@ -65,9 +83,16 @@ const project = new cdk.JsiiProject({
   },
 });
 
+// npm 11 runs a dependency's install script that `allowScripts` does not cover with a warning
+// (`strict-allow-scripts` makes it an error; `npm help install-scripts` says they are blocked by
+// default): the `node` package's preinstall is what fetches the platform binary. By name, not `node@<version>`: npm matches a pinned entry against the
+// lockfile's `resolved` URL, which lockfiles written with `omit-lockfile-registry-resolved` lack; the
+// devDependency is pinned exactly anyway.
+project.package.addField('allowScripts', { node: true });
+
 // API.md ships with the package: the README links to it.
 project.npmignore?.addPatterns('/bench/', '/.ci/', '/scripts/', '/demo-app/');
-// verdaccio 6.8's node-fetch 3 is ESM-only and breaks its CommonJS uplink code on Node 20.
+// verdaccio 6.8's node-fetch 3 is ESM-only and breaks its CommonJS uplink code (npm ci runs on the machine's Node, 20 here).
 project.package.addField('overrides', { verdaccio: { 'node-fetch': '2.7.0' } });
 project.gitignore.addPatterns('/demo-app/');
 

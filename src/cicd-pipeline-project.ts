@@ -2,6 +2,7 @@ import { SampleFile } from 'projen';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
 import { ManagedFilesCheck } from './managed-files-check';
+import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION } from './node-support';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
@@ -89,6 +90,9 @@ export class CicdPipelineProject extends TypeScriptProject {
       entrypoint: '',
       // ts-jest transpiles only; `tsc` (src) and `infra:typecheck` (the program) type-check once.
       tsconfigDev: { compilerOptions: { isolatedModules: true } },
+      // Node.js lines that are not end-of-life, and that the pinned @pulumi/* accept (src/node-support.ts).
+      minNodeVersion: MIN_NODE_VERSION,
+      workflowNodeVersion: WORKFLOW_NODE_VERSION,
       ...options,
       buildWorkflowOptions: {
         ...options.buildWorkflowOptions,

@@ -1,3 +1,5 @@
+import { RECOMMENDED_NODE_MAJOR } from './node-support';
+
 /**
  * Files a new repository starts with. They are written once (projen
  * `SampleFile`) and belong to the team afterwards.
@@ -8,7 +10,7 @@ export function sampleFiles(): Record<string, string> {
       '# The image the pipeline builds and pushes to ECR, tagged with the commit SHA.',
       '# Build stage: production dependencies plus the compiler only (the Pulumi program, jest and eslint',
       '# are devDependencies of the repository, not of the image), at the versions package-lock.json pins.',
-      'FROM public.ecr.aws/docker/library/node:22-alpine AS build',
+      `FROM public.ecr.aws/docker/library/node:${RECOMMENDED_NODE_MAJOR}-alpine AS build`,
       'WORKDIR /app',
       'COPY package.json package-lock.json ./',
       'RUN npm ci --omit=dev --ignore-scripts \\',
@@ -18,7 +20,7 @@ export function sampleFiles(): Record<string, string> {
       'RUN npx tsc -p tsconfig.json',
       '',
       '# Runtime stage: the compiled application and its production dependencies, run as a non-root user.',
-      'FROM public.ecr.aws/docker/library/node:22-alpine',
+      `FROM public.ecr.aws/docker/library/node:${RECOMMENDED_NODE_MAJOR}-alpine`,
       'WORKDIR /app',
       'ENV NODE_ENV=production PORT=8080',
       'COPY package.json package-lock.json ./',

@@ -87,6 +87,7 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
     expect({ passed: job.passed, log: job.passed ? '' : job.log }).toEqual({ passed: true, log: '' });
     expect(job.steps.map(s => [s.name, s.outcome])).toEqual([
       ['Checkout', 'success'],
+      ['Setup Node.js', 'success'],
       ['Install dependencies', 'success'],
       ['build', 'success'],
       ['Explain changed managed files', 'success'],

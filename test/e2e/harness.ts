@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { SUPPORTED_NODE_MAJORS } from '../../src/node-support';
 import { REPO_ROOT, tempDir } from '../helpers';
 
 /** The projen this library builds against: consumers are created with the same. */
@@ -47,6 +48,13 @@ export function runFailing(cwd: string, command: string, args: string[], env: No
  * absolute path of the tarball.
  */
 export function packLibrary(root = REPO_ROOT): string {
+  // Every consumer command below finds `node` on the PATH it inherits: it must be a line of the
+  // support matrix (npx and projen tasks put node_modules/.bin, with the `node` devDependency, first).
+  const node = run(root, 'node', ['-p', 'process.version']).trim();
+  if (!SUPPORTED_NODE_MAJORS.includes(Number(/^v(\d+)\./.exec(node)?.[1]))) {
+    throw new Error(`The end-to-end runs would use node ${node}, outside the support matrix (${SUPPORTED_NODE_MAJORS.join(', ')}): ` +
+      'run them through npx or a projen task, which put node_modules/.bin (and its node) first on PATH');
+  }
   run(root, 'npx', ['--no-install', 'jsii', '--silence-warnings=reserved-word']);
   const dest = tempDir('pack');
   const out = JSON.parse(run(root, 'npm', ['pack', '--json', '--pack-destination', dest]));
@@ -114,8 +122,12 @@ export function machineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     if (/^(npm_|INIT_CWD$|NODE_ENV$|JEST_WORKER_ID$|PROJEN_|CI$)/i.test(key)) continue;
     env[key] = value;
   }
-  const ownBins = path.join(REPO_ROOT, 'node_modules');
-  env.PATH = (env.PATH ?? '').split(path.delimiter).filter(p => !p.startsWith(ownBins)).join(path.delimiter);
+  const ownModules = path.join(REPO_ROOT, 'node_modules');
+  // The machine's Node is the one the README names (a line of the support matrix): this repository's
+  // `node` devDependency, alone in its folder, so that none of this library's other bins leak in.
+  const matrixNode = path.join(ownModules, 'node', 'bin');
+  const rest = (env.PATH ?? '').split(path.delimiter).filter(p => !p.startsWith(ownModules));
+  env.PATH = [matrixNode, ...rest].join(path.delimiter);
   return { ...env, NO_COLOR: '1', ...extra };
 }
 

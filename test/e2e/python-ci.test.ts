@@ -62,6 +62,7 @@ describe('a Python consumer (.projenrc.py), created from the registries, in its 
     expect({ passed: job.passed, log: job.passed ? '' : job.log }).toEqual({ passed: true, log: '' });
     expect(job.steps.map(s => [s.name, s.outcome])).toEqual([
       ['Checkout', 'success'],
+      ['Setup Node.js', 'success'],
       ['Install dependencies', 'success'],
       ['Set up Python', 'success'],
       ['Install the projenrc requirements', 'success'],

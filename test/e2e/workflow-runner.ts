@@ -41,8 +41,8 @@ export interface RunJobOptions {
  * actions this project's workflows use are played by their local equivalents:
  * `actions/checkout` clones the committed repository into a fresh directory,
  * `actions/setup-python` puts a fresh virtualenv's Python first on the PATH,
- * `actions/setup-node` checks the machine's Node has the requested major
- * version, and `actions/upload-artifact` keeps nothing. Anything else — an
+ * `actions/setup-node` checks the Node on the machine's PATH has the
+ * requested major version, and `actions/upload-artifact` keeps nothing. Anything else — an
  * unknown action or an expression this runner cannot evaluate — fails loudly
  * instead of being skipped.
  */
@@ -116,7 +116,7 @@ function playAction(step: any, workspace: string, repo: string, env: NodeJS.Proc
     }
     case 'actions/setup-node': {
       const wanted = String(step.with?.['node-version'] ?? '');
-      const have = process.versions.node;
+      const have = exec('node', ['-p', 'process.versions.node'], path.dirname(workspace)).output.trim();
       const major = /^(\d+)/.exec(wanted)?.[1];
       const ok = !major || have.split('.')[0] === major;
       return { ok, output: ok ? `node ${have}` : `this machine has node ${have}, the workflow wants ${wanted}`, pathPrefix: [] };
