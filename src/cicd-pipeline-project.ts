@@ -1,9 +1,9 @@
 import { SampleFile } from 'projen';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
+import { DeployStageModel } from './deploy-stages';
 import { ManagedFilesCheck } from './managed-files-check';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
-import { DeployStageModel } from './deploy-stages';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline, resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { checkPulumiProject, pulumiProjectName } from './pulumi-program';

@@ -42,8 +42,8 @@ export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecM
   return {
     version: '0.2',
     env: {
-      'shell': 'bash',
-      'variables': {
+      shell: 'bash',
+      variables: {
         ...stage.environmentVariables,
         DEPLOY_STAGE: stage.name,
         ...(stage.assumeRoleArn === undefined ? {} : { ASSUME_ROLE_ARN: stage.assumeRoleArn }),

@@ -27,8 +27,9 @@ export function checkPlainVariables(p: Problems, path: OptionPath, value: unknow
   if (!p.stringMap(path, value)) return {};
   for (const key of Object.keys(value)) {
     const problem = nameProblem(key, reserved);
-    if (problem) p.add(path.key(key), problem);
-    else if (SECRET_LIKE_NAME.test(key)) {
+    if (problem) {
+      p.add(path.key(key), problem);
+    } else if (SECRET_LIKE_NAME.test(key)) {
       p.add(path.key(key), 'looks like a secret; the buildspec is committed, so keep secrets in Secrets Manager or Parameter Store');
     }
   }

@@ -22,7 +22,9 @@ describeGuardrails('the pipeline with deploy stages (dev, then prod with approva
 const consumer = tempDir('consumer');
 process.env.PROJEN_DISABLE_POST = 'true'; // no npm install: only the files matter here
 new CicdPipelineProject({
-  name: 'web-app', defaultReleaseBranch: 'main', outdir: consumer,
+  name: 'web-app',
+  defaultReleaseBranch: 'main',
+  outdir: consumer,
   pipeline: { ...FULL_PROPS, codeBuild: { ...FULL_PROPS.codeBuild, ...PROMOTION_PROPS.codeBuild }, stages: PROMOTION_PROPS.stages },
 }).synth();
 describeGuardrails('a synthesized consumer repository, its managed files included',

@@ -133,7 +133,9 @@ export function stageResourceNames(stage: DeployStageSettings, environment: stri
   return render(stage.names, environment, '');
 }
 
-function render<K extends string>(rules: Record<K, { template: string; maxLength: number }>, environment: string, account: string): Record<K, string> {
+type NameRules<K extends string> = Record<K, { readonly template: string; readonly maxLength: number }>;
+
+function render<K extends string>(rules: NameRules<K>, environment: string, account: string): Record<K, string> {
   const names = {} as Record<K, string>;
   for (const [key, rule] of Object.entries(rules) as Array<[K, { template: string; maxLength: number }]>) {
     const name = rule.template.split('{env}').join(environment).split('{account}').join(account);
