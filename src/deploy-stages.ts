@@ -34,8 +34,12 @@ const MAX_COMMANDS = 50;
 /** Approval e-mails are subscribed to the notification topic, beside `notifications.emails`. */
 const MAX_APPROVAL_EMAILS = 20;
 
-/** Checks `pipeline.stages`: names, commands, variables, secrets, approvals and target roles. */
-export function resolveStages(p: Problems, path: OptionPath, value: unknown, pipelineName: string): DeployStageModel[] {
+/**
+ * Checks `pipeline.stages`: names, commands, variables, secrets, approvals and
+ * target roles. The names a stage derives are checked only with a valid
+ * `pipelineName` (undefined: that option has a problem of its own).
+ */
+export function resolveStages(p: Problems, path: OptionPath, value: unknown, pipelineName: string | undefined): DeployStageModel[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     p.add(path, 'must be a list of stages');
@@ -71,7 +75,7 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
   });
 }
 
-function checkStageName(p: Problems, path: OptionPath, value: unknown, pipelineName: string, seen: Map<string, string>): string {
+function checkStageName(p: Problems, path: OptionPath, value: unknown, pipelineName: string | undefined, seen: Map<string, string>): string {
   if (value === undefined) {
     p.add(path, 'is required');
     return '';
@@ -92,6 +96,7 @@ function checkStageName(p: Problems, path: OptionPath, value: unknown, pipelineN
   }
   seen.set(value.toLowerCase(), value);
   // The names derive from every suffix the environment pattern allows, not just the listed ones.
+  if (pipelineName === undefined) return value;
   for (const problem of checkStageNames(pipelineName, value, 'x'.repeat(ENVIRONMENT_MAX_LENGTH))) p.add(path, problem);
   return value;
 }

@@ -167,7 +167,8 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     project: { value: name.value, path: namePath, ok: name.ok },
   });
   const stagesPath = root.option('stages');
-  const stages = resolveStages(p, stagesPath, input.stages, name.value);
+  // Stage names derive AWS names from the pipeline name: a bad one is reported at pipeline.name alone.
+  const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined);
   const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
 
   return {

@@ -53,6 +53,11 @@ describe('a default derived from another option is that option\'s problem', () =
     expect(pathsOf(error)).toEqual(['pipeline.name']);
   });
 
+  test('a name too long for every derived name is reported at pipeline.name, not again at each deploy stage\'s name', () => {
+    const error = configError(() => resolvePipeline({ repository: 'acme/app', name: 'a'.repeat(60), stages: [{ name: 'dev', commands: ['x'] }] }));
+    expect(pathsOf(error)).toEqual(['pipeline.name']);
+  });
+
   test('an invalid repository owner is reported at pipeline.repository, not as the Team tag it defaults', () => {
     const error = configError(() => resolvePipeline({ repository: 'ac<me/app' }));
     expect(pathsOf(error)).toEqual(['pipeline.repository']);
