@@ -187,10 +187,10 @@ the artifact bucket with its versioning, encryption, public access block, owners
 (artifacts expire after \`artifacts.expiryDays\`, old versions after \`noncurrentVersionExpiryDays\`) and
 TLS-only policy; the ECR repository and its lifecycle policy; the build log group; one IAM role per service
 (CodeBuild, CodePipeline) with a customer-managed policy scoped to exact ARNs; the CodeBuild project; the SNS
-topic, its policy, the EventBridge rule and target, and the e-mail subscriptions; and, once the connection is
-authorized, the pipeline. Where Pulumi cannot infer the order from inputs it is explicit: the bucket's
-configuration is applied one step at a time (S3 rejects concurrent changes), the build project waits for its
-role policy, the rule's target waits for the topic policy, and the pipeline waits for its role policy, the
+topic, its policy, the EventBridge rule and target, and the e-mail subscriptions; for each deploy stage, its log
+group, role and CodeBuild project; and, once the connection is authorized, the pipeline. Where Pulumi cannot infer
+the order from inputs it is explicit: the bucket's configuration is applied one step at a time (S3 rejects
+concurrent changes), the build and deploy projects wait for their role policies, the rule's target waits for the topic policy, and the pipeline waits for its role policy, the
 whole bucket configuration and the notification rule and target, so that its automatic first run is reported.
 Every resource carries the tags of \`tagging-policy.json\` (with \`Environment\` = the stack's suffix).
 
