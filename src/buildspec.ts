@@ -1,15 +1,35 @@
 import { Project } from 'projen';
 import { PipelineModel } from './pipeline-model';
 import { PortableYamlFile } from './portable-yaml';
+import { SecretVariables } from './variables';
+
+/**
+ * The `env` of a buildspec. Secret variables are references (ARNs) that
+ * CodeBuild resolves when the build starts ("Build specification reference
+ * for CodeBuild", env/parameter-store and env/secrets-manager, whose
+ * `secret-id` may be an ARN: https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html).
+ */
+export interface BuildspecEnv {
+  readonly 'shell': 'bash';
+  readonly 'variables': Record<string, string>;
+  readonly 'parameter-store'?: Record<string, string>;
+  readonly 'secrets-manager'?: Record<string, string>;
+  readonly 'exported-variables'?: string[];
+}
+
+/** The `env.parameter-store` / `env.secrets-manager` entries of the secret variables that exist (none: no key). */
+export function secretEnv(secrets: SecretVariables): Pick<BuildspecEnv, 'parameter-store' | 'secrets-manager'> {
+  const env: { 'parameter-store'?: Record<string, string>; 'secrets-manager'?: Record<string, string> } = {};
+  for (const store of ['parameter-store', 'secrets-manager'] as const) {
+    if (Object.keys(secrets[store]).length > 0) env[store] = secrets[store];
+  }
+  return env;
+}
 
 /** The CodeBuild build specification, version 0.2, as a typed model. */
 export interface BuildspecModel {
   readonly version: '0.2';
-  readonly env: {
-    readonly 'shell': 'bash';
-    readonly 'variables': Record<string, string>;
-    readonly 'exported-variables': string[];
-  };
+  readonly env: BuildspecEnv;
   readonly phases: Record<'pre_build' | 'build' | 'post_build', { readonly 'on-failure'?: 'ABORT'; readonly 'commands': string[] }>;
   readonly artifacts: { readonly files: string[] };
 }
@@ -47,6 +67,7 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
       'variables': {
         ...build.environmentVariables, DOCKERFILE: build.dockerfile, DOCKER_CONTEXT: build.context, CONTAINER_NAME: build.containerName,
       },
+      ...secretEnv(build.secrets),
       'exported-variables': EXPORTED_VARIABLES,
     },
     phases: {

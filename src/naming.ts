@@ -116,10 +116,36 @@ export function renderName(template: string, environment: string, account = ACCO
   return template.split('{env}').join(environment).split('{account}').join(account);
 }
 
+/** The physical names of one deploy stage's resources. */
+export type StageNameKey = 'deployProject' | 'deployRole' | 'deployLogGroup';
+
+/**
+ * The physical names of a deploy stage's CodeBuild project, IAM role and log
+ * group. `-deploy-` keeps them apart from the build's (`<name>-<env>-build`)
+ * whatever the stage is called.
+ */
+export function stageNameRules(name: string, stage: string): Record<StageNameKey, NameRule> {
+  const rules = nameRules(name);
+  return {
+    deployProject: { ...rules.buildProject, template: `${name}-{env}-deploy-${stage}` },
+    deployRole: { ...rules.buildRole, template: `${name}-{env}-deploy-${stage}` },
+    deployLogGroup: { ...rules.logGroup, template: `/aws/codebuild/${name}-{env}-deploy-${stage}` },
+  };
+}
+
 /** Problems with the names derived for `environment`, one message each. */
 export function checkDerivedNames(name: string, environment: string): string[] {
+  return checkRules(Object.values(nameRules(name)), environment);
+}
+
+/** Problems with the names a deploy stage derives for `environment`, one message each. */
+export function checkStageNames(name: string, stage: string, environment: string): string[] {
+  return checkRules(Object.values(stageNameRules(name, stage)), environment);
+}
+
+function checkRules(rules: readonly NameRule[], environment: string): string[] {
   const problems: string[] = [];
-  for (const rule of Object.values(nameRules(name))) {
+  for (const rule of rules) {
     const rendered = renderName(rule.template, environment);
     if (rendered.length > rule.maxLength) {
       problems.push(`derives the ${rule.describe} "${rendered}" (${rendered.length} characters; AWS allows ${rule.maxLength})`);

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Component } from 'projen';
 import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
+import { DeployBuildspecFile } from './deploy-buildspec';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { PulumiProgramFiles, checkPulumiProject, pulumiProjectName } from './pulumi-program';
@@ -72,6 +73,7 @@ export class PipelineInfrastructure extends Component {
     const taggingPolicyPath = path.posix.normalize(options.taggingPolicyPath ?? 'tagging-policy.json');
 
     new BuildspecFile(project, buildspecPath, model);
+    for (const stage of model.stages) new DeployBuildspecFile(project, stage);
     new TaggingPolicyFile(project, taggingPolicyPath, model);
     new PulumiProgramFiles(project, { model, projectName: pulumiProject, dir: this.infraDir, buildspecPath });
 

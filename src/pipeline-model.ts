@@ -1,6 +1,10 @@
+import { partitionOfRegion } from './arns';
+import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-stages';
+import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
 import { OptionPath, OptionStyle, Problems } from './validation';
+import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 
 /** The placeholder `projen new` writes until the team names its repository. */
 export const PLACEHOLDER_REPOSITORY = 'OWNER/REPO';
@@ -29,6 +33,8 @@ export interface PipelineModel {
     readonly preBuildCommands: string[];
     readonly postBuildCommands: string[];
     readonly environmentVariables: Record<string, string>;
+    /** Secret variables: ARNs the buildspec references and the build role may read. */
+    readonly secrets: SecretVariables;
     readonly containerName: string;
   };
   readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
@@ -36,6 +42,10 @@ export interface PipelineModel {
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; `Environment` is added per stack. */
   readonly tags: Record<string, string>;
+  /** Deploy stages after Build, in order. */
+  readonly stages: DeployStageModel[];
+  /** CodePipeline's execution mode (QUEUED when there are deploy stages, unless set). */
+  readonly executionMode: string;
 }
 
 /** Tag keys the program sets itself. */
@@ -56,29 +66,13 @@ const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const CONNECTION_ARN =
   /^arn:(aws|aws-cn|aws-us-gov):(codeconnections|codestar-connections):([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):connection\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const REGION_PARTITION: Array<[RegExp, string]> = [
-  [/^cn-/, 'aws-cn'],
-  [/^us-gov-/, 'aws-us-gov'],
-  [/^/, 'aws'],
-];
-const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Build variables the buildspec and CodeBuild set; a user value would break the build. */
-const RESERVED_ENV_VARS = [
-  'REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST', 'DOCKERFILE', 'DOCKER_CONTEXT',
-  'CONTAINER_NAME', 'PATH', 'HOME',
-];
 /** Amazon ECS container names: up to 255 letters, digits, hyphens and underscores. */
 const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
-/** An unquoted RFC 5322 local part (dot-atom; RFC 6531 allows letters of any script). */
-const EMAIL_LOCAL = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/u;
-/** A DNS label (RFC 1035, letters of any script for IDN): 1-63 characters, no hyphen at either end. */
-const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
 /** Control characters and the line breaks of a Java regex (AWS validates with `.*`, whose `.` matches none of them). */
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
-  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
+  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode',
 ];
 const SUBJECT = 'pipeline configuration';
 
@@ -172,6 +166,10 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     team: { value: repository.value.split('/')[0] || name.value, path: repositorySource.path, ok: repository.ok },
     project: { value: name.value, path: namePath, ok: name.ok },
   });
+  const stagesPath = root.option('stages');
+  // Stage names derive AWS names from the pipeline name: a bad one is reported at pipeline.name alone.
+  const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined);
+  const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
 
   return {
     name: name.value,
@@ -185,6 +183,8 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     artifacts,
     notifications,
     tags,
+    stages,
+    executionMode,
     ...(connectionArn ? { connectionArn } : {}),
   };
 }
@@ -273,7 +273,7 @@ function checkConnectionArn(p: Problems, path: OptionPath, value: unknown): stri
     return value;
   }
   const [, partition, , region] = match;
-  const expected = REGION_PARTITION.find(([re]) => re.test(region))![1];
+  const expected = partitionOfRegion(region);
   if (partition !== expected) {
     p.add(path, `region ${region} belongs to partition ${expected}, not ${partition}`);
   }
@@ -336,7 +336,7 @@ function checkEphemeralEnvironments(p: Problems, path: OptionPath, value: unknow
 function resolveBuild(p: Problems, path: OptionPath, value: unknown, name: string): PipelineModel['build'] {
   const b = p.struct(path, value) ? value : {};
   p.knownKeys(path, b, ['computeType', 'image', 'dockerfile', 'context', 'timeoutMinutes', 'logRetentionDays',
-    'preBuildCommands', 'postBuildCommands', 'environmentVariables', 'containerName']);
+    'preBuildCommands', 'postBuildCommands', 'environmentVariables', 'secrets', 'containerName']);
   if (p.string(path.option('containerName'), b.containerName, false) && !CONTAINER_NAME.test(b.containerName)) {
     p.add(path.option('containerName'), `${JSON.stringify(b.containerName)} is not an ECS container name (1 to 255 letters, digits, "-", "_")`);
   }
@@ -359,20 +359,8 @@ function resolveBuild(p: Problems, path: OptionPath, value: unknown, name: strin
       });
     }
   }
-  const vars = b.environmentVariables;
-  const varsPath = path.option('environmentVariables');
-  if (p.stringMap(varsPath, vars)) {
-    for (const key of Object.keys(vars)) {
-      const at = varsPath.key(key);
-      if (!ENV_VAR_NAME.test(key)) {
-        p.add(at, 'is not a valid variable name (letters, digits, "_", not starting with a digit)');
-      } else if (key.startsWith('CODEBUILD_') || key.startsWith('AWS_') || RESERVED_ENV_VARS.includes(key)) {
-        p.add(at, 'is reserved: CodeBuild or the pipeline sets it');
-      } else if (SECRET_LIKE_NAME.test(key)) {
-        p.add(at, 'looks like a secret; buildspec.yml is committed, so keep secrets in Secrets Manager or Parameter Store');
-      }
-    }
-  }
+  const environmentVariables = checkPlainVariables(p, path.option('environmentVariables'), b.environmentVariables, RESERVED_BUILD_VARIABLES);
+  const secrets = checkSecretVariables(p, path.option('secrets'), b.secrets, RESERVED_BUILD_VARIABLES, environmentVariables);
   return {
     computeType: (b.computeType as string | undefined) ?? BuildComputeType.SMALL,
     image: (b.image as string | undefined) ?? BuildImage.STANDARD_7_0,
@@ -382,7 +370,8 @@ function resolveBuild(p: Problems, path: OptionPath, value: unknown, name: strin
     logRetentionDays: (b.logRetentionDays as number | undefined) ?? 30,
     preBuildCommands: (b.preBuildCommands as string[] | undefined) ?? [],
     postBuildCommands: (b.postBuildCommands as string[] | undefined) ?? [],
-    environmentVariables: (vars as Record<string, string> | undefined) ?? {},
+    environmentVariables,
+    secrets,
     containerName: (b.containerName as string | undefined) ?? name,
   };
 }
@@ -413,35 +402,10 @@ function resolveArtifacts(p: Problems, path: OptionPath, value: unknown): Pipeli
   };
 }
 
-/** Why an address is not one SNS can deliver to, or undefined. */
-function emailProblem(email: string): string | undefined {
-  const at = email.lastIndexOf('@');
-  if (at < 0) return 'has no "@"';
-  if (email.length > 254) return `is ${email.length} characters; at most 254`;
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  if (local.length === 0 || local.length > 64 || !EMAIL_LOCAL.test(local)) {
-    return `local part ${JSON.stringify(local)} must be 1 to 64 characters without spaces, quotes or brackets, and no "." at either end or twice in a row`;
-  }
-  const labels = domain.split('.');
-  if (labels.length < 2 || labels.some(label => !DOMAIN_LABEL.test(label)) || !/^\p{L}/u.test(labels[labels.length - 1])) {
-    return `domain ${JSON.stringify(domain)} must be two or more labels separated by single dots, each 1 to 63 letters, ` +
-      'digits or inner hyphens, the last one starting with a letter';
-  }
-  return undefined;
-}
-
 function resolveNotifications(p: Problems, path: OptionPath, value: unknown): PipelineModel['notifications'] {
   const n = p.struct(path, value) ? value : {};
   p.knownKeys(path, n, ['emails', 'states']);
-  const emailsPath = path.option('emails');
-  if (p.stringArray(emailsPath, n.emails, 100)) {
-    (n.emails as string[]).forEach((email, i, all) => {
-      if (all.findIndex(e => e.toLowerCase() === email.toLowerCase()) !== i) p.add(emailsPath.index(i), `${JSON.stringify(email)} is listed twice`);
-      const problem = emailProblem(email);
-      if (problem) p.add(emailsPath.index(i), `${JSON.stringify(email)} is not an e-mail address: ${problem}`);
-    });
-  }
+  checkEmails(p, path.option('emails'), n.emails, 100);
   const statesPath = path.option('states');
   if (p.stringArray(statesPath, n.states, 5)) {
     const states = n.states as string[];

@@ -48,6 +48,20 @@ export enum PipelineExecutionState {
 }
 
 /**
+ * How CodePipeline handles a new execution while another is running
+ * ("Set or change the pipeline execution mode",
+ * https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html).
+ */
+export enum PipelineExecutionMode {
+  /** Executions run one at a time, in the order they started: every commit is deployed, no approval is skipped. */
+  QUEUED = 'QUEUED',
+  /** A newer execution overtakes an older one waiting between stages (CodePipeline's default). */
+  SUPERSEDED = 'SUPERSEDED',
+  /** Executions run at the same time, independently. Stage rollback is not available in this mode. */
+  PARALLEL = 'PARALLEL',
+}
+
+/**
  * How CodeBuild builds and pushes the repository's Docker image.
  */
 export interface CodeBuildProps {
@@ -128,6 +142,105 @@ export interface CodeBuildProps {
    * @default - none
    */
   readonly environmentVariables?: { [name: string]: string };
+
+  /**
+   * Secret environment variables for the build: variable name to the ARN of a
+   * Secrets Manager secret or a Parameter Store parameter (never a value).
+   *
+   * `buildspec.yml` references them under `env.secrets-manager` /
+   * `env.parameter-store`, and the build role may read exactly these ARNs. A
+   * secret is its full ARN, `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`
+   * (the suffix Secrets Manager appends: IAM matches the whole ARN); a
+   * parameter is `arn:<partition>:ssm:<region>:<account>:parameter/<name>`;
+   * the partition is its region's. Names follow the rules of
+   * `environmentVariables` (secret-like names are fine here) and may not repeat one of them.
+   * @default - none
+   */
+  readonly secrets?: { [name: string]: string };
+}
+
+/**
+ * A manual approval that a deploy stage waits for before it deploys.
+ *
+ * The request is published to the pipeline's notification topic; it shows the
+ * commit and the image digest being deployed and links to the commit on GitHub.
+ */
+export interface ManualApprovalProps {
+  /**
+   * E-mail addresses that receive approval requests, subscribed to the
+   * pipeline's notification topic (so they also receive its execution
+   * notifications). Same rules as `notifications.emails`, at most 20.
+   * @default - only the topic's existing subscribers are notified
+   */
+  readonly emails?: string[];
+}
+
+/**
+ * A stage after Build that deploys the image the Build stage pushed, in its
+ * own CodeBuild project, without rebuilding it.
+ *
+ * The commands run with `IMAGE_URI`, `IMAGE_TAG` and `IMAGE_DIGEST` set to the
+ * image of this execution, in the repository's source at the built commit, with
+ * the build's `imagedefinitions.json` and `imageDetail.json` in
+ * `$CODEBUILD_SRC_DIR_image`. The stage's managed buildspec is
+ * `deploy/<name>.buildspec.yml`.
+ */
+export interface DeployStageProps {
+  /**
+   * Name of the CodePipeline stage: 1 to 100 letters, digits, `.`, `@`, `_`
+   * and `-`, unique ignoring case, not `Source` or `Build`. The stage's
+   * CodeBuild project and IAM role are named after it, so it must also keep
+   * them within their AWS limits (an IAM role name is at most 64 characters).
+   */
+  readonly name: string;
+
+  /**
+   * Shell commands that deploy the image: 1 to 50, none blank. They must not
+   * build an image (the stage's project cannot run Docker).
+   */
+  readonly commands: string[];
+
+  /**
+   * Plain-text environment variables for the commands (same rules as
+   * `codeBuild.environmentVariables`; `IMAGE_URI`, `IMAGE_TAG`, `IMAGE_DIGEST`,
+   * `DEPLOY_STAGE` and `ASSUME_ROLE_ARN` are set by the pipeline).
+   * @default - none
+   */
+  readonly environmentVariables?: { [name: string]: string };
+
+  /**
+   * Secret environment variables for the commands: variable name to a
+   * Secrets Manager or Parameter Store ARN (same rules as `codeBuild.secrets`).
+   * Only this stage's role may read them.
+   * @default - none
+   */
+  readonly secrets?: { [name: string]: string };
+
+  /**
+   * Wait for a manual approval before deploying (`{}` notifies the topic's
+   * subscribers; `{ emails: [...] }` subscribes more). A request is rejected
+   * automatically after seven days.
+   * @default - no approval: the stage deploys as soon as the one before succeeds
+   */
+  readonly manualApproval?: ManualApprovalProps;
+
+  /**
+   * ARN of an IAM role the commands assume before they run, e.g. a deploy role
+   * in another account (`arn:<partition>:iam::<account>:role/<path/><name>`).
+   * The stage's own role may assume this role and no other; the target role
+   * must trust it.
+   * @default - the commands run with the stage's own role, which can read the pipeline's artifacts and nothing else
+   */
+  readonly assumeRoleArn?: string;
+
+  /**
+   * When the stage fails, roll it back automatically to its last successful
+   * execution (CodePipeline V2 stage rollback: the stage runs again with that
+   * execution's artifacts and variables, so the previous image is deployed
+   * again). Not available with `PipelineExecutionMode.PARALLEL`.
+   * @default false
+   */
+  readonly rollbackOnFailure?: boolean;
 }
 
 /**
@@ -338,6 +451,21 @@ export interface PipelineProps {
    * @default - see CodeBuildProps
    */
   readonly codeBuild?: CodeBuildProps;
+
+  /**
+   * Deploy stages after Build, in order. Each deploys the image the Build
+   * stage pushed (never rebuilding it), optionally after a manual approval,
+   * with its own least-privilege role. At most 48 (CodePipeline allows 50
+   * stages; Source and Build are two).
+   * @default - none: the pipeline ends when the image is pushed
+   */
+  readonly stages?: DeployStageProps[];
+
+  /**
+   * How CodePipeline handles a push while an execution is running.
+   * @default - QUEUED when there are deploy stages (every commit is deployed in order and an approval is never skipped by a newer execution), SUPERSEDED otherwise
+   */
+  readonly executionMode?: PipelineExecutionMode;
 
   /**
    * ECR settings.

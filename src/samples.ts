@@ -1,3 +1,5 @@
+import { deployBuildspecPath } from './deploy-buildspec';
+import { DeployStageModel } from './deploy-stages';
 import { RECOMMENDED_NODE_MAJOR } from './node-support';
 
 /**
@@ -66,8 +68,65 @@ export function sampleFiles(): Record<string, string> {
   };
 }
 
+/** The diagram's deploy stages after Build: an approval (a decision) before a stage that has one. */
+function stageDiagram(stages: readonly DeployStageModel[]): string {
+  return stages.map((stage, i) => {
+    const previous = i === 0 ? 'build' : `stage${i - 1}`;
+    const approval = stage.manualApproval ? ` --> approve${i}{"approve ${stage.name}"}` : '';
+    return `\n    ${previous}${approval} --> stage${i}["deploy: ${stage.name}"]`;
+  }).join('');
+}
+
+/** The README's section on deploy stages: a table of the configured ones, or how to add them. */
+function stagesSection(stages: readonly DeployStageModel[], projenrc: string): string {
+  if (stages.length === 0) {
+    return `## Deploy stages
+
+There are no deploy stages yet: the pipeline ends when the image is pushed. Add them in \`${projenrc}\` (\`stages=[DeployStageProps(...)]\`
+in Python) and run \`npx projen\`:
+
+\`\`\`ts
+pipeline: {
+  stages: [
+    { name: 'dev', commands: ['./scripts/deploy.sh dev'] },
+    { name: 'prod', commands: ['./scripts/deploy.sh prod'], manualApproval: { emails: ['release@example.com'] },
+      assumeRoleArn: 'arn:aws:iam::111122223333:role/deployer', rollbackOnFailure: true },
+  ],
+},
+\`\`\`
+
+Each stage deploys the image the Build stage pushed, never rebuilding it (see API.md, \`DeployStageProps\`).
+`;
+  }
+  const cell = (value: string | undefined) => (value === undefined ? '—' : `\`${value}\``);
+  const rows = stages.map(stage => {
+    const approval = stage.manualApproval
+      ? `yes: the topic's subscribers${stage.manualApproval.emails.length > 0 ? ` and ${stage.manualApproval.emails.join(', ')}` : ''}`
+      : 'no';
+    return `| \`${stage.name}\` | ${approval} | ${cell(stage.assumeRoleArn)} | ${stage.rollbackOnFailure ? 'yes' : 'no'} | \`${deployBuildspecPath(stage.name)}\` |`;
+  });
+  return `## Deploy stages
+
+After Build, the pipeline deploys the image it built, never rebuilding it, through these stages in order:
+
+| stage | manual approval | role assumed | rolls back on failure | buildspec (managed) |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+Each stage runs its \`commands\` in its own CodeBuild project, which is not privileged (it cannot build images), with
+\`IMAGE_URI\`, \`IMAGE_TAG\` and \`IMAGE_DIGEST\` of the execution's image, the repository at the built commit, and the
+build's \`imagedefinitions.json\` and \`imageDetail.json\` in \`$CODEBUILD_SRC_DIR_image\`. Its role may write the stage's
+logs, read the pipeline's artifacts, read the stage's \`secrets\` (by ARN) and assume its target role, nothing else; a
+target role must trust the stage's role (\`<name>-<env>-deploy-<stage>\`). An approval request is published to the
+notification topic: the e-mail shows the commit and the image digest and links to the commit; approve or reject it in
+the CodePipeline console (it is rejected after seven days). A stage that rolls back on failure runs again with its last
+successful execution's image; a rejected approval is a failure too. While stages exist, executions run QUEUED (unless
+\`executionMode\` says otherwise): every commit is deployed in order and a newer one never skips an approval.
+`;
+}
+
 /** The README of a new repository (written once). */
-export function consumerReadme(name: string, projenrcPython = false, pulumiProject = name): string {
+export function consumerReadme(name: string, projenrcPython = false, pulumiProject = name, stages: readonly DeployStageModel[] = []): string {
   const projenrc = projenrcPython ? '.projenrc.py' : '.projenrc.ts';
   const python = projenrcPython ? `
 ## Python set-up
@@ -95,7 +154,7 @@ change them in \`${projenrc}\` and run \`npx projen\`, never by hand.
 flowchart LR
   gh[GitHub push to the branch] -->|CodeConnections| src[Source stage]
   subgraph CodePipeline V2
-    src --> build[Build stage: CodeBuild]
+    src --> build[Build stage: CodeBuild]${stageDiagram(stages)}
   end
   build -->|docker build + push, tag = commit SHA| ecr[(ECR repository)]
   src -. artifacts .-> s3[(S3 artifact bucket, KMS)]
@@ -129,10 +188,10 @@ the artifact bucket with its versioning, encryption, public access block, owners
 (artifacts expire after \`artifacts.expiryDays\`, old versions after \`noncurrentVersionExpiryDays\`) and
 TLS-only policy; the ECR repository and its lifecycle policy; the build log group; one IAM role per service
 (CodeBuild, CodePipeline) with a customer-managed policy scoped to exact ARNs; the CodeBuild project; the SNS
-topic, its policy, the EventBridge rule and target, and the e-mail subscriptions; and, once the connection is
-authorized, the pipeline. Where Pulumi cannot infer the order from inputs it is explicit: the bucket's
-configuration is applied one step at a time (S3 rejects concurrent changes), the build project waits for its
-role policy, the rule's target waits for the topic policy, and the pipeline waits for its role policy, the
+topic, its policy, the EventBridge rule and target, and the e-mail subscriptions; for each deploy stage, its log
+group, role and CodeBuild project; and, once the connection is authorized, the pipeline. Where Pulumi cannot infer
+the order from inputs it is explicit: the bucket's configuration is applied one step at a time (S3 rejects
+concurrent changes), the build and deploy projects wait for their role policies, the rule's target waits for the topic policy, and the pipeline waits for its role policy, the
 whole bucket configuration and the notification rule and target, so that its automatic first run is reported.
 Every resource carries the tags of \`tagging-policy.json\` (with \`Environment\` = the stack's suffix).
 
@@ -141,6 +200,7 @@ later action reads \`#{BuildVariables.IMAGE_URI}\`) and hands on \`imagedefiniti
 deploy action; the container name is \`codeBuild.containerName\`, by default the pipeline name) and
 \`imageDetail.json\` (for ECS blue/green).
 
+${stagesSection(stages, projenrc)}
 ## Tearing down an environment
 
 \`npx projen destroy\` runs \`pulumi destroy\` for the selected stack. What happens to the stateful resources
@@ -197,8 +257,12 @@ Renaming it orphans every deployed stack, so it is a deliberate step: set \`pulu
 ## What is whose
 
 - Managed (read-only, regenerated by \`npx projen\`): \`infra/Pulumi.yaml\`, \`infra/*.ts\`,
-  \`infra/pipeline-settings.json\`, \`infra/tsconfig.json\`, \`buildspec.yml\`, \`tagging-policy.json\`.
-- Yours (written once, never overwritten): \`infra/Pulumi.<env>.yaml\`, \`Dockerfile\`, \`src/\`, \`test/\`, this README.
-  Keep secrets in Pulumi config (\`pulumi config set --secret\`), never in \`${projenrc}\`.
+  \`infra/pipeline-settings.json\`, \`infra/tsconfig.json\`, \`buildspec.yml\`, \`deploy/<stage>.buildspec.yml\` (one per
+  deploy stage), \`tagging-policy.json\`.
+- Yours (written once, never overwritten): \`infra/Pulumi.<env>.yaml\`, \`Dockerfile\`, \`src/\`, \`test/\`, this README,
+  and whatever your stages' \`commands\` run (e.g. \`scripts/deploy.sh\`).
+  Keep secrets in Pulumi config (\`pulumi config set --secret\`), never in \`${projenrc}\`. The build and the deploy
+  stages read theirs from Secrets Manager or Parameter Store: give the ARNs in \`codeBuild.secrets\` or a stage's
+  \`secrets\`, and the buildspecs reference them, never their values.
 ${python}`;
 }

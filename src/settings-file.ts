@@ -1,6 +1,31 @@
 import { JsonFile, Project } from 'projen';
-import { ENVIRONMENT_PATTERN, NameKey, nameRules } from './naming';
+import { deployBuildspecPath } from './deploy-buildspec';
+import { DeployStageModel } from './deploy-stages';
+import { ENVIRONMENT_PATTERN, NameKey, NameRule, StageNameKey, nameRules, stageNameRules } from './naming';
 import { PipelineModel } from './pipeline-model';
+import { secretArns } from './variables';
+
+/** The templates and limits of names, as the program reads them. */
+function templates<K extends string>(rules: Record<K, NameRule>): Record<K, { template: string; maxLength: number }> {
+  const names = {} as Record<K, { template: string; maxLength: number }>;
+  for (const key of Object.keys(rules) as K[]) {
+    names[key] = { template: rules[key].template, maxLength: rules[key].maxLength };
+  }
+  return names;
+}
+
+/** What the program needs of a deploy stage: the buildspec that holds its commands and what its role may do. */
+function renderStage(model: PipelineModel, stage: DeployStageModel) {
+  return {
+    name: stage.name,
+    buildspec: deployBuildspecPath(stage.name),
+    secrets: secretArns(stage.secrets),
+    ...(stage.assumeRoleArn ? { assumeRoleArn: stage.assumeRoleArn } : {}),
+    ...(stage.manualApproval ? { manualApproval: { emails: stage.manualApproval.emails } } : {}),
+    rollbackOnFailure: stage.rollbackOnFailure,
+    names: templates<StageNameKey>(stageNameRules(model.name, stage.name)),
+  };
+}
 
 /**
  * The settings the shipped Pulumi program reads (`infra/pipeline-settings.json`).
@@ -8,11 +33,7 @@ import { PipelineModel } from './pipeline-model';
  * type-checks one against the other.
  */
 export function renderSettings(model: PipelineModel, buildspecPath: string, pulumiProject: string) {
-  const rules = nameRules(model.name);
-  const names = {} as Record<NameKey, { template: string; maxLength: number }>;
-  for (const key of Object.keys(rules) as NameKey[]) {
-    names[key] = { template: rules[key].template, maxLength: rules[key].maxLength };
-  }
+  const names = templates<NameKey>(nameRules(model.name));
   return {
     schemaVersion: 1 as const,
     pulumiProject,
@@ -31,11 +52,14 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
       image: model.build.image,
       timeoutMinutes: model.build.timeoutMinutes,
       logRetentionDays: model.build.logRetentionDays,
+      secrets: secretArns(model.build.secrets),
     },
     registry: model.registry,
     artifacts: model.artifacts,
     notifications: model.notifications,
     tags: model.tags,
+    stages: model.stages.map(stage => renderStage(model, stage)),
+    executionMode: model.executionMode,
   };
 }
 

@@ -235,6 +235,45 @@ const BAD_INPUTS: BadInput[] = [
   ['e-mail local part with two dots in a row', { repository: REPO, notifications: { emails: ['te..am@acme.example'] } }, 'pipeline.notifications.emails[0]', 'local part "te..am"'],
   ['e-mail local part ending in a dot', { repository: REPO, notifications: { emails: ['team.@acme.example'] } }, 'pipeline.notifications.emails[0]', 'no "." at either end'],
   ['e-mail with two "@"', { repository: REPO, notifications: { emails: ['team@ops@acme.example'] } }, 'pipeline.notifications.emails[0]', 'local part "team@ops"'],
+
+  // --- build secrets ---------------------------------------------------------
+  ['codeBuild.secrets holding a value, not an ARN', { repository: REPO, codeBuild: { secrets: { NPM_TOKEN: 'npm_abc123' } } }, 'pipeline.codeBuild.secrets.NPM_TOKEN', 'is not a secret ARN'],
+  ['codeBuild.secrets with a partial secret ARN (no random suffix)', { repository: REPO, codeBuild: { secrets: { NPM_TOKEN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:npm-token' } } }, 'pipeline.codeBuild.secrets.NPM_TOKEN', 'is not a full secret ARN'],
+  ['codeBuild.secrets with a China region under the aws partition', { repository: REPO, codeBuild: { secrets: { NPM_TOKEN: 'arn:aws:secretsmanager:cn-north-1:111122223333:secret:npm-token-AbC123' } } }, 'pipeline.codeBuild.secrets.NPM_TOKEN', 'region cn-north-1 belongs to partition aws-cn, not aws'],
+  ['codeBuild.secrets with an 11-digit account', { repository: REPO, codeBuild: { secrets: { DB: 'arn:aws:ssm:eu-west-1:11112222333:parameter/db' } } }, 'pipeline.codeBuild.secrets.DB', 'is not a 12-digit account id'],
+  ['codeBuild.secrets with a parameter ARN holding "//"', { repository: REPO, codeBuild: { secrets: { DB: 'arn:aws:ssm:eu-west-1:111122223333:parameter//db' } } }, 'pipeline.codeBuild.secrets.DB', 'must be 1 to 1011 letters'],
+  ['codeBuild.secrets naming a plain variable too', { repository: REPO, codeBuild: { environmentVariables: { NODE_ENV: 'production' }, secrets: { NODE_ENV: 'arn:aws:ssm:eu-west-1:111122223333:parameter/node-env' } } }, 'pipeline.codeBuild.secrets.NODE_ENV', 'is also a plain environment variable'],
+  ['codeBuild.secrets named IMAGE_URI (set by the pipeline)', { repository: REPO, codeBuild: { secrets: { IMAGE_URI: 'arn:aws:ssm:eu-west-1:111122223333:parameter/x' } } }, 'pipeline.codeBuild.secrets.IMAGE_URI', 'is reserved'],
+
+  // --- deploy stages -------------------------------------------------------
+  ['stages not a list', { repository: REPO, stages: { name: 'dev', commands: ['x'] } }, 'pipeline.stages', 'must be a list of stages'],
+  ['a stage that is a string', { repository: REPO, stages: ['dev'] }, 'pipeline.stages[0]', 'must be an object (got "dev")'],
+  ['a stage without a name', { repository: REPO, stages: [{ commands: ['x'] }] }, 'pipeline.stages[0].name', 'is required'],
+  ['a stage name with a space', { repository: REPO, stages: [{ name: 'prod eu', commands: ['x'] }] }, 'pipeline.stages[0].name', 'is not a CodePipeline stage name'],
+  ['a stage name of 101 characters', { repository: REPO, stages: [{ name: 'p'.repeat(101), commands: ['x'] }] }, 'pipeline.stages[0].name', 'is not a CodePipeline stage name'],
+  ['a stage named Build', { repository: REPO, stages: [{ name: 'Build', commands: ['x'] }] }, 'pipeline.stages[0].name', "is the pipeline's own Build stage"],
+  ['a stage named source (any case)', { repository: REPO, stages: [{ name: 'source', commands: ['x'] }] }, 'pipeline.stages[0].name', "is the pipeline's own Source stage"],
+  ['two stages named alike ignoring case', { repository: REPO, stages: [{ name: 'prod', commands: ['x'] }, { name: 'Prod', commands: ['y'] }] }, 'pipeline.stages[1].name', 'is used twice'],
+  ['a stage name with "@", which CodeBuild project names reject', { repository: REPO, stages: [{ name: 'prod@eu', commands: ['x'] }] }, 'pipeline.stages[0].name', 'derives the CodeBuild project name'],
+  ['a stage name whose IAM role name is too long', { repository: REPO, stages: [{ name: 'production-europe-west-primary-region-green', commands: ['x'] }] }, 'pipeline.stages[0].name', 'AWS allows 64'],
+  ['a stage without commands', { repository: REPO, stages: [{ name: 'dev' }] }, 'pipeline.stages[0].commands', 'is required'],
+  ['a stage with an empty command list', { repository: REPO, stages: [{ name: 'dev', commands: [] }] }, 'pipeline.stages[0].commands', 'must have at least one command'],
+  ['a stage with a blank command', { repository: REPO, stages: [{ name: 'dev', commands: ['./deploy.sh', '  '] }] }, 'pipeline.stages[0].commands[1]', 'must not be empty'],
+  ['a stage with a typo in an option', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], approval: {} }] }, 'pipeline.stages[0].approval', 'is not an option'],
+  ['a stage variable that looks like a secret', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], environmentVariables: { DB_PASSWORD: 'x' } }] }, 'pipeline.stages[0].environmentVariables.DB_PASSWORD', 'looks like a secret'],
+  ['a stage variable named DEPLOY_STAGE', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], environmentVariables: { DEPLOY_STAGE: 'x' } }] }, 'pipeline.stages[0].environmentVariables.DEPLOY_STAGE', 'is reserved'],
+  ['a stage secret that is a value', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], secrets: { DB_PASSWORD: 'hunter2' } }] }, 'pipeline.stages[0].secrets.DB_PASSWORD', 'is not a secret ARN'],
+  ['a stage role ARN that is a user', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], assumeRoleArn: 'arn:aws:iam::444455556666:user/deployer' }] }, 'pipeline.stages[0].assumeRoleArn', 'is not an IAM role ARN'],
+  ['a stage role ARN in an unknown partition', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], assumeRoleArn: 'arn:aws-eu:iam::444455556666:role/deployer' }] }, 'pipeline.stages[0].assumeRoleArn', 'partition "aws-eu" is not one of'],
+  ['a stage role ARN with a region', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], assumeRoleArn: 'arn:aws:iam:eu-west-1:444455556666:role/deployer' }] }, 'pipeline.stages[0].assumeRoleArn', 'is not an IAM role ARN'],
+  ['a stage role name of 65 characters', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], assumeRoleArn: `arn:aws:iam::444455556666:role/${'r'.repeat(65)}` }] }, 'pipeline.stages[0].assumeRoleArn', 'must be 1 to 64'],
+  ['a stage role ARN with a 13-digit account', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], assumeRoleArn: 'arn:aws:iam::4444555566660:role/deployer' }] }, 'pipeline.stages[0].assumeRoleArn', 'is not a 12-digit account id'],
+  ['an approval e-mail without a domain', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], manualApproval: { emails: ['release@acme'] } }] }, 'pipeline.stages[0].manualApproval.emails[0]', 'is not an e-mail address'],
+  ['an approval e-mail listed twice', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], manualApproval: { emails: ['a@acme.example', 'A@acme.example'] } }] }, 'pipeline.stages[0].manualApproval.emails[1]', 'is listed twice'],
+  ['manualApproval true instead of an object', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], manualApproval: true }] }, 'pipeline.stages[0].manualApproval', 'must be an object (got boolean true)'],
+  ['rollbackOnFailure "yes"', { repository: REPO, stages: [{ name: 'prod', commands: ['x'], rollbackOnFailure: 'yes' }] }, 'pipeline.stages[0].rollbackOnFailure', 'must be true or false'],
+  ['executionMode not one of the modes', { repository: REPO, executionMode: 'SERIAL' }, 'pipeline.executionMode', 'must be one of "QUEUED", "SUPERSEDED", "PARALLEL"'],
+  ['executionMode PARALLEL with a stage that rolls back', { repository: REPO, executionMode: 'PARALLEL', stages: [{ name: 'prod', commands: ['x'], rollbackOnFailure: true }] }, 'pipeline.stages[0].rollbackOnFailure', 'stage rollback is not available with pipeline.executionMode PARALLEL'],
 ];
 
 describe('hand-written bad inputs', () => {
@@ -335,6 +374,11 @@ describe('CicdPipelineProject with bad pipeline props', () => {
     ['pipeline.repository null', { pipeline: { repository: null } }],
     ['a bad githubRepository', { githubRepository: 'acme/app.git' }],
     ['a Map for environmentVariables', { githubRepository: 'acme/app', pipeline: { codeBuild: { environmentVariables: new Map([['A', 'b']]) } } }],
+    ['a deploy stage with a duplicate name, no commands and a malformed role', {
+      githubRepository: 'acme/app',
+      pipeline: { stages: [{ name: 'prod', commands: ['x'] }, { name: 'PROD', commands: [], assumeRoleArn: 'role/deployer' }] },
+    }],
+    ['a build secret given as a value', { githubRepository: 'acme/app', pipeline: { codeBuild: { secrets: { NPM_TOKEN: 'npm_abc' } } } }],
   ])('%s: the constructor throws before synth and leaves an existing outdir byte-identical', (_title, options) => {
     const outdir = tempDir('bad');
     fs.writeFileSync(path.join(outdir, 'package.json'), '{ "name": "hand-written", "version": "1.2.3" }\n');
@@ -365,7 +409,7 @@ describe('CicdPipelineProject with bad pipeline props', () => {
 
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
-  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
+  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode',
 ];
 const RESERVED_TAG_KEYS = ['Environment', 'ManagedBy', 'Team', 'Project', 'CostCenter'];
 const SECRET_LIKE = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;

@@ -46,3 +46,28 @@ export const FULL_PROPS: PipelineProps = {
   notifications: { emails: ['ops@acme.example', 'dev@acme.example'], states: ['FAILED' as any, 'STOPPED' as any] },
   tags: { team: 'payments', project: 'checkout', costCenter: 'cc-1234', custom: { DataClass: 'internal', Owner: 'ops@acme.example' } },
 };
+
+/** A Secrets Manager secret and a Parameter Store parameter, as full ARNs. */
+export const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:web-app/npm-token-AbC123';
+export const PARAMETER_ARN = 'arn:aws:ssm:eu-west-1:111122223333:parameter/web-app/prod/db-password';
+export const PROD_ROLE_ARN = 'arn:aws:iam::444455556666:role/deploy/web-app-deployer';
+
+/** Issue 12's configuration: build secrets, then `dev`, then `prod` with an approval, a role to assume and rollback. */
+export const PROMOTION_PROPS: PipelineProps = {
+  repository: 'acme/web-app',
+  environments: ['dev', 'prod'],
+  notifications: { emails: ['team@acme.example'] },
+  codeBuild: { secrets: { NPM_TOKEN: SECRET_ARN } },
+  stages: [
+    { name: 'dev', commands: ['./scripts/deploy.sh dev'], environmentVariables: { TARGET: 'dev' } },
+    {
+      name: 'prod',
+      commands: ['./scripts/deploy.sh prod', 'echo "deployed ${IMAGE_DIGEST}"'],
+      environmentVariables: { TARGET: 'prod' },
+      secrets: { DB_PASSWORD: PARAMETER_ARN, NPM_TOKEN: SECRET_ARN },
+      manualApproval: { emails: ['release@acme.example', 'TEAM@acme.example'] },
+      assumeRoleArn: PROD_ROLE_ARN,
+      rollbackOnFailure: true,
+    },
+  ],
+};

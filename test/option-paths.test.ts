@@ -53,6 +53,11 @@ describe('a default derived from another option is that option\'s problem', () =
     expect(pathsOf(error)).toEqual(['pipeline.name']);
   });
 
+  test('a name too long for every derived name is reported at pipeline.name, not again at each deploy stage\'s name', () => {
+    const error = configError(() => resolvePipeline({ repository: 'acme/app', name: 'a'.repeat(60), stages: [{ name: 'dev', commands: ['x'] }] }));
+    expect(pathsOf(error)).toEqual(['pipeline.name']);
+  });
+
   test('an invalid repository owner is reported at pipeline.repository, not as the Team tag it defaults', () => {
     const error = configError(() => resolvePipeline({ repository: 'ac<me/app' }));
     expect(pathsOf(error)).toEqual(['pipeline.repository']);
@@ -148,6 +153,29 @@ describe('option paths in the user\'s language', () => {
       'pipeline.tags.custom.aws:Owner',
     ]);
     expect(error.message).toMatch(/^Invalid pipeline configuration in \.projenrc\.py \(9 problems\)/);
+  });
+
+  test('deploy stage and secret paths are snake_case for Python, stage indexes and variable names as written', () => {
+    const props = {
+      repository: 'acme/app',
+      executionMode: 'SERIAL',
+      codeBuild: { secrets: { NPM_TOKEN: 'npm_abc' } },
+      stages: [
+        { name: 'prod', commands: [], assumeRoleArn: 'role/x', rollbackOnFailure: 1, manualApproval: { emails: ['x'] } },
+        { name: 'dev', commands: ['x'], environmentVariables: { DB_PASSWORD: 'x' }, secrets: { DbPass: 'hunter2' } },
+      ],
+    };
+    const error = configError(() => resolvePipeline(props as any, { style: 'python', file: '.projenrc.py' }));
+    expect(pathsOf(error)).toEqual([
+      'pipeline.code_build.secrets.NPM_TOKEN',
+      'pipeline.stages[0].commands',
+      'pipeline.stages[0].manual_approval.emails[0]',
+      'pipeline.stages[0].assume_role_arn',
+      'pipeline.stages[0].rollback_on_failure',
+      'pipeline.stages[1].environment_variables.DB_PASSWORD',
+      'pipeline.stages[1].secrets.DbPass',
+      'pipeline.execution_mode',
+    ]);
   });
 
   test('an unknown option lists the known ones in snake_case for Python', () => {

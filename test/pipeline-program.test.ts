@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FULL_PROPS, settingsFor, tempDir } from './helpers';
+import { FULL_PROPS, PROMOTION_PROPS, settingsFor, tempDir } from './helpers';
 import { describeGuardrails } from '../program/infra/guardrails';
 import { runUnderMocks } from '../program/infra/mock-run';
 import { loadSettings } from '../program/infra/settings';
@@ -15,11 +15,18 @@ describeGuardrails('the pipeline with an existing codeconnections ARN and a long
   environments: ['abcdefghij'],
 }));
 describeGuardrails('the pipeline of a per-PR (ephemeral) stack', () => settingsFor({ repository: 'acme/web-app' }), { environment: 'pr123' });
+describeGuardrails('the pipeline with deploy stages (dev, then prod with approval, target role and rollback) and secrets',
+  () => settingsFor(PROMOTION_PROPS), { environment: 'prod' });
 
 // As a consumer repo runs them: its rendered settings and managed files on disk (buildspec, tagging policy).
 const consumer = tempDir('consumer');
 process.env.PROJEN_DISABLE_POST = 'true'; // no npm install: only the files matter here
-new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: consumer, pipeline: FULL_PROPS }).synth();
+new CicdPipelineProject({
+  name: 'web-app',
+  defaultReleaseBranch: 'main',
+  outdir: consumer,
+  pipeline: { ...FULL_PROPS, codeBuild: { ...FULL_PROPS.codeBuild, ...PROMOTION_PROPS.codeBuild }, stages: PROMOTION_PROPS.stages },
+}).synth();
 describeGuardrails('a synthesized consumer repository, its managed files included',
   () => loadSettings(path.join(consumer, 'infra', 'pipeline-settings.json')), { repoRoot: consumer, environment: 'staging' });
 

@@ -50,6 +50,8 @@ function synthTricky() {
       repository: 'acme/web-app',
       environments: TRICKY_ENVIRONMENTS,
       codeBuild: { environmentVariables, preBuildCommands: commands, postBuildCommands: commands, dockerfile: 'on', context: '2024-01-31' },
+      // A stage name a YAML 1.1 reader takes for a boolean (written as DEPLOY_STAGE), with the same tricky variables and commands.
+      stages: [{ name: 'on', commands, environmentVariables, assumeRoleArn: 'arn:aws:iam::111122223333:role/on' }],
     },
   });
   return Testing.synth(project) as Record<string, string>;
@@ -78,11 +80,11 @@ describe('generated YAML reads back the same under YAML 1.2 and 1.1', () => {
 
   test('the files under test are buildspec.yml, infra/Pulumi.yaml and one stack file per environment', () => {
     expect(yamlFiles).toEqual(expect.arrayContaining([
-      'buildspec.yml', 'infra/Pulumi.yaml', ...TRICKY_ENVIRONMENTS.map(env => `infra/Pulumi.${env}.yaml`),
+      'buildspec.yml', 'deploy/on.buildspec.yml', 'infra/Pulumi.yaml', ...TRICKY_ENVIRONMENTS.map(env => `infra/Pulumi.${env}.yaml`),
     ]));
   });
 
-  test.each(['buildspec.yml', 'infra/Pulumi.yaml', ...TRICKY_ENVIRONMENTS.map(env => `infra/Pulumi.${env}.yaml`)])(
+  test.each(['buildspec.yml', 'deploy/on.buildspec.yml', 'infra/Pulumi.yaml', ...TRICKY_ENVIRONMENTS.map(env => `infra/Pulumi.${env}.yaml`)])(
     '%s: a YAML 1.1 reader gets exactly what a YAML 1.2 reader gets',
     file => {
       expect(parse11(snap[file])).toEqual(parse12(snap[file]));
@@ -95,6 +97,12 @@ describe('generated YAML reads back the same under YAML 1.2 and 1.1', () => {
     expect(spec.phases.pre_build.commands.slice(-commands.length)).toEqual(commands);
     expect(spec.phases.post_build.commands.slice(-commands.length)).toEqual(commands);
     expect(spec.version).toBe('0.2');
+  });
+
+  test.each([['1.2', parse12], ['1.1', parse11]] as const)('deploy/on.buildspec.yml under YAML %s: the stage, its variables and commands are the strings the user wrote', (_version, parse) => {
+    const spec = parse(snap['deploy/on.buildspec.yml']);
+    expect(spec.env.variables).toEqual({ ...environmentVariables, DEPLOY_STAGE: 'on', ASSUME_ROLE_ARN: 'arn:aws:iam::111122223333:role/on' });
+    expect(spec.phases.build.commands.slice(-commands.length)).toEqual(commands);
   });
 
   test.each([['1.2', parse12], ['1.1', parse11]] as const)('stack files under YAML %s: the environment suffix is the environment name, a string', (_version, parse) => {

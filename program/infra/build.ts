@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
+import { secretReadStatements } from './secrets';
 import { PipelineSettings } from './settings';
 
 export interface DockerBuildArgs {
@@ -33,7 +34,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
   // stack's log group, bucket and repository. Left out, because this project does not use them:
   // codebuild:CreateReportGroup/CreateReport/UpdateReport/BatchPutTestCases/BatchPutCodeCoverages (the
   // managed buildspec declares no `reports`), codecommit:GitPull (the source arrives as a CodePipeline
-  // artifact), ssm:GetParameters (every build variable is PLAINTEXT) and the ec2:* network actions (no VPC).
+  // artifact) and the ec2:* network actions (no VPC); ssm:GetParameters only for `codeBuild.secrets`.
   const access = serviceRole(scope, 'build', {
     roleName: scope.names.buildRole,
     service: 'codebuild.amazonaws.com',
@@ -76,6 +77,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       useKeyStatement(key),
+      ...secretReadStatements(build.secrets),
     ],
   });
 

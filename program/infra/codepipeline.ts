@@ -7,8 +7,15 @@ import { GithubSource } from './source';
 
 /** Stage and action names the trigger refers to. */
 const SOURCE_ACTION = 'Source';
-const SOURCE_ARTIFACT = 'source';
-const IMAGE_ARTIFACT = 'image';
+/** The artifacts deploy stages read: the source at the built commit, and the build's image files. */
+export const SOURCE_ARTIFACT = 'source';
+export const IMAGE_ARTIFACT = 'image';
+/**
+ * Approvals read the commit as `#{SourceVariables.CommitId}` (CodeStarSourceConnection
+ * action, output variables: "CodeStarSourceConnection for Bitbucket Cloud, GitHub, ...",
+ * https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html).
+ */
+export const SOURCE_VARIABLES_NAMESPACE = 'SourceVariables';
 /**
  * Later actions read the build's exported variables as `#{BuildVariables.IMAGE_URI}`
  * (CodePipeline "Variables reference": https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html).
@@ -20,6 +27,8 @@ export interface PipelineRoleArgs {
   readonly source: GithubSource;
   readonly bucket: aws.s3.Bucket;
   readonly project: aws.codebuild.Project;
+  /** What later stages need besides (e.g. starting their projects). */
+  readonly statements?: object[];
 }
 
 /**
@@ -70,6 +79,7 @@ export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole 
         Resource: source.connectionArn,
       },
       useKeyStatement(key),
+      ...args.statements ?? [],
     ],
   });
 }
@@ -83,16 +93,21 @@ export interface CodePipelineArgs {
   /** What must be in place before the pipeline (and its automatic first run) exists. */
   readonly waitFor: pulumi.Resource[];
   readonly settings: PipelineSettings['source'];
+  /** CodePipeline's execution mode. */
+  readonly executionMode: string;
+  /** The stages after Build, in order (deploy stages). */
+  readonly stagesAfterBuild?: aws.types.input.codepipeline.PipelineStage[];
 }
 
 /**
- * The CodePipeline V2 pipeline (Source → Build). It waits for its role's
+ * The CodePipeline V2 pipeline (Source → Build → the stages after it). It waits for its role's
  * policy and for everything in `waitFor`: a new pipeline starts its first
  * execution at once ("Start a pipeline in CodePipeline", Pipeline creation:
  * https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html).
  */
 export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipeline.Pipeline {
   const { key, source, bucket, project, role, settings } = args;
+  const stagesAfterBuild = args.stagesAfterBuild ?? [];
   const push: aws.types.input.codepipeline.PipelineTriggerGitConfigurationPush = {
     branches: { includes: [settings.branch] },
     ...(settings.filePaths.length > 0 ? { filePaths: { includes: settings.filePaths } } : {}),
@@ -101,6 +116,7 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
     name: scope.names.pipeline,
     // The provider's default is V1, which has no triggers.
     pipelineType: 'V2',
+    executionMode: args.executionMode,
     roleArn: role.role.arn,
     // A single-region pipeline must not set `region` on its artifact store.
     artifactStores: [{ type: 'S3', location: bucket.bucket, encryptionKey: { id: key.arn, type: 'KMS' } }],
@@ -114,6 +130,8 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
           provider: 'CodeStarSourceConnection',
           version: '1',
           outputArtifacts: [SOURCE_ARTIFACT],
+          // Only later stages read the source's variables; without them the source action stays as it was.
+          ...(stagesAfterBuild.length > 0 ? { namespace: SOURCE_VARIABLES_NAMESPACE } : {}),
           configuration: {
             ConnectionArn: source.connectionArn,
             FullRepositoryId: settings.repository,
@@ -138,6 +156,7 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
           configuration: { ProjectName: project.name },
         }],
       },
+      ...stagesAfterBuild,
     ],
     triggers: [{
       providerType: 'CodeStarSourceConnection',

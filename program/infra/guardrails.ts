@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUILD_VARIABLES_NAMESPACE } from './codepipeline';
+import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
 import { PIPELINE_COMPONENT_TYPE } from './pipeline';
-import { PipelineSettings, environmentLifecycle } from './settings';
+import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from './secrets';
+import { DeployStageSettings, PipelineSettings, environmentLifecycle } from './settings';
+import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from './stages';
 
 /** Resource types the pipeline registers, by role. */
 export const TYPES = {
@@ -81,6 +83,35 @@ export function asList<T>(value: T | T[]): T[] {
 }
 
 const pipelineOf = (resources: RegisteredResource[]) => one(resources, TYPES.pipeline).inputs;
+/** The Docker build's project and log group (deploy stages have their own). */
+const buildProjectOf = (resources: RegisteredResource[]) => one(resources, TYPES.project, 'build');
+const stageOf = (resources: RegisteredResource[], name: string): any => {
+  const found = pipelineOf(resources).stages.filter((s: any) => s.name === name);
+  if (found.length !== 1) throw new Error(`expected exactly one pipeline stage named ${name}, found ${found.length}`);
+  return found[0];
+};
+/** A deploy stage's approval and deploy actions (the approval undefined when it has none). */
+const deployActionsOf = (resources: RegisteredResource[], stage: DeployStageSettings) => {
+  const actions: any[] = stageOf(resources, stage.name).actions;
+  const approvals = actions.filter(a => a.category === 'Approval');
+  const deploys = actions.filter(a => a.name === DEPLOY_ACTION);
+  expect({ stage: stage.name, approvals: approvals.length, deploys: deploys.length, actions: actions.length })
+    .toEqual({ stage: stage.name, approvals: stage.manualApproval ? 1 : 0, deploys: 1, actions: stage.manualApproval ? 2 : 1 });
+  return { approval: approvals[0], deploy: deploys[0] };
+};
+/** A deploy stage's resources, by the logical names stages.ts gives them. */
+const deployResource = (resources: RegisteredResource[], type: string, stage: DeployStageSettings, suffix = '') =>
+  one(resources, type, `deploy-${stage.name}${suffix}`);
+/** Every resource of a policy's statements that allow `action`, one entry per grant. */
+const grantsOf = (policy: RegisteredResource, action: string): string[] => statementsOf(policy)
+  .filter(s => s.Effect === 'Allow' && asList(s.Action).includes(action)).flatMap(s => asList(s.Resource));
+/** The policy of the role that reads `secrets`: the build's, or a deploy stage's. */
+const secretReaders = (resources: RegisteredResource[], settings: PipelineSettings) => [
+  { policy: one(resources, TYPES.policy, 'build-policy'), secrets: settings.build.secrets },
+  ...settings.stages.map(stage => ({ policy: deployResource(resources, TYPES.policy, stage, '-policy'), secrets: stage.secrets })),
+];
+const serviceOf = (arn: string) => arn.split(':')[2];
+const topicArnOf = (resources: RegisteredResource[]) => statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
 const actionsOf = (resources: RegisteredResource[]): any[] => pipelineOf(resources).stages.flatMap((s: any) => s.actions);
 const sourceActionOf = (resources: RegisteredResource[]) => actionsOf(resources).find(a => a.category === 'Source');
 const bucketArnOf = (resources: RegisteredResource[]) => `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`;
@@ -103,7 +134,22 @@ function yamlList(text: string, key: string): string[] {
   if (!block) throw new Error(`the buildspec has no block list "${key}"`);
   return block[2].split('\n').map(line => line.replace(/^\s*-\s*/, '').trim().replace(/^(["'])(.*)\1$/, '$2')).filter(Boolean);
 }
+/** The entries of a block map under `key` (`name: value` lines indented below it); none when the key is absent. */
+function yamlMap(text: string, key: string): Record<string, string> {
+  const block = new RegExp(`^([ \\t]*)${key}:[ \\t]*\\n((?:\\1[ \\t]+[^\\s-][^\\n]*\\n?)+)`, 'm').exec(text);
+  if (!block) return {};
+  const unquote = (value: string) => value.trim().replace(/^(["'])(.*)\1$/, '$2');
+  return Object.fromEntries(block[2].split('\n').filter(line => line.trim()).map(line => {
+    const [name, ...value] = line.split(': ');
+    return [unquote(name), unquote(value.join(': '))];
+  }));
+}
 const readBuildspec = (settings: PipelineSettings, repoRoot: string) => fs.readFileSync(path.join(repoRoot, settings.build.buildspec), 'utf-8');
+/** Every managed buildspec with the secrets its role is granted: the build's, then each deploy stage's. */
+const buildspecsWithSecrets = (settings: PipelineSettings, repoRoot: string) => [
+  { file: settings.build.buildspec, text: readBuildspec(settings, repoRoot), secrets: settings.build.secrets },
+  ...settings.stages.map(stage => ({ file: stage.buildspec, text: fs.readFileSync(path.join(repoRoot, stage.buildspec), 'utf-8'), secrets: stage.secrets })),
+];
 
 /**
  * The pipeline's promises, one check each, on what the mocked engine
@@ -254,32 +300,32 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Build ---------------------------------------------------------------
   'the build runs the managed buildspec on the pipeline\'s artifacts': ({ resources, settings }) => {
-    const project = one(resources, TYPES.project).inputs;
+    const project = buildProjectOf(resources).inputs;
     expect(project.source).toEqual({ type: 'CODEPIPELINE', buildspec: settings.build.buildspec });
     expect(project.artifacts.type).toBe('CODEPIPELINE');
   },
   'the build runs privileged (docker) on the configured image and compute type': ({ resources, settings }) => {
-    expect(one(resources, TYPES.project).inputs.environment).toMatchObject({
+    expect(buildProjectOf(resources).inputs.environment).toMatchObject({
       computeType: settings.build.computeType, image: settings.build.image, privilegedMode: true, type: 'LINUX_CONTAINER',
     });
   },
   'the build knows the repository URI and name and the account id': ({ resources }) => {
-    expect(one(resources, TYPES.project).inputs.environment.environmentVariables.map((v: any) => v.name)).toEqual(
+    expect(buildProjectOf(resources).inputs.environment.environmentVariables.map((v: any) => v.name)).toEqual(
       expect.arrayContaining(['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID']));
   },
   'the build stops after the configured timeout': ({ resources, settings }) => {
-    expect(one(resources, TYPES.project).inputs.buildTimeout).toBe(settings.build.timeoutMinutes);
+    expect(buildProjectOf(resources).inputs.buildTimeout).toBe(settings.build.timeoutMinutes);
   },
   'the build caches the source and docker layers': ({ resources }) => {
-    expect(one(resources, TYPES.project).inputs.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
+    expect(buildProjectOf(resources).inputs.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
   },
   'the Build action publishes its variables under the BuildVariables namespace': ({ resources }) => {
-    const builds = actionsOf(resources).filter(a => a.category === 'Build');
-    expect(builds.map(a => a.namespace)).toEqual([BUILD_VARIABLES_NAMESPACE]);
+    const builds = stageOf(resources, 'Build').actions;
+    expect(builds.map((a: any) => a.namespace)).toEqual([BUILD_VARIABLES_NAMESPACE]);
   },
   'build logs go to their log group, kept for the configured days': ({ resources, settings }) => {
-    const logs = one(resources, TYPES.project).inputs.logsConfig.cloudwatchLogs;
-    const logGroup = one(resources, TYPES.logGroup).inputs;
+    const logs = buildProjectOf(resources).inputs.logsConfig.cloudwatchLogs;
+    const logGroup = one(resources, TYPES.logGroup, 'build-logs').inputs;
     expect(logs.status).toBe('ENABLED');
     expect(logs.groupName).toBe(logGroup.name);
     expect(logGroup.retentionInDays).toBe(settings.build.logRetentionDays);
@@ -322,9 +368,134 @@ export const GUARDRAILS: Record<string, Check> = {
     expect(topicArn).toBe(`arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${one(resources, TYPES.topic).inputs.name}`);
     expect(forEvents.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } });
   },
-  'every configured e-mail address is subscribed': ({ resources, settings }) => {
-    const emails = resources.filter(r => r.type === TYPES.subscription).map(r => r.inputs.endpoint);
-    expect(emails.sort()).toEqual([...settings.notifications.emails].sort());
+  'every configured e-mail address (notifications and approvals) is subscribed once': ({ resources, settings }) => {
+    const emails = resources.filter(r => r.type === TYPES.subscription).map(r => r.inputs.endpoint.toLowerCase());
+    const configured = [...settings.notifications.emails, ...settings.stages.flatMap(stage => stage.manualApproval?.emails ?? [])];
+    expect(emails.sort()).toEqual([...new Set(configured.map(email => email.toLowerCase()))].sort());
+  },
+
+  // --- Deploy stages -------------------------------------------------------
+  'the stages are Source, Build, then the deploy stages in the configured order': ({ resources, settings }) => {
+    expect(pipelineOf(resources).stages.map((s: any) => s.name)).toEqual(['Source', 'Build', ...settings.stages.map(stage => stage.name)]);
+  },
+  'the execution mode is the configured one (QUEUED unless set, when there are deploy stages)': ({ resources, settings }) => {
+    expect(pipelineOf(resources).executionMode).toBe(settings.executionMode);
+  },
+  'a stage that asks for approval waits for it before it deploys, and the request goes to the pipeline\'s topic': ({ resources, settings }) => {
+    for (const stage of settings.stages) {
+      const { approval, deploy } = deployActionsOf(resources, stage);
+      if (!approval) continue;
+      expect(approval).toMatchObject({ name: APPROVAL_ACTION, owner: 'AWS', provider: 'Manual', version: '1' });
+      expect({ stage: stage.name, approvalFirst: approval.runOrder < deploy.runOrder }).toEqual({ stage: stage.name, approvalFirst: true });
+      expect(approval.configuration.NotificationArn).toBe(topicArnOf(resources));
+    }
+  },
+  'every approval request shows the commit and the image digest, and links to the commit': ({ resources, settings }) => {
+    const commit = `#{${SOURCE_VARIABLES_NAMESPACE}.CommitId}`;
+    for (const stage of settings.stages) {
+      const { approval } = deployActionsOf(resources, stage);
+      if (!approval) continue;
+      expect(sourceActionOf(resources).namespace).toBe(SOURCE_VARIABLES_NAMESPACE);
+      const { CustomData, ExternalEntityLink } = approval.configuration;
+      expect(CustomData).toContain(commit);
+      expect(CustomData).toContain(`#{${BUILD_VARIABLES_NAMESPACE}.IMAGE_DIGEST}`);
+      expect(ExternalEntityLink).toBe(`https://github.com/${settings.source.repository}/commit/${commit}`);
+      // CodePipeline rejects an action configuration value of more than 1000 characters ("Variables reference", limits).
+      expect(Math.max(CustomData.length, ExternalEntityLink.length)).toBeLessThanOrEqual(1000);
+    }
+  },
+  'every deploy action receives the image the Build stage exported, and the Build stage\'s artifact': ({ resources, settings }) => {
+    const [build] = stageOf(resources, 'Build').actions;
+    for (const stage of settings.stages) {
+      const { deploy } = deployActionsOf(resources, stage);
+      expect(deploy).toMatchObject({ category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' });
+      expect(deploy.inputArtifacts).toEqual(expect.arrayContaining([SOURCE_ARTIFACT, ...build.outputArtifacts]));
+      expect(deploy.configuration.PrimarySource).toBe(SOURCE_ARTIFACT);
+      expect(deploy.configuration.ProjectName).toBe(deployResource(resources, TYPES.project, stage).inputs.name);
+      expect(JSON.parse(deploy.configuration.EnvironmentVariables)).toEqual(
+        IMAGE_VARIABLES.map(name => ({ name, value: `#{${BUILD_VARIABLES_NAMESPACE}.${name}}`, type: 'PLAINTEXT' })));
+    }
+  },
+  'no deploy stage can build an image: its project is not privileged, runs its own buildspec, and its role cannot push to ECR': ({ resources, settings }) => {
+    for (const stage of settings.stages) {
+      const project = deployResource(resources, TYPES.project, stage).inputs;
+      expect({ stage: stage.name, privilegedMode: project.environment.privilegedMode }).toEqual({ stage: stage.name, privilegedMode: false });
+      expect(project.source).toEqual({ type: 'CODEPIPELINE', buildspec: stage.buildspec });
+      const actions = statementsOf(deployResource(resources, TYPES.policy, stage, '-policy')).flatMap(st => asList(st.Action));
+      expect({ stage: stage.name, ecr: actions.filter((a: string) => a.startsWith('ecr:')) }).toEqual({ stage: stage.name, ecr: [] });
+    }
+  },
+  'each deploy role may assume only its stage\'s target role, and no other role may assume any': ({ resources, settings }) => {
+    const targets = new Map(settings.stages.map(stage => [`deploy-${stage.name}-policy`, stage.assumeRoleArn]));
+    for (const policy of resources.filter(r => r.type === TYPES.policy)) {
+      const target = targets.get(policy.name);
+      expect({ policy: policy.name, assumes: grantsOf(policy, 'sts:AssumeRole') }).toEqual({ policy: policy.name, assumes: target ? [target] : [] });
+    }
+  },
+  'deploy roles read the pipeline\'s artifacts and never write them': ({ resources, settings }) => {
+    const bucketArn = bucketArnOf(resources);
+    for (const stage of settings.stages) {
+      const statements = statementsOf(deployResource(resources, TYPES.policy, stage, '-policy'));
+      expect(allows(statements, 's3:GetObject', `${bucketArn}/*`)).toBe(true);
+      const writes = statements.flatMap(st => asList(st.Action)).filter((a: string) => /^s3:(Put|Delete|Create)/.test(a));
+      expect({ stage: stage.name, writes }).toEqual({ stage: stage.name, writes: [] });
+    }
+  },
+  'each deploy stage logs to its own log group, kept for the configured days, which the pipeline key may encrypt': ({ resources, settings }) => {
+    const keyLogs = JSON.parse(one(resources, TYPES.key).inputs.policy).Statement
+      .find((st: any) => st.Principal?.Service?.startsWith('logs.')).Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'];
+    for (const stage of settings.stages) {
+      const logGroup = deployResource(resources, TYPES.logGroup, stage, '-logs').inputs;
+      expect(deployResource(resources, TYPES.project, stage).inputs.logsConfig.cloudwatchLogs).toEqual({ groupName: logGroup.name, status: 'ENABLED' });
+      expect(logGroup.retentionInDays).toBe(settings.build.logRetentionDays);
+      expect(asList(keyLogs)).toContain(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${logGroup.name}`);
+    }
+  },
+  'a stage rolls back on failure exactly when configured (V2 onFailure ROLLBACK)': ({ resources, settings }) => {
+    for (const stage of settings.stages) {
+      expect({ stage: stage.name, onFailure: stageOf(resources, stage.name).onFailure })
+        .toEqual({ stage: stage.name, onFailure: stage.rollbackOnFailure ? { result: 'ROLLBACK' } : undefined });
+    }
+  },
+  'the pipeline role may publish to its own topic only when a stage asks for approval': ({ resources, settings }) => {
+    const approvals = settings.stages.some(stage => stage.manualApproval !== undefined);
+    expect(grantsOf(one(resources, TYPES.policy, 'pipeline-policy'), 'sns:Publish')).toEqual(approvals ? [topicArnOf(resources)] : []);
+  },
+
+  // --- Secrets -------------------------------------------------------------
+  'every secret is granted exactly once, to the role whose buildspec reads it, and to no other': ({ resources, settings }) => {
+    for (const { policy, secrets } of secretReaders(resources, settings)) {
+      for (const [action, service] of [['secretsmanager:GetSecretValue', 'secretsmanager'], ['ssm:GetParameters', 'ssm']]) {
+        const expected = [...new Set(secrets.filter(arn => serviceOf(arn) === service))].sort();
+        expect({ policy: policy.name, action, grants: grantsOf(policy, action).sort() }).toEqual({ policy: policy.name, action, grants: expected });
+      }
+    }
+    const pipelineActions = statementsOf(one(resources, TYPES.policy, 'pipeline-policy')).flatMap(st => asList(st.Action));
+    expect(pipelineActions.filter((a: string) => /^(secretsmanager|ssm):/.test(a))).toEqual([]);
+  },
+  'secrets are referenced by ARN: no policy or action configuration holds anything but the configured ARNs': ({ resources, settings }) => {
+    const configured = new Set([...settings.build.secrets, ...settings.stages.flatMap(stage => stage.secrets)]);
+    for (const arn of configured) expect(arn).toMatch(/^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/);
+    const referenced = JSON.stringify(resources.map(r => r.inputs)).match(/arn:aws[a-z-]*:(secretsmanager|ssm):[^"\\]*/g) ?? [];
+    expect([...new Set(referenced)].filter(arn => !configured.has(arn))).toEqual([]);
+  },
+  'kms:Decrypt for secrets works only through Secrets Manager or Parameter Store, and only for the secrets granted': ({ resources, settings }) => {
+    for (const { policy, secrets } of secretReaders(resources, settings)) {
+      const wildcard = statementsOf(policy).filter(st => asList(st.Resource).some((r: string) => /:kms:[^:]*:[^:]*:key\/\*$/.test(r)));
+      const expected = [
+        ...(secrets.some(arn => serviceOf(arn) === 'secretsmanager') ? [['secretsmanager', SECRETS_MANAGER_CONTEXT]] : []),
+        ...(secrets.some(arn => serviceOf(arn) === 'ssm') ? [['ssm', PARAMETER_STORE_CONTEXT]] : []),
+      ];
+      expect({ policy: policy.name, statements: wildcard.length }).toEqual({ policy: policy.name, statements: expected.length });
+      for (const [service, contextKey] of expected) {
+        const statement = wildcard.find(st => st.Condition?.StringEquals?.[contextKey] !== undefined);
+        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'kms:Decrypt' });
+        const condition = statement!.Condition.StringEquals;
+        expect(Object.keys(condition).sort()).toEqual(['kms:ViaService', contextKey].sort());
+        for (const endpoint of asList(condition['kms:ViaService'])) expect(endpoint).toMatch(new RegExp(`^${service}\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$`));
+        expect([...asList(condition[contextKey])].sort()).toEqual([...new Set(secrets.filter(arn => serviceOf(arn) === service))].sort());
+      }
+    }
   },
 
   // --- Permissions ---------------------------------------------------------
@@ -349,7 +520,7 @@ export const GUARDRAILS: Record<string, Check> = {
     }
     const logs = statements.find(st => asList(st.Action).includes('logs:PutLogEvents'))!;
     expect(asList(logs.Action)).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']));
-    const logGroup = one(resources, TYPES.logGroup).inputs.name;
+    const logGroup = one(resources, TYPES.logGroup, 'build-logs').inputs.name;
     for (const resource of asList(logs.Resource)) expect(resource).toContain(`:log-group:${logGroup}`);
   },
   'the pipeline role may use the connection, under the service prefix of its ARN': ({ resources }) => {
@@ -357,11 +528,13 @@ export const GUARDRAILS: Record<string, Check> = {
     const connectionArn = sourceActionOf(resources).configuration.ConnectionArn;
     expect(allows(statements, `${connectionArn.split(':')[2]}:UseConnection`, connectionArn)).toBe(true);
   },
-  'the pipeline role may start and watch this build project only': ({ resources }) => {
-    const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
-    const start = statements.find(s => asList(s.Action).includes('codebuild:StartBuild'))!;
-    const project = one(resources, TYPES.project).inputs.name;
-    expect(asList(start.Resource)).toEqual([expect.stringMatching(new RegExp(`^arn:aws[a-z-]*:codebuild:[a-z0-9-]+:\\d{12}:project/${project}$`))]);
+  'the pipeline role may start and watch this pipeline\'s build and deploy projects only, each once': ({ resources }) => {
+    const policy = one(resources, TYPES.policy, 'pipeline-policy');
+    const projects = resources.filter(r => r.type === TYPES.project).map(r => `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${r.inputs.name}`);
+    expect(projects.length).toBeGreaterThanOrEqual(1);
+    for (const action of ['codebuild:StartBuild', 'codebuild:BatchGetBuilds']) {
+      expect({ action, projects: grantsOf(policy, action).sort() }).toEqual({ action, projects: projects.sort() });
+    }
   },
   'no IAM statement allows a "*" resource except ecr:GetAuthorizationToken': ({ resources }) => {
     const policies = resources.filter(r => r.type === TYPES.policy);
@@ -400,7 +573,12 @@ export const GUARDRAILS: Record<string, Check> = {
     for (const type of BUCKET_CONFIGURATION) dependsOn(resources, pipeline, type);
   },
   'the build project waits for its role policy': ({ resources }) => {
-    dependsOn(resources, one(resources, TYPES.project), TYPES.attachment, 'build-policy-attachment');
+    dependsOn(resources, buildProjectOf(resources), TYPES.attachment, 'build-policy-attachment');
+  },
+  'every deploy project waits for its role policy': ({ resources, settings }) => {
+    for (const stage of settings.stages) {
+      dependsOn(resources, deployResource(resources, TYPES.project, stage), TYPES.attachment, `deploy-${stage.name}-policy-attachment`);
+    }
   },
   'the rule\'s target waits for the topic policy': ({ resources }) => {
     dependsOn(resources, one(resources, TYPES.target), TYPES.topicPolicy);
@@ -450,6 +628,27 @@ export const FILE_GUARDRAILS: Record<string, FileCheck> = {
     expect(yamlList(text, 'files')).toEqual(expect.arrayContaining(['imagedefinitions.json', 'imageDetail.json']));
     expect(text).toMatch(/"imageUri".*> imagedefinitions\.json/);
     expect(text).toMatch(/"ImageURI".*> imageDetail\.json/);
+  },
+  'every deploy stage has its managed buildspec, which never builds or pushes an image': ({ settings }, repoRoot) => {
+    for (const stage of settings.stages) {
+      const text = fs.readFileSync(path.join(repoRoot, stage.buildspec), 'utf-8');
+      expect(text).toMatch(/^version: "?0\.2"?$/m);
+      expect({ file: stage.buildspec, docker: text.match(/docker\s+(build|buildx|push|image\s+push)/)?.[0] }).toEqual({ file: stage.buildspec, docker: undefined });
+      expect(yamlMap(text, 'variables').DEPLOY_STAGE).toBe(stage.name);
+    }
+  },
+  'buildspecs hold secrets only as references to exactly the ARNs their role may read': ({ settings }, repoRoot) => {
+    for (const { file, text, secrets } of buildspecsWithSecrets(settings, repoRoot)) {
+      const referenced = [...Object.values(yamlMap(text, 'secrets-manager')), ...Object.values(yamlMap(text, 'parameter-store'))];
+      expect({ file, referenced: [...new Set(referenced)].sort() }).toEqual({ file, referenced: [...secrets].sort() });
+    }
+  },
+  'a deploy buildspec assumes exactly its stage\'s target role, and only when it has one': ({ settings }, repoRoot) => {
+    for (const stage of settings.stages) {
+      const text = fs.readFileSync(path.join(repoRoot, stage.buildspec), 'utf-8');
+      expect({ file: stage.buildspec, target: yamlMap(text, 'variables').ASSUME_ROLE_ARN, assumes: text.includes('sts assume-role') })
+        .toEqual({ file: stage.buildspec, target: stage.assumeRoleArn, assumes: stage.assumeRoleArn !== undefined });
+    }
   },
   'the tagging policy requires exactly the tag values the resources carry': ({ settings, environment }, repoRoot) => {
     const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };

@@ -17,6 +17,9 @@ const DELETION_WINDOW_DAYS = { 'long-lived': 30, 'ephemeral': 7 } as const;
  */
 export function pipelineKey(scope: Scope): aws.kms.Key {
   const { names, accountId, region, partition } = scope;
+  // The build's log group, then each deploy stage's: CloudWatch Logs encrypts each with this key.
+  const logGroups = [names.logGroup, ...scope.stageNames.map(stage => stage.deployLogGroup)]
+    .map(logGroup => pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${logGroup}`);
   return new aws.kms.Key('key', {
     description: `${names.pipeline} CI/CD pipeline`,
     enableKeyRotation: true,
@@ -40,7 +43,7 @@ export function pipelineKey(scope: Scope): aws.kms.Key {
           Resource: '*',
           Condition: {
             ArnEquals: {
-              'kms:EncryptionContext:aws:logs:arn': pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${names.logGroup}`,
+              'kms:EncryptionContext:aws:logs:arn': logGroups.length === 1 ? logGroups[0] : logGroups,
             },
           },
         },

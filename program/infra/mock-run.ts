@@ -104,6 +104,8 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
       return { arn: `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${physical}` };
     case 'aws:sns/topic:Topic':
       return { arn: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${physical}` };
+    case 'aws:kms/key:Key':
+      return { arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` };
     case 'aws:codebuild/project:Project':
       return { arn: `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${physical}` };
     case 'aws:s3/bucket:Bucket':

@@ -8,6 +8,7 @@ import { imageRegistry } from './registry';
 import { scopeOf } from './scope';
 import { EnvironmentLifecycle, PipelineSettings } from './settings';
 import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
+import { deployStages } from './stages';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';
@@ -23,13 +24,15 @@ export interface CicdPipelineArgs {
 
 /**
  * The CI/CD pipeline of one repository: GitHub (CodeConnections) →
- * CodePipeline V2 → CodeBuild (docker build, push to ECR), with an encrypted
+ * CodePipeline V2 → CodeBuild (docker build, push to ECR) → the deploy stages
+ * (each deploys that image, optionally after an approval), with an encrypted
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * Each part lives in the file named after it and returns what the next needs.
  *
  * Creation order where Pulumi cannot infer it from inputs:
- * 1. the roles' policies are attached before the build project and pipeline
- *    exist, so the first (automatic) execution does not fail on permissions;
+ * 1. the roles' policies are attached before the build and deploy projects and
+ *    the pipeline exist, so the first (automatic) execution does not fail on
+ *    permissions;
  * 2. the bucket's versioning, encryption, public access block, ownership
  *    controls, lifecycle rules and TLS-only policy are applied one at a time
  *    (S3 aborts concurrent changes), all before the pipeline writes its first
@@ -68,7 +71,8 @@ export class CicdPipeline extends pulumi.ComponentResource {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
     });
     const notifications = executionNotifications(scope, { key, notifications: settings.notifications });
-    const role = pipelineRole(scope, { key, source, bucket: artifacts.bucket, project });
+    const stages = deployStages(scope, { key, bucket: artifacts.bucket, topic: notifications.topic, settings });
+    const role = pipelineRole(scope, { key, source, bucket: artifacts.bucket, project, statements: stages.pipelineStatements });
     const pipeline = connectionAuthorized(args.connection)
       ? codePipeline(scope, {
         key,
@@ -78,6 +82,8 @@ export class CicdPipeline extends pulumi.ComponentResource {
         role,
         waitFor: [...artifacts.configuration, ...notifications.delivery],
         settings: settings.source,
+        executionMode: settings.executionMode,
+        stagesAfterBuild: stages.declarations,
       })
       : undefined;
 

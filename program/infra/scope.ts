@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { EnvironmentLifecycle, NameKey, PipelineSettings, environmentLifecycle, resourceNames } from './settings';
+import { EnvironmentLifecycle, NameKey, PipelineSettings, StageNameKey, environmentLifecycle, resourceNames, stageResourceNames } from './settings';
 
 /** Checked once synchronously so a bad suffix fails before any resource is registered. */
 const ACCOUNT_FOR_LENGTH_CHECK = '000000000000';
@@ -15,6 +15,8 @@ export interface Scope {
   readonly parent: pulumi.Resource;
   /** Physical names that do not contain the account id (checked against their AWS limits). */
   readonly names: Record<NameKey, string>;
+  /** The physical names of each deploy stage's resources, in the order of `settings.stages`. */
+  readonly stageNames: ReadonlyArray<Record<StageNameKey, string>>;
   /** A physical name that contains the account id (the artifact bucket's). */
   readonly nameFor: (key: NameKey) => pulumi.Output<string>;
   readonly accountId: pulumi.Output<string>;
@@ -34,11 +36,13 @@ export function namesOf(settings: PipelineSettings, environment: string): Record
 /** The scope of one environment's pipeline, under `parent`. */
 export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, environment: string): Scope {
   const names = namesOf(settings, environment);
+  const stageNames = settings.stages.map(stage => stageResourceNames(stage, environment));
   const invoke = { parent };
   const identity = aws.getCallerIdentityOutput({}, invoke);
   return {
     parent,
     names,
+    stageNames,
     nameFor: key => identity.accountId.apply(account => resourceNames(settings, environment, account)[key]),
     accountId: identity.accountId,
     region: aws.getRegionOutput({}, invoke).region,

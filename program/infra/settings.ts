@@ -33,13 +33,39 @@ export interface PipelineSettings {
     readonly image: string;
     readonly timeoutMinutes: number;
     readonly logRetentionDays: number;
+    /** ARNs of the secrets and parameters the buildspec references: the build role may read exactly these. */
+    readonly secrets: string[];
   };
   readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
   readonly artifacts: { readonly expiryDays: number; readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; the program adds `Environment` and `ManagedBy`. */
   readonly tags: Record<string, string>;
+  /** Deploy stages after Build, in pipeline order. */
+  readonly stages: DeployStageSettings[];
+  /** CodePipeline's execution mode: QUEUED, SUPERSEDED or PARALLEL. */
+  readonly executionMode: string;
 }
+
+/** One deploy stage: its commands are in its buildspec; here is what its resources and role need. */
+export interface DeployStageSettings {
+  /** The CodePipeline stage name. */
+  readonly name: string;
+  /** The stage's managed buildspec, relative to the repository root (read from the source artifact). */
+  readonly buildspec: string;
+  /** ARNs of the secrets and parameters its buildspec references: its role may read exactly these. */
+  readonly secrets: string[];
+  /** The one role the stage's role may assume. */
+  readonly assumeRoleArn?: string;
+  /** Present when the stage waits for an approval; `emails` are subscribed to the pipeline's topic. */
+  readonly manualApproval?: { readonly emails: string[] };
+  readonly rollbackOnFailure: boolean;
+  /** Physical names with an `{env}` placeholder and their AWS length limits. */
+  readonly names: Record<StageNameKey, { readonly template: string; readonly maxLength: number }>;
+}
+
+/** The physical names of one deploy stage's resources. */
+export type StageNameKey = 'deployProject' | 'deployRole' | 'deployLogGroup';
 
 export type NameKey =
   | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
@@ -99,8 +125,19 @@ export function environmentLifecycle(settings: PipelineSettings, environment: st
 
 /** The physical names for one environment and account, each within its AWS limit. */
 export function resourceNames(settings: PipelineSettings, environment: string, account: string): Record<NameKey, string> {
-  const names = {} as Record<NameKey, string>;
-  for (const [key, rule] of Object.entries(settings.names) as Array<[NameKey, { template: string; maxLength: number }]>) {
+  return render(settings.names, environment, account);
+}
+
+/** The physical names of a deploy stage's resources for one environment, each within its AWS limit. */
+export function stageResourceNames(stage: DeployStageSettings, environment: string): Record<StageNameKey, string> {
+  return render(stage.names, environment, '');
+}
+
+type NameRules<K extends string> = Record<K, { readonly template: string; readonly maxLength: number }>;
+
+function render<K extends string>(rules: NameRules<K>, environment: string, account: string): Record<K, string> {
+  const names = {} as Record<K, string>;
+  for (const [key, rule] of Object.entries(rules) as Array<[K, { template: string; maxLength: number }]>) {
     const name = rule.template.split('{env}').join(environment).split('{account}').join(account);
     if (name.length > rule.maxLength) {
       throw new Error(`The ${key} name "${name}" is ${name.length} characters; AWS allows ${rule.maxLength}. Use a shorter environment suffix or pipeline name.`);

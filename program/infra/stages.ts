@@ -1,0 +1,217 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
+import { serviceRole } from './roles';
+import { Scope } from './scope';
+import { secretReadStatements } from './secrets';
+import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
+
+/** The build's exported variables every deploy action receives (see the managed buildspec.yml). */
+export const IMAGE_VARIABLES = ['IMAGE_URI', 'IMAGE_TAG', 'IMAGE_DIGEST'];
+/** Action names inside a deploy stage. */
+export const APPROVAL_ACTION = 'Approve';
+export const DEPLOY_ACTION = 'Deploy';
+/** A deploy needs no more than the smallest Linux compute type: it builds nothing. */
+const DEPLOY_COMPUTE_TYPE = 'BUILD_GENERAL1_SMALL';
+
+export interface DeployStagesArgs {
+  readonly key: aws.kms.Key;
+  readonly bucket: aws.s3.Bucket;
+  /** The pipeline's notification topic: approval requests are published to it. */
+  readonly topic: aws.sns.Topic;
+  readonly settings: PipelineSettings;
+}
+
+export interface DeployStages {
+  /** The stage declarations after Build, in order. */
+  readonly declarations: aws.types.input.codepipeline.PipelineStage[];
+  /** What the pipeline's role needs for them: starting their projects, publishing approval requests. */
+  readonly pipelineStatements: object[];
+}
+
+/**
+ * The deploy stages after Build. Each deploys the image the Build stage
+ * pushed, in its own CodeBuild project with its own role, optionally after a
+ * manual approval; none can build an image. Without stages, nothing is
+ * created and the pipeline is Source → Build.
+ */
+export function deployStages(scope: Scope, args: DeployStagesArgs): DeployStages {
+  const { settings } = args;
+  const projects = settings.stages.map((stage, i) => deployProject(scope, args, stage, scope.stageNames[i]));
+  approvalSubscriptions(scope, args.topic, settings);
+  const approvals = settings.stages.some(stage => stage.manualApproval !== undefined);
+  return {
+    declarations: settings.stages.map((stage, i) => declaration(args, stage, projects[i])),
+    pipelineStatements: projects.length === 0 ? [] : [
+      {
+        Sid: 'RunTheDeploys',
+        Effect: 'Allow',
+        Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+        Resource: projects.map(project => project.arn),
+      },
+      ...(approvals ? [{
+        // An approval action with NotificationArn publishes with the pipeline's role ("Grant Amazon SNS
+        // permissions to a CodePipeline service role", https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-service-role-permissions.html);
+        // the topic's key is the pipeline's, which the role already uses.
+        Sid: 'PublishApprovalRequests',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: args.topic.arn,
+      }] : []),
+    ],
+  };
+}
+
+/**
+ * One stage's CodeBuild project, log group and role. The role may write the
+ * stage's logs, read (not write) the pipeline's artifacts, read exactly the
+ * stage's secrets and assume exactly its target role; the project is not
+ * privileged, so Docker cannot run in it. Logical names: `deploy-<stage>`,
+ * `deploy-<stage>-logs`, `deploy-<stage>-role|-policy|-policy-attachment`.
+ */
+function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageSettings,
+  names: Record<StageNameKey, string>): aws.codebuild.Project {
+  const { key, bucket, settings } = args;
+  const prefix = `deploy-${stage.name}`;
+  const parent = { parent: scope.parent };
+  const logGroup = new aws.cloudwatch.LogGroup(`${prefix}-logs`, {
+    name: names.deployLogGroup,
+    retentionInDays: settings.build.logRetentionDays,
+    kmsKeyId: key.arn,
+    tags: scope.tags,
+  }, parent);
+  const inThisAccount = { StringEquals: { 'aws:ResourceAccount': scope.accountId } };
+  const access = serviceRole(scope, prefix, {
+    roleName: names.deployRole,
+    service: 'codebuild.amazonaws.com',
+    statements: [
+      {
+        Sid: 'WriteDeployLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
+      },
+      {
+        // The source at the built commit and the build's image files: read, never written (the stage has no output).
+        Sid: 'ReadArtifacts',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Condition: inThisAccount,
+      },
+      {
+        Sid: 'InspectArtifactBucket',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
+        Resource: bucket.arn,
+        Condition: inThisAccount,
+      },
+      {
+        // The artifacts are encrypted with the pipeline's key; the stage writes nothing it would encrypt.
+        Sid: 'DecryptArtifacts',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:DescribeKey'],
+        Resource: key.arn,
+      },
+      ...(stage.assumeRoleArn === undefined ? [] : [{
+        Sid: 'AssumeTheTargetRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: stage.assumeRoleArn,
+      }]),
+      ...secretReadStatements(stage.secrets),
+    ],
+  });
+  return new aws.codebuild.Project(prefix, {
+    name: names.deployProject,
+    description: `Deploys the image of ${settings.source.repository} to ${stage.name}`,
+    serviceRole: access.role.arn,
+    source: { type: 'CODEPIPELINE', buildspec: stage.buildspec },
+    artifacts: { type: 'CODEPIPELINE' },
+    environment: {
+      type: 'LINUX_CONTAINER',
+      computeType: DEPLOY_COMPUTE_TYPE,
+      image: settings.build.image,
+      imagePullCredentialsType: 'CODEBUILD',
+      // Docker needs privileged mode; without it a deploy stage cannot build an image, only deploy the built one.
+      privilegedMode: false,
+    },
+    buildTimeout: settings.build.timeoutMinutes,
+    logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: 'ENABLED' } },
+    encryptionKey: key.arn,
+    tags: scope.tags,
+  }, { ...parent, dependsOn: [access.attachment] });
+}
+
+/**
+ * A stage of the pipeline: the approval (if any) first, then the deploy.
+ *
+ * - The approval publishes to the pipeline's topic and shows the commit and
+ *   the image digest, linking to the commit (Manual approval configuration:
+ *   NotificationArn, CustomData, ExternalEntityLink; variables resolve in it:
+ *   "Working with variables", Example: Use variables in manual approvals,
+ *   https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-variables.html).
+ * - The deploy action reads the source and the build's artifact (its primary
+ *   source is the repository, where its buildspec is; the image files are in
+ *   `$CODEBUILD_SRC_DIR_image`) and receives the image of this execution as
+ *   environment variables from the Build action's namespace.
+ * - Rollback: V2 `onFailure.result` ROLLBACK reruns the stage with the last
+ *   successful execution's artifacts and variables ("Configuring stage
+ *   rollback", https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-rollback.html).
+ */
+function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project: aws.codebuild.Project): aws.types.input.codepipeline.PipelineStage {
+  const repository = args.settings.source.repository;
+  const commit = `#{${SOURCE_VARIABLES_NAMESPACE}.CommitId}`;
+  const image = (name: string) => `#{${BUILD_VARIABLES_NAMESPACE}.${name}}`;
+  const approval: aws.types.input.codepipeline.PipelineStageAction[] = stage.manualApproval === undefined ? [] : [{
+    name: APPROVAL_ACTION,
+    category: 'Approval',
+    owner: 'AWS',
+    provider: 'Manual',
+    version: '1',
+    runOrder: 1,
+    configuration: {
+      NotificationArn: args.topic.arn,
+      CustomData: `Deploy ${repository} commit ${commit} to ${stage.name}: image ${image('IMAGE_URI')}, digest ${image('IMAGE_DIGEST')}.`,
+      ExternalEntityLink: `https://github.com/${repository}/commit/${commit}`,
+    },
+  }];
+  return {
+    name: stage.name,
+    actions: [
+      ...approval,
+      {
+        name: DEPLOY_ACTION,
+        category: 'Build',
+        owner: 'AWS',
+        provider: 'CodeBuild',
+        version: '1',
+        runOrder: approval.length + 1,
+        inputArtifacts: [SOURCE_ARTIFACT, IMAGE_ARTIFACT],
+        configuration: {
+          ProjectName: project.name,
+          PrimarySource: SOURCE_ARTIFACT,
+          // Action configuration values are strings: the variables are a JSON list (CodeBuild action, EnvironmentVariables).
+          EnvironmentVariables: JSON.stringify(IMAGE_VARIABLES.map(name => ({ name, value: image(name), type: 'PLAINTEXT' }))),
+        },
+      },
+    ],
+    ...(stage.rollbackOnFailure ? { onFailure: { result: 'ROLLBACK' } } : {}),
+  };
+}
+
+/**
+ * Approval e-mails join the pipeline's topic, unless `notifications.emails`
+ * or an earlier stage subscribed them already (one SNS subscription per
+ * address; compared ignoring case). They share the logical name scheme of
+ * notifications.ts, so moving an address between the lists keeps its
+ * subscription.
+ */
+function approvalSubscriptions(scope: Scope, topic: aws.sns.Topic, settings: PipelineSettings): void {
+  const subscribed = new Set(settings.notifications.emails.map(email => email.toLowerCase()));
+  for (const email of settings.stages.flatMap(stage => stage.manualApproval?.emails ?? [])) {
+    if (subscribed.has(email.toLowerCase())) continue;
+    subscribed.add(email.toLowerCase());
+    new aws.sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, { parent: scope.parent });
+  }
+}

@@ -1,0 +1,71 @@
+import * as path from 'path';
+import { Project } from 'projen';
+import { BuildspecEnv, secretEnv } from './buildspec';
+import { DeployStageModel } from './deploy-stages';
+import { PortableYamlFile } from './portable-yaml';
+
+/** Folder of the deploy stages' managed buildspecs, relative to the repository root. */
+export const DEPLOY_BUILDSPEC_DIR = 'deploy';
+
+/** Where a stage's managed buildspec lives (CodeBuild reads it from the source artifact, at the built commit). */
+export function deployBuildspecPath(stage: string): string {
+  return path.posix.join(DEPLOY_BUILDSPEC_DIR, `${stage}.buildspec.yml`);
+}
+
+/** A deploy stage's CodeBuild build specification, version 0.2, as a typed model. */
+export interface DeployBuildspecModel {
+  readonly version: '0.2';
+  readonly env: BuildspecEnv;
+  readonly phases: {
+    readonly pre_build?: { readonly 'on-failure': 'ABORT'; readonly 'commands': string[] };
+    readonly build: { readonly 'on-failure': 'ABORT'; readonly 'commands': string[] };
+  };
+}
+
+/**
+ * The deploy buildspec of one stage. The image comes from the Build stage:
+ * the pipeline action sets `IMAGE_URI`, `IMAGE_TAG` and `IMAGE_DIGEST` from its
+ * exported variables, and the commands stop at once when one is missing
+ * rather than deploy nothing. With a target role, the commands run with its
+ * temporary credentials (`aws sts assume-role`; bash, so that `read` gets
+ * them from a process substitution and a failed call fails the command).
+ */
+export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecModel {
+  const assume = stage.assumeRoleArn === undefined ? undefined : {
+    'on-failure': 'ABORT' as const,
+    'commands': [
+      'read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN < <(aws sts assume-role --role-arn "${ASSUME_ROLE_ARN}" ' +
+        '--role-session-name "${DEPLOY_STAGE}-${CODEBUILD_BUILD_NUMBER}" --query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" ' +
+        '--output text) && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
+    ],
+  };
+  return {
+    version: '0.2',
+    env: {
+      shell: 'bash',
+      variables: {
+        ...stage.environmentVariables,
+        DEPLOY_STAGE: stage.name,
+        ...(stage.assumeRoleArn === undefined ? {} : { ASSUME_ROLE_ARN: stage.assumeRoleArn }),
+      },
+      ...secretEnv(stage.secrets),
+    },
+    phases: {
+      ...(assume ? { pre_build: assume } : {}),
+      build: {
+        'on-failure': 'ABORT',
+        'commands': [
+          ': "${IMAGE_URI:?is not set: the pipeline passes the Build stage image}" "${IMAGE_TAG:?is not set}" "${IMAGE_DIGEST:?is not set}"',
+          ...stage.commands,
+        ],
+      },
+    },
+  };
+}
+
+/** Writes one stage's `deploy/<stage>.buildspec.yml` as a managed YAML file whose strings survive any YAML reader. */
+export class DeployBuildspecFile extends PortableYamlFile {
+  public constructor(project: Project, stage: DeployStageModel) {
+    super(project, deployBuildspecPath(stage.name), { obj: renderDeployBuildspec(stage) });
+  }
+}
