@@ -57,7 +57,8 @@ const ratioRow = (what: string, subject: number, baseline: number, goal: number)
 });
 
 function plainProjenNew(): string {
-  const dir = tempDir('plain');
+  const dir = path.join(tempDir('plain'), 'app');
+  fs.mkdirSync(dir);
   git(dir, 'init', '-q', '-b', 'main');
   run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', 'typescript', '--package-manager', 'npm']);
   return dir;
@@ -116,7 +117,9 @@ function main(): void {
   ratioRow('first synth of a new project, in-process (the type\'s own cost, no CLI, no npm)', synthNewTyped, synthNewPlain, 1.3);
   delete process.env.PROJEN_DISABLE_POST;
 
-  const consumer = newConsumer(tarball);
+  // At the depth of the runner's checkout (<tmp>/<dir>/<repo>): package-lock.json records the
+  // tarball's file: spec relative to the repository, and a clone elsewhere would rewrite it.
+  const consumer = newConsumer(tarball, [], path.join(tempDir('consumer'), 'app'));
   commitAll(consumer, 'new');
   const plain = plainProjenNew();
   commitAll(plain, 'new');
