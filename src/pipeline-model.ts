@@ -1,5 +1,6 @@
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
+import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { OptionPath, OptionStyle, Problems } from './validation';
 
 /** The placeholder `projen new` writes until the team names its repository. */
@@ -36,11 +37,20 @@ export interface PipelineModel {
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; `Environment` is added per stack. */
   readonly tags: Record<string, string>;
+  /** The self-update stage and drift check, when opted in. */
+  readonly selfUpdate?: SelfUpdateModel;
 }
 
 /** Tag keys the program sets itself. */
 export const ENVIRONMENT_TAG = 'Environment';
 export const MANAGED_BY_TAG = 'ManagedBy';
+/**
+ * The fleet view: the pipeline and its build projects carry the version of
+ * cicd-pipeline-type that rendered them, so one tagging API query lists which
+ * repositories run which version. Only those resources carry it: an upgrade
+ * then touches no stateful resource's tags.
+ */
+export const VERSION_TAG_KEY = 'cicd-pipeline-type:version';
 const RESERVED_TAG_KEYS = [ENVIRONMENT_TAG, MANAGED_BY_TAG, 'Team', 'Project', 'CostCenter'];
 /** AWS allows 50 user tags per resource. */
 const MAX_TAGS = 50;
@@ -78,7 +88,7 @@ const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
-  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags',
+  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'selfUpdate',
 ];
 const SUBJECT = 'pipeline configuration';
 
@@ -172,6 +182,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     team: { value: repository.value.split('/')[0] || name.value, path: repositorySource.path, ok: repository.ok },
     project: { value: name.value, path: namePath, ok: name.ok },
   });
+  const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
 
   return {
     name: name.value,
@@ -186,6 +197,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     notifications,
     tags,
     ...(connectionArn ? { connectionArn } : {}),
+    ...(selfUpdate ? { selfUpdate } : {}),
   };
 }
 
@@ -509,9 +521,11 @@ function resolveTags(p: Problems, path: OptionPath, value: unknown, defaults: { 
     if (v.length > 256) p.add(at, `tag value must be at most 256 characters (got ${v.length})`);
     if (!TAG_CHARACTERS.test(v)) p.add(at, 'tag value has characters AWS rejects (allowed: letters, digits, spaces, _ . : / = + - @)');
   }
-  // Environment and ManagedBy are added by the program.
-  if (entries.length + 2 > MAX_TAGS) {
-    p.add(customPath, `gives ${entries.length + 2} tags with Environment and ManagedBy; AWS allows ${MAX_TAGS}`);
+  // The program adds Environment and ManagedBy to every resource, and the fleet's version tag to the pipeline
+  // and its build projects, which must therefore stay within the limit too.
+  if (entries.length + 3 > MAX_TAGS) {
+    p.add(customPath, `gives ${entries.length + 3} tags on the pipeline with Environment, ManagedBy and ${VERSION_TAG_KEY}; ` +
+      `AWS allows ${MAX_TAGS}`);
   }
   return Object.fromEntries(entries.map(([key, v]) => [key, v]));
 }

@@ -7,7 +7,8 @@ import { GithubSource } from './source';
 
 /** Stage and action names the trigger refers to. */
 const SOURCE_ACTION = 'Source';
-const SOURCE_ARTIFACT = 'source';
+/** The source artifact, which every later stage reads. */
+export const SOURCE_ARTIFACT = 'source';
 const IMAGE_ARTIFACT = 'image';
 /**
  * Later actions read the build's exported variables as `#{BuildVariables.IMAGE_URI}`
@@ -20,6 +21,8 @@ export interface PipelineRoleArgs {
   readonly source: GithubSource;
   readonly bucket: aws.s3.Bucket;
   readonly project: aws.codebuild.Project;
+  /** What later stages need besides (e.g. starting their projects). */
+  readonly statements?: object[];
 }
 
 /**
@@ -70,6 +73,7 @@ export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole 
         Resource: source.connectionArn,
       },
       useKeyStatement(key),
+      ...args.statements ?? [],
     ],
   });
 }
@@ -83,10 +87,12 @@ export interface CodePipelineArgs {
   /** What must be in place before the pipeline (and its automatic first run) exists. */
   readonly waitFor: pulumi.Resource[];
   readonly settings: PipelineSettings['source'];
+  /** Stages between Source and Build (the self-update stage). */
+  readonly afterSource?: aws.types.input.codepipeline.PipelineStage[];
 }
 
 /**
- * The CodePipeline V2 pipeline (Source → Build). It waits for its role's
+ * The CodePipeline V2 pipeline (Source → [UpdatePipeline →] Build). It waits for its role's
  * policy and for everything in `waitFor`: a new pipeline starts its first
  * execution at once ("Start a pipeline in CodePipeline", Pipeline creation:
  * https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html).
@@ -124,6 +130,7 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
           },
         }],
       },
+      ...args.afterSource ?? [],
       {
         name: 'Build',
         actions: [{
@@ -143,6 +150,6 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
       providerType: 'CodeStarSourceConnection',
       gitConfiguration: { sourceActionName: SOURCE_ACTION, pushes: [push] },
     }],
-    tags: scope.tags,
+    tags: scope.versionedTags,
   }, { parent: scope.parent, dependsOn: [role.attachment, ...args.waitFor] });
 }

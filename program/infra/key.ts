@@ -15,8 +15,9 @@ const DELETION_WINDOW_DAYS = { 'long-lived': 30, 'ephemeral': 7 } as const;
  * objects and a retained registry's images stay readable only while their key
  * exists.
  */
-export function pipelineKey(scope: Scope): aws.kms.Key {
+export function pipelineKey(scope: Scope, logGroups: string[] = [scope.names.logGroup]): aws.kms.Key {
   const { names, accountId, region, partition } = scope;
+  const logGroupArns = logGroups.map(group => pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${group}`);
   return new aws.kms.Key('key', {
     description: `${names.pipeline} CI/CD pipeline`,
     enableKeyRotation: true,
@@ -40,7 +41,7 @@ export function pipelineKey(scope: Scope): aws.kms.Key {
           Resource: '*',
           Condition: {
             ArnEquals: {
-              'kms:EncryptionContext:aws:logs:arn': pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${names.logGroup}`,
+              'kms:EncryptionContext:aws:logs:arn': logGroupArns.length === 1 ? logGroupArns[0] : logGroupArns,
             },
           },
         },
