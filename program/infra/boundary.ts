@@ -60,10 +60,10 @@ export function permissionsBoundary(scope: Scope, args: BoundaryArgs): aws.iam.P
           Sid: 'OnlyThisStacksResources',
           Effect: 'Allow',
           Action: ['s3:*', 'ecr:*', 'logs:*', 'codebuild:*', 'codepipeline:*', 'sns:*', 'events:*', 'kms:*', 'codestar-connections:*', 'codeconnections:*'],
-          Resource: [
+          Resource: pulumi.output([
             arns.bucket, pulumi.interpolate`${arns.bucket}/*`, arns.repository, ...arns.logGroups, ...arns.projects, arns.pipeline,
             arns.topic, ...arns.rules, key.arn, connectionArns(source),
-          ],
+          ]).apply(resources => resources.flat()),
         },
         {
           // The role changes in BOUNDED_ROLE_ACTIONS only with this boundary: the last deny holds them to it.

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { BUILD_VARIABLES_NAMESPACE } from './codepipeline';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
 import { PIPELINE_COMPONENT_TYPE } from './pipeline';
+import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
 import { PipelineSettings, environmentLifecycle } from './settings';
 
 /** Resource types the pipeline registers, by role. */
@@ -30,6 +31,12 @@ export const TYPES = {
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   connection: 'aws:codeconnections/connection:Connection',
 } as const;
+
+/**
+ * Actions that AWS authorizes on `"*"` only (the Service Authorization Reference lists no resource type
+ * for them): pushing images needs a registry token, and reading a log group or a subscription.
+ */
+const ONLY_ON_ANY_RESOURCE = ['ecr:GetAuthorizationToken', 'logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes'];
 
 /** Inline S3 bucket properties that @pulumi/aws v7 deprecates in favour of separate resources. */
 const INLINE_BUCKET_PROPERTIES = [
@@ -81,6 +88,19 @@ export function asList<T>(value: T | T[]): T[] {
 }
 
 const pipelineOf = (resources: RegisteredResource[]) => one(resources, TYPES.pipeline).inputs;
+/** The Docker build's project and log group (deploy stages have their own). */
+const buildProjectOf = (resources: RegisteredResource[]) => one(resources, TYPES.project, 'build');
+const stageOf = (resources: RegisteredResource[], name: string): any => {
+  const found = pipelineOf(resources).stages.filter((s: any) => s.name === name);
+  if (found.length !== 1) throw new Error(`expected exactly one pipeline stage named ${name}, found ${found.length}`);
+  return found[0];
+};
+/** The execution-notification rule and its target (the drift check has rules of its own). */
+const executionsRuleOf = (resources: RegisteredResource[]) => one(resources, TYPES.rule, 'executions');
+/** Whether `policy` is some role's permissions boundary. */
+const isBoundary = (resources: RegisteredResource[], policy: RegisteredResource) =>
+  resources.some(r => r.type === TYPES.role && r.inputs.permissionsBoundary === `arn:aws:iam::${MOCK_ACCOUNT}:policy/${policy.inputs.name}`);
+const topicArnOf = (resources: RegisteredResource[]) => statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
 const actionsOf = (resources: RegisteredResource[]): any[] => pipelineOf(resources).stages.flatMap((s: any) => s.actions);
 const sourceActionOf = (resources: RegisteredResource[]) => actionsOf(resources).find(a => a.category === 'Source');
 const bucketArnOf = (resources: RegisteredResource[]) => `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`;
@@ -254,32 +274,32 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Build ---------------------------------------------------------------
   'the build runs the managed buildspec on the pipeline\'s artifacts': ({ resources, settings }) => {
-    const project = one(resources, TYPES.project).inputs;
+    const project = buildProjectOf(resources).inputs;
     expect(project.source).toEqual({ type: 'CODEPIPELINE', buildspec: settings.build.buildspec });
     expect(project.artifacts.type).toBe('CODEPIPELINE');
   },
   'the build runs privileged (docker) on the configured image and compute type': ({ resources, settings }) => {
-    expect(one(resources, TYPES.project).inputs.environment).toMatchObject({
+    expect(buildProjectOf(resources).inputs.environment).toMatchObject({
       computeType: settings.build.computeType, image: settings.build.image, privilegedMode: true, type: 'LINUX_CONTAINER',
     });
   },
   'the build knows the repository URI and name and the account id': ({ resources }) => {
-    expect(one(resources, TYPES.project).inputs.environment.environmentVariables.map((v: any) => v.name)).toEqual(
+    expect(buildProjectOf(resources).inputs.environment.environmentVariables.map((v: any) => v.name)).toEqual(
       expect.arrayContaining(['REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID']));
   },
   'the build stops after the configured timeout': ({ resources, settings }) => {
-    expect(one(resources, TYPES.project).inputs.buildTimeout).toBe(settings.build.timeoutMinutes);
+    expect(buildProjectOf(resources).inputs.buildTimeout).toBe(settings.build.timeoutMinutes);
   },
   'the build caches the source and docker layers': ({ resources }) => {
-    expect(one(resources, TYPES.project).inputs.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
+    expect(buildProjectOf(resources).inputs.cache.modes).toEqual(expect.arrayContaining(['LOCAL_DOCKER_LAYER_CACHE', 'LOCAL_SOURCE_CACHE']));
   },
   'the Build action publishes its variables under the BuildVariables namespace': ({ resources }) => {
-    const builds = actionsOf(resources).filter(a => a.category === 'Build');
-    expect(builds.map(a => a.namespace)).toEqual([BUILD_VARIABLES_NAMESPACE]);
+    const builds = stageOf(resources, 'Build').actions;
+    expect(builds.map((a: any) => a.namespace)).toEqual([BUILD_VARIABLES_NAMESPACE]);
   },
   'build logs go to their log group, kept for the configured days': ({ resources, settings }) => {
-    const logs = one(resources, TYPES.project).inputs.logsConfig.cloudwatchLogs;
-    const logGroup = one(resources, TYPES.logGroup).inputs;
+    const logs = buildProjectOf(resources).inputs.logsConfig.cloudwatchLogs;
+    const logGroup = one(resources, TYPES.logGroup, 'build-logs').inputs;
     expect(logs.status).toBe('ENABLED');
     expect(logs.groupName).toBe(logGroup.name);
     expect(logGroup.retentionInDays).toBe(settings.build.logRetentionDays);
@@ -287,28 +307,34 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Notifications -------------------------------------------------------
   'no EventBridge rule listens for CodeCommit (it can never fire for GitHub)': ({ resources }) => {
-    for (const rule of resources.filter(r => r.type === TYPES.rule)) {
+    // A scheduled rule (the drift check's) has no event pattern.
+    for (const rule of resources.filter(r => r.type === TYPES.rule && r.inputs.eventPattern)) {
       expect(JSON.parse(rule.inputs.eventPattern).source).not.toContain('aws.codecommit');
     }
   },
   'the notification rule follows this pipeline\'s executions in the configured states': ({ resources, settings }) => {
-    const pattern = JSON.parse(one(resources, TYPES.rule).inputs.eventPattern);
+    const pattern = JSON.parse(executionsRuleOf(resources).inputs.eventPattern);
     expect(pattern.source).toEqual(['aws.codepipeline']);
     expect(pattern['detail-type']).toEqual(['CodePipeline Pipeline Execution State Change']);
     expect(pattern.detail.pipeline).toEqual([pipelineOf(resources).name]);
     expect(pattern.detail.state).toEqual(settings.notifications.states);
   },
   'the notification rule is enabled with `state` (not the deprecated isEnabled)': ({ resources }) => {
-    const rule = one(resources, TYPES.rule).inputs;
+    const rule = executionsRuleOf(resources).inputs;
     expect(rule.state).toBe('ENABLED');
     expect(rule).not.toHaveProperty('isEnabled');
   },
-  'the topic is KMS-encrypted and only this notification rule may publish to it (aws:SourceArn on the topic policy)': ({ resources }) => {
-    expect(one(resources, TYPES.topic).inputs.kmsMasterKeyId).toBeTruthy();
+  'the topic is KMS-encrypted and only this stack\'s rules that target it may publish to it (aws:SourceArn on the topic policy)': ({ resources }) => {
+    const topic = one(resources, TYPES.topic);
+    expect(topic.inputs.kmsMasterKeyId).toBeTruthy();
     const [publish] = statementsOf(one(resources, TYPES.topicPolicy));
     expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
-    const ruleName = one(resources, TYPES.rule).inputs.name;
-    expect(publish.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:rule/${ruleName}$`));
+    // The executions rule, and with self-update the drift check's failures: the rules whose target is the topic.
+    const publishers = resources.filter(r => r.type === TYPES.target && r.inputs.arn === topicArnOf(resources))
+      .map(target => target.inputs.rule);
+    expect(publishers).toContain(executionsRuleOf(resources).inputs.name);
+    expect(asList(publish.Condition.ArnEquals['aws:SourceArn']).sort())
+      .toEqual(publishers.map(name => `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/${name}`).sort());
   },
   'no aws:SourceArn or aws:SourceAccount condition for EventBridge on the topic\'s key (SNS does not support them there)': ({ resources }) => {
     const forEvents = keyStatementForEvents(resources);
@@ -349,7 +375,7 @@ export const GUARDRAILS: Record<string, Check> = {
     }
     const logs = statements.find(st => asList(st.Action).includes('logs:PutLogEvents'))!;
     expect(asList(logs.Action)).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']));
-    const logGroup = one(resources, TYPES.logGroup).inputs.name;
+    const logGroup = one(resources, TYPES.logGroup, 'build-logs').inputs.name;
     for (const resource of asList(logs.Resource)) expect(resource).toContain(`:log-group:${logGroup}`);
   },
   'the pipeline role may use the connection, under the service prefix of its ARN': ({ resources }) => {
@@ -357,24 +383,28 @@ export const GUARDRAILS: Record<string, Check> = {
     const connectionArn = sourceActionOf(resources).configuration.ConnectionArn;
     expect(allows(statements, `${connectionArn.split(':')[2]}:UseConnection`, connectionArn)).toBe(true);
   },
-  'the pipeline role may start and watch this build project only': ({ resources }) => {
+  'the pipeline role may start and watch only the projects its CodeBuild actions run': ({ resources }) => {
     const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
-    const start = statements.find(s => asList(s.Action).includes('codebuild:StartBuild'))!;
-    const project = one(resources, TYPES.project).inputs.name;
-    expect(asList(start.Resource)).toEqual([expect.stringMatching(new RegExp(`^arn:aws[a-z-]*:codebuild:[a-z0-9-]+:\\d{12}:project/${project}$`))]);
+    const started = statements.filter(s => asList(s.Action).includes('codebuild:StartBuild')).flatMap(s => asList(s.Resource));
+    const run = actionsOf(resources).filter(a => a.provider === 'CodeBuild').map(a => a.configuration.ProjectName);
+    expect(run).toContain(buildProjectOf(resources).inputs.name);
+    expect(started.sort()).toEqual(run.map(name => `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${name}`).sort());
   },
-  'no IAM statement allows a "*" resource except ecr:GetAuthorizationToken': ({ resources }) => {
+  'no IAM statement allows a "*" resource, except for the actions AWS authorizes on "*" only': ({ resources }) => {
     const policies = resources.filter(r => r.type === TYPES.policy);
     expect(policies.length).toBeGreaterThanOrEqual(2);
     for (const policy of policies) {
-      for (const statement of statementsOf(policy)) {
+      for (const statement of statementsOf(policy).filter(st => st.Effect === 'Allow')) {
         const wildcard = asList(statement.Resource).some((r: string) => r === '*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r));
-        if (wildcard) expect({ policy: policy.name, actions: asList(statement.Action) }).toEqual({ policy: policy.name, actions: ['ecr:GetAuthorizationToken'] });
+        if (wildcard) {
+          const others = asList(statement.Action).filter((action: string) => !ONLY_ON_ANY_RESOURCE.includes(action));
+          expect({ policy: policy.name, others }).toEqual({ policy: policy.name, others: [] });
+        }
       }
     }
   },
-  'no IAM statement allows every action of a service': ({ resources }) => {
-    for (const policy of resources.filter(r => r.type === TYPES.policy)) {
+  'no IAM statement allows every action of a service (a permissions boundary, which grants nothing, aside)': ({ resources }) => {
+    for (const policy of resources.filter(r => r.type === TYPES.policy && !isBoundary(resources, r))) {
       for (const statement of statementsOf(policy)) {
         expect({ policy: policy.name, wildcard: asList(statement.Action).filter((a: string) => a === '*' || a.endsWith(':*')) })
           .toEqual({ policy: policy.name, wildcard: [] });
@@ -399,16 +429,26 @@ export const GUARDRAILS: Record<string, Check> = {
     const pipeline = one(resources, TYPES.pipeline);
     for (const type of BUCKET_CONFIGURATION) dependsOn(resources, pipeline, type);
   },
-  'the build project waits for its role policy': ({ resources }) => {
-    dependsOn(resources, one(resources, TYPES.project), TYPES.attachment, 'build-policy-attachment');
+  'every build project waits for its role\'s policies': ({ resources }) => {
+    dependsOn(resources, buildProjectOf(resources), TYPES.attachment, 'build-policy-attachment');
+    for (const project of resources.filter(r => r.type === TYPES.project)) {
+      const attachments = resources.filter(r => r.type === TYPES.attachment && r.name.startsWith(`${project.name}-`));
+      expect({ project: project.name, attachments: attachments.length > 0 }).toEqual({ project: project.name, attachments: true });
+      for (const attachment of attachments) dependsOn(resources, project, TYPES.attachment, attachment.name);
+    }
   },
-  'the rule\'s target waits for the topic policy': ({ resources }) => {
-    dependsOn(resources, one(resources, TYPES.target), TYPES.topicPolicy);
+  'every rule\'s target on the topic waits for the topic policy': ({ resources }) => {
+    dependsOn(resources, one(resources, TYPES.target, 'executions-to-topic'), TYPES.topicPolicy);
+    for (const target of resources.filter(r => r.type === TYPES.target && r.inputs.arn === topicArnOf(resources))) {
+      dependsOn(resources, target, TYPES.topicPolicy);
+    }
   },
   'the notification rule, its target and the topic policy exist before the pipeline, so its first run is reported': ({ resources }) => {
     const pipeline = one(resources, TYPES.pipeline);
-    for (const type of [TYPES.rule, TYPES.target, TYPES.topicPolicy]) dependsOn(resources, pipeline, type);
-    expect(one(resources, TYPES.rule).dependencies).not.toContain(pipeline.urn);
+    dependsOn(resources, pipeline, TYPES.rule, 'executions');
+    dependsOn(resources, pipeline, TYPES.target, 'executions-to-topic');
+    dependsOn(resources, pipeline, TYPES.topicPolicy);
+    expect(executionsRuleOf(resources).dependencies).not.toContain(pipeline.urn);
   },
 
   // --- Names and tags ------------------------------------------------------
@@ -416,9 +456,20 @@ export const GUARDRAILS: Record<string, Check> = {
     const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
     const taggable = resources.filter(r => isTaggable(r.type));
     expect(taggable.length).toBeGreaterThanOrEqual(10);
+    const { key } = settings.fleet.versionTag;
     for (const resource of taggable) {
-      expect({ resource: resource.name, tags: resource.inputs.tags }).toEqual({ resource: resource.name, tags: required });
+      // The fleet's version tag is the pipeline's and the build projects' (checked below).
+      const { [key]: _version, ...tags } = resource.inputs.tags ?? {};
+      expect({ resource: resource.name, tags }).toEqual({ resource: resource.name, tags: required });
     }
+  },
+  'the pipeline and its build projects carry the type\'s version (fleet view); no other resource does': ({ resources, settings }) => {
+    const { key, value } = settings.fleet.versionTag;
+    const versioned = resources.filter(r => r.inputs.tags?.[key] !== undefined).map(r => `${r.type}::${r.name}`).sort();
+    const expected = resources.filter(r => r.type === TYPES.pipeline || r.type === TYPES.project).map(r => `${r.type}::${r.name}`).sort();
+    expect(versioned).toEqual(expected);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    for (const resource of resources.filter(r => r.inputs.tags?.[key] !== undefined)) expect(resource.inputs.tags[key]).toBe(value);
   },
   'physical names are derived from the pipeline name and the environment suffix': ({ resources, settings, environment }) => {
     expect(one(resources, TYPES.bucket).inputs.bucket).toBe(`${settings.name}-${environment}-artifacts-${MOCK_ACCOUNT}`);
@@ -428,6 +479,9 @@ export const GUARDRAILS: Record<string, Check> = {
     expect(one(resources, TYPES.bucket).inputs.bucket.length).toBeLessThanOrEqual(63);
     for (const role of resources.filter(r => r.type === TYPES.role)) expect(role.inputs.name.length).toBeLessThanOrEqual(64);
   },
+
+  // --- Self-update, drift check, permissions boundary (self-update-guardrails.ts) ---
+  ...selfUpdateGuardrails({ one, statementsOf, asList, TYPES }),
 };
 
 /** The promises about the repository's own managed files, checked where they exist (a consumer repo). */
@@ -461,6 +515,7 @@ export const FILE_GUARDRAILS: Record<string, FileCheck> = {
       if (values) expect(values).toContain(required[key]);
     }
   },
+  ...SELF_UPDATE_FILE_GUARDRAILS,
 };
 
 /**
