@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { PortableYamlFile } from './portable-yaml';
-import { DRIFT_CHECK_BUILDSPEC, SELF_UPDATE_BUILDSPEC } from './settings-file';
 import { SelfUpdateModel } from './self-update-model';
+import { DRIFT_CHECK_BUILDSPEC, SELF_UPDATE_BUILDSPEC } from './settings-file';
 import { pinnedVersions } from './versions';
 
 /**

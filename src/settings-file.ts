@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { JsonFile, Project } from 'projen';
-import { BuildComputeType, BuildImage } from './pipeline-props';
 import { ENVIRONMENT_PATTERN, NameKey, nameRules } from './naming';
 import { PipelineModel, VERSION_TAG_KEY } from './pipeline-model';
+import { BuildComputeType, BuildImage } from './pipeline-props';
 import { SelfUpdateModel } from './self-update-model';
 import { pinnedVersions } from './versions';
 

@@ -216,9 +216,17 @@ function runBuildPhase(buildspec: string, env: Record<string, string>) {
   const result = spawnSync('bash', ['--noprofile', '--norc', '-c', script], {
     encoding: 'utf-8',
     env: {
-      PATH: `${bin}:${process.env.PATH}`, CALLS: path.join(dir, 'calls'), STATE: dir, PIPELINE_NAME: 'web-app-dev',
-      PULUMI_STACK: 'organization/web-app/dev', UPDATE_ROLE_NAME: 'web-app-dev-update', PIPELINE_EXECUTION_ID: 'aaaaaaaa-0000-0000-0000-000000000000',
-      TRIGGER_DETAIL: 'arn:aws:codestar-connections:eu-west-1:123456789012:connection/x', ...env,
+      PATH: `${bin}:${process.env.PATH}`,
+      CALLS: path.join(dir, 'calls'),
+      STATE: dir,
+      // What the program sets on the project, and CodePipeline on the action.
+      PIPELINE_NAME: 'web-app-dev',
+      PULUMI_STACK: 'organization/web-app/dev',
+      UPDATE_ROLE_NAME: 'web-app-dev-update',
+      PIPELINE_EXECUTION_ID: 'aaaaaaaa-0000-0000-0000-000000000000',
+      // A push started this execution (the trigger names the connection).
+      TRIGGER_DETAIL: 'arn:aws:codestar-connections:eu-west-1:123456789012:connection/x',
+      ...env,
     },
   });
   const calls = fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf-8').trim().split('\n') : [];

@@ -76,7 +76,6 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const unbounded = scopeOf(this, settings, environment);
     const { names } = unbounded;
     const arns = stackArns(unbounded);
-    const stack = selfUpdate && qualifiedStack(selfUpdate, pulumiProject, environment);
 
     const key = pipelineKey(unbounded, selfUpdate ? [names.logGroup, names.updateLogGroup, names.driftLogGroup] : undefined);
     const source = githubSource(unbounded, settings.source, args.connection);
@@ -92,16 +91,24 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const notifications = executionNotifications(scope, {
       key, notifications: settings.notifications, alsoPublishing: selfUpdate ? [names.driftFailureRule] : undefined,
     });
-    const runsPulumi = { arns, key, source, pulumiProject, environment, logRetentionDays: settings.build.logRetentionDays };
-    const update = selfUpdate && stack
-      ? selfUpdateStage(scope, { ...runsPulumi, selfUpdate, stack, bucket: artifacts.bucket })
-      : undefined;
-    const drift = selfUpdate && stack
-      ? driftCheck(scope, {
-        ...runsPulumi, selfUpdate, stack, repository: settings.source.repository, branch: settings.source.branch,
-        topic: notifications.topic, topicPolicy: notifications.topicPolicy,
-      })
-      : undefined;
+    const runsPulumi = selfUpdate ? {
+      arns,
+      key,
+      source,
+      selfUpdate,
+      stack: qualifiedStack(selfUpdate, pulumiProject, environment),
+      pulumiProject,
+      environment,
+      logRetentionDays: settings.build.logRetentionDays,
+    } : undefined;
+    const update = runsPulumi ? selfUpdateStage(scope, { ...runsPulumi, bucket: artifacts.bucket }) : undefined;
+    const drift = runsPulumi ? driftCheck(scope, {
+      ...runsPulumi,
+      repository: settings.source.repository,
+      branch: settings.source.branch,
+      topic: notifications.topic,
+      topicPolicy: notifications.topicPolicy,
+    }) : undefined;
     const role = pipelineRole(scope, { key, source, bucket: artifacts.bucket, project, statements: update && [update.pipelineStatement] });
     const pipeline = connectionAuthorized(args.connection)
       ? codePipeline(scope, {

@@ -79,7 +79,8 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
   const [, , , ...rest] = connection.split(':');
   if (['codeconnections', 'codestar-connections'].some(service => resource === ['arn', 'aws', service, ...rest].join(':'))) return true;
   const state = stateScope(su, settings, environment);
-  if (resource === state.bucketArn || state.isStateObject(resource) || state.isSecretsKey(resource, statement) || resource === state.token) return true;
+  if (resource === state.bucketArn || state.isStateObject(resource) || resource === state.token) return true;
+  if (state.isSecretsKey(resource, statement)) return true;
   // The ARN of one of the stack's physical names: the resource part ends with it (a log group may add `:*` or `:log-stream:*`).
   const tail = resource.replace(/:(log-stream:)?\*$/, '').replace(/\/\*$/, '');
   return physicalNames(settings, environment).some(name => tail === `arn:aws:s3:::${name}` || tail.endsWith(`/${name}`) || tail.endsWith(`:${name}`));
@@ -190,7 +191,8 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
       const roles = resources.filter(r => r.type === TYPES.role);
       expect(roles.length).toBeGreaterThanOrEqual(5);
       for (const role of roles) {
-        expect({ role: role.name, boundary: role.inputs.permissionsBoundary }).toEqual({ role: role.name, boundary: boundaryArnOf(settings, environment) });
+        expect({ role: role.name, boundary: role.inputs.permissionsBoundary })
+          .toEqual({ role: role.name, boundary: boundaryArnOf(settings, environment) });
         // It exists before the role that carries it.
         expect(role.dependencies).toContain(one(resources, TYPES.policy, 'boundary').urn);
       }
@@ -208,7 +210,8 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
       expect(asList(withoutIt?.Action ?? [])).toEqual(expect.arrayContaining(BOUNDED_ROLE_ACTIONS));
       // The update role itself is granted nothing but reads on it.
       for (const statement of allows(roleStatements(kit, resources, 'self-update')).filter(s => asList(s.Resource).includes(boundary))) {
-        expect({ sid: statement.Sid, changes: asList(statement.Action).filter((a: string) => !READ_VERB.test(a)) }).toEqual({ sid: statement.Sid, changes: [] });
+        expect({ sid: statement.Sid, changes: asList(statement.Action).filter((a: string) => !READ_VERB.test(a)) })
+          .toEqual({ sid: statement.Sid, changes: [] });
       }
     }),
     'the boundary allows nothing outside this stack, its state and its secrets key': selfUpdateOnly(run => {
