@@ -371,25 +371,25 @@ describe('under the mocks', () => {
   test.each<[string, string, string, (inputs: Record<string, any>) => void]>([
     ['the update role creates or changes a role only with the boundary (iam:PermissionsBoundary), and attaches only this stack\'s policies',
       TYPES.policy, 'self-update-pipeline-policy', editPolicy(statements => {
-        delete statements.find(s => s.Sid === 'GrantOnlyWithinTheBoundary').Condition;
+        delete statements.find(s => s.Sid === 'GrantWithinBoundary').Condition;
       })],
     ['the update role reaches only this stack\'s resources (ARNs of this repository\'s names), its state and its secrets key',
       TYPES.policy, 'self-update-pipeline-policy', editPolicy(statements => {
-        statements.find(s => s.Sid === 'ManageTheRoles').Resource.push(`arn:aws:iam::${MOCK_ACCOUNT}:role/another-app-dev-build`);
+        statements.find(s => s.Sid === 'ManageRoles').Resource.push(`arn:aws:iam::${MOCK_ACCOUNT}:role/another-app-dev-build`);
       })],
     ['with selfUpdate every role carries the program\'s permissions boundary', TYPES.role, 'build-role', inputs => {
       delete inputs.permissionsBoundary;
     }],
     ['the boundary is out of the update role\'s reach: no one may change it or take it from a role', TYPES.policy, 'boundary', editPolicy(statements => {
-      statements.splice(statements.findIndex(s => s.Sid === 'NoOneChangesThisBoundary'), 1);
+      statements.splice(statements.findIndex(s => s.Sid === 'KeepThisBoundary'), 1);
     })],
     ['the backend gives the roles only this stack\'s state, listing only under its prefix, and only the secrets key',
       TYPES.policy, 'self-update-policy', editPolicy(statements => {
-        statements.find(s => s.Sid === 'ReadAndWriteThisStacksState').Resource.push('arn:aws:s3:::acme-pulumi-state/pipelines/.pulumi/*/other-app/dev.*');
+        statements.find(s => s.Sid === 'WriteState').Resource.push('arn:aws:s3:::acme-pulumi-state/pipelines/.pulumi/*/other-app/dev.*');
       })],
     ['the drift check\'s role only reads (Get, List, Describe), besides writing its own logs and checking out the repository',
       TYPES.policy, 'drift-check-policy', editPolicy(statements => {
-        statements.find(s => s.Sid === 'ReadThisStacksState').Action = ['s3:GetObject', 's3:PutObject'];
+        statements.find(s => s.Sid === 'ReadState').Action = ['s3:GetObject', 's3:PutObject'];
       })],
     ['the drift check runs on the configured schedule (disabled when off), started by a role that may start only it',
       TYPES.target, 'drift-schedule-target', inputs => {

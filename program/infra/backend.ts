@@ -56,7 +56,7 @@ export function stateStatements(scope: Scope, selfUpdate: SelfUpdateSettings, pu
     const stackFiles = [`${root}/*/${pulumiProject}/${stack}.*`, `${root}/*/${pulumiProject}/${stack}/*`];
     statements.push(
       {
-        Sid: 'ListTheStateFolder',
+        Sid: 'ListState',
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: bucket,
@@ -65,16 +65,16 @@ export function stateStatements(scope: Scope, selfUpdate: SelfUpdateSettings, pu
       ...access === 'write'
         ? [
           // The backend's version marker, which every command reads first.
-          { Sid: 'ReadTheBackendMarker', Effect: 'Allow', Action: 's3:GetObject', Resource: pulumi.interpolate`${bucket}/${root}/meta.yaml` },
+          { Sid: 'ReadBackendMarker', Effect: 'Allow', Action: 's3:GetObject', Resource: pulumi.interpolate`${bucket}/${root}/meta.yaml` },
           {
-            Sid: 'ReadAndWriteThisStacksState',
+            Sid: 'WriteState',
             Effect: 'Allow',
             Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
             Resource: stackFiles.map(file => pulumi.interpolate`${bucket}/${file}`),
           },
         ]
         : [{
-          Sid: 'ReadThisStacksState',
+          Sid: 'ReadState',
           Effect: 'Allow',
           Action: 's3:GetObject',
           Resource: [`${root}/meta.yaml`, ...stackFiles].map(file => pulumi.interpolate`${bucket}/${file}`),
@@ -84,7 +84,7 @@ export function stateStatements(scope: Scope, selfUpdate: SelfUpdateSettings, pu
   if (selfUpdate.secretsKey) statements.push(secretsKeyStatement(scope, selfUpdate.secretsKey, access));
   if (selfUpdate.accessTokenSecretArn) {
     statements.push({
-      Sid: 'ReadThePulumiCloudToken',
+      Sid: 'ReadCloudToken',
       Effect: 'Allow',
       Action: 'secretsmanager:GetSecretValue',
       Resource: selfUpdate.accessTokenSecretArn,
@@ -105,7 +105,7 @@ function secretsKeyStatement(scope: Scope, key: NonNullable<SelfUpdateSettings['
   const region = key.region ?? scope.region;
   const account = key.account ?? scope.accountId;
   const base = {
-    Sid: 'UseTheSecretsProvidersKey',
+    Sid: 'UseSecretsKey',
     Effect: 'Allow',
     Action: access === 'write' ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : 'kms:Decrypt',
   };

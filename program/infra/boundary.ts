@@ -56,35 +56,31 @@ export function permissionsBoundary(scope: Scope, args: BoundaryArgs): aws.iam.P
       Version: '2012-10-17',
       Statement: [
         {
-          // Each service's actions match only its own resources' ARNs: a bucket's are no key's.
-          Sid: 'OnlyThisStacksResources',
-          Effect: 'Allow',
-          Action: ['s3:*', 'ecr:*', 'logs:*', 'codebuild:*', 'codepipeline:*', 'sns:*', 'events:*', 'kms:*', 'codestar-connections:*', 'codeconnections:*'],
-          Resource: pulumi.output([
-            arns.bucket, pulumi.interpolate`${arns.bucket}/*`, arns.repository, ...arns.logGroups, ...arns.projects, arns.pipeline,
-            arns.topic, ...arns.rules, key.arn, connectionArns(source),
-          ]).apply(resources => resources.flat()),
-        },
-        {
-          // The role changes in BOUNDED_ROLE_ACTIONS only with this boundary: the last deny holds them to it.
-          Sid: 'OnlyThisStacksRoles',
+          // Each service's actions match only ARNs of its own kinds (a bucket's are no key's, a role's no project's),
+          // so one statement holds them all. The role changes in BOUNDED_ROLE_ACTIONS hold only with this boundary
+          // (the last deny); the boundary itself is here to be read (a refresh reads it), the denies keep it as it is.
+          Sid: 'ThisStacksResources',
           Effect: 'Allow',
           Action: [
+            's3:*', 'ecr:*', 'logs:*', 'codebuild:*', 'codepipeline:*', 'sns:*', 'events:*', 'kms:*', 'codestar-connections:*', 'codeconnections:*',
             'iam:GetRole*', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy*', 'iam:ListPolicy*',
             'iam:TagRole', 'iam:UntagRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:PassRole', 'iam:CreatePolicy',
             'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy', ...BOUNDED_ROLE_ACTIONS,
           ],
-          Resource: [...arns.roles, ...arns.rolePolicies],
+          Resource: pulumi.output([
+            arns.bucket, pulumi.interpolate`${arns.bucket}/*`, arns.repository, ...arns.logGroups, ...arns.projects, arns.pipeline,
+            arns.topic, ...arns.rules, key.arn, connectionArns(source), ...arns.roles, ...arns.rolePolicies, boundaryArn,
+          ]).apply(resources => resources.flat()),
         },
         // Pushing images needs a registry token, which ECR issues for "*" only.
         { Sid: 'Unscoped', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken', ...UNSCOPED_READ_ACTIONS], Resource: '*' },
         listConnectionsStatement(scope),
         ...args.state,
-        { Sid: 'NoOneChangesThisBoundary', Effect: 'Deny', Action: BOUNDARY_CHANGES, Resource: boundaryArn },
-        { Sid: 'NoOneRemovesABoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
+        { Sid: 'KeepThisBoundary', Effect: 'Deny', Action: BOUNDARY_CHANGES, Resource: boundaryArn },
+        { Sid: 'KeepEveryBoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
         {
           // With a missing or other boundary the key does not match, and the deny holds.
-          Sid: 'NoRoleWithoutThisBoundary',
+          Sid: 'OnlyWithThisBoundary',
           Effect: 'Deny',
           Action: BOUNDED_ROLE_ACTIONS,
           Resource: '*',

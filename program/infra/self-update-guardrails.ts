@@ -35,7 +35,7 @@ const READ_VERB = /^[a-z0-9-]+:(Get|List|Describe|BatchGet)/;
 /** IAM's limit for a managed policy, whitespace aside ("IAM and AWS STS quotas"). */
 const MANAGED_POLICY_MAX = 6144;
 
-/** Whether an IAM action pattern (with `*` and `?`) matches `action`. */
+/** Whether an IAM pattern (with `*` and `?`: an action or a resource) matches `action`. */
 const actionMatches = (pattern: string, action: string) =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action);
 
@@ -212,6 +212,22 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
       for (const statement of allows(roleStatements(kit, resources, 'self-update')).filter(s => asList(s.Resource).includes(boundary))) {
         expect({ sid: statement.Sid, changes: asList(statement.Action).filter((a: string) => !READ_VERB.test(a)) })
           .toEqual({ sid: statement.Sid, changes: [] });
+      }
+    }),
+    'every role\'s own grants fit inside the boundary it carries (a grant outside it would fail in AWS, silently here)': selfUpdateOnly(({ resources }) => {
+      const boundary = allows(statementsOf(one(resources, TYPES.policy, 'boundary')));
+      const covered = (action: string, resource: string) => boundary.some(b =>
+        asList(b.Action).some((pattern: string) => actionMatches(pattern, action)) &&
+        asList(b.Resource).some((pattern: string) => actionMatches(pattern, resource)));
+      for (const role of resources.filter(r => r.type === TYPES.role)) {
+        const policies = resources.filter(r => r.type === TYPES.attachment && r.inputs.role === role.inputs.name)
+          .map(attachment => resources.find(r => r.type === TYPES.policy && attachment.inputs.policyArn === `arn:aws:iam::${MOCK_ACCOUNT}:policy/${r.inputs.name}`)!);
+        expect({ role: role.name, policies: policies.length > 0 }).toEqual({ role: role.name, policies: true });
+        for (const statement of policies.flatMap(policy => allows(statementsOf(policy)))) {
+          const outside = (asList(statement.Action) as string[]).flatMap(action => (asList(statement.Resource) as string[])
+            .filter(resource => !covered(action, resource)).map(resource => `${action} ${resource}`));
+          expect({ role: role.name, sid: statement.Sid, outside }).toEqual({ role: role.name, sid: statement.Sid, outside: [] });
+        }
       }
     }),
     'the boundary allows nothing outside this stack, its state and its secrets key': selfUpdateOnly(run => {

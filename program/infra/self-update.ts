@@ -126,7 +126,7 @@ function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
       ...manage.resources,
       ownLogsStatement(arns, 'updateLogGroup'),
       {
-        Sid: 'ReadTheSourceArtifact',
+        Sid: 'ReadSource',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
         Resource: pulumi.interpolate`${bucket.arn}/*`,
@@ -138,14 +138,14 @@ function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
     pipeline: [
       ...manage.pipeline,
       {
-        Sid: 'GrantOnlyWithinTheBoundary',
+        Sid: 'GrantWithinBoundary',
         Effect: 'Allow',
         Action: BOUNDED_ROLE_ACTIONS.filter(action => !/(Attach|Detach)RolePolicy$/.test(action)),
         Resource: arns.roles,
         Condition: { StringEquals: boundedByThis },
       },
       {
-        Sid: 'AttachOnlyThisStacksPoliciesWithinTheBoundary',
+        Sid: 'AttachWithinBoundary',
         Effect: 'Allow',
         Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
         Resource: arns.roles,
@@ -153,8 +153,8 @@ function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
       },
       ...passRoleStatements(arns),
       // Also in the boundary, where no commit can remove them.
-      { Sid: 'NeverTheBoundary', Effect: 'Deny', Action: BOUNDARY_CHANGES, Resource: arns.boundary },
-      { Sid: 'NeverRemoveABoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
+      { Sid: 'KeepTheBoundary', Effect: 'Deny', Action: BOUNDARY_CHANGES, Resource: arns.boundary },
+      { Sid: 'KeepEveryBoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
     ],
   };
 }

@@ -68,20 +68,20 @@ const POLICY_READS = ['iam:GetPolicy*', 'iam:ListPolicy*'];
 function resourceGroups(scope: Scope, { arns, key, source }: StackResources): ResourceGroup[] {
   return [
     {
-      sid: 'ThePipelineKey',
+      sid: 'PipelineKey',
       resources: key.arn,
       read: ['kms:DescribeKey', 'kms:GetKey*', 'kms:ListResourceTags'],
       change: ['kms:EnableKeyRotation', 'kms:UpdateKeyDescription', 'kms:TagResource', 'kms:UntagResource'],
     },
     {
-      sid: 'TheConnection',
+      sid: 'Connection',
       resources: connectionArns(source),
       read: connectionActions('GetConnection', 'ListTagsForResource'),
       // Creating or changing the pipeline and the drift project hands them the connection.
       change: connectionActions('PassConnection', 'UseConnection', 'TagResource', 'UntagResource'),
     },
     {
-      sid: 'TheArtifactBucket',
+      sid: 'ArtifactBucket',
       resources: arns.bucket,
       read: ['s3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration',
         's3:GetReplicationConfiguration', 's3:ListBucket'],
@@ -90,21 +90,21 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
     },
     {
-      sid: 'TheRegistry',
+      sid: 'Registry',
       resources: arns.repository,
       read: ['ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy', 'ecr:GetRepositoryPolicy', 'ecr:ListTagsForResource'],
       change: ['ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy', 'ecr:TagResource', 'ecr:UntagResource'],
     },
     {
-      sid: 'TheLogGroups',
+      sid: 'LogGroups',
       resources: arns.logGroups,
       read: ['logs:ListTags*'],
       change: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey', 'logs:TagResource', 'logs:UntagResource',
         'logs:TagLogGroup', 'logs:UntagLogGroup'],
     },
-    { sid: 'TheProjects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: ['codebuild:CreateProject', 'codebuild:UpdateProject'], pipeline: true },
+    { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: ['codebuild:CreateProject', 'codebuild:UpdateProject'], pipeline: true },
     {
-      sid: 'ThePipeline',
+      sid: 'Pipeline',
       resources: arns.pipeline,
       read: ['codepipeline:GetPipeline', 'codepipeline:ListTagsForResource'],
       // StartPipelineExecution and GetPipelineExecution: the restart and its loop guard (self-update.ts).
@@ -113,19 +113,19 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       pipeline: true,
     },
     {
-      sid: 'TheTopic',
+      sid: 'Topic',
       resources: arns.topic,
       read: ['sns:GetTopicAttributes', 'sns:ListTagsForResource', 'sns:ListSubscriptionsByTopic'],
       change: ['sns:TagResource', 'sns:UntagResource', 'sns:Subscribe'],
     },
     {
-      sid: 'TheRules',
+      sid: 'Rules',
       resources: arns.rules,
       read: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource'],
       change: ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:TagResource', 'events:UntagResource'],
     },
     {
-      sid: 'TheRoles',
+      sid: 'Roles',
       resources: arns.roles,
       read: ['iam:GetRole*', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies'],
       // No UpdateAssumeRolePolicy: who may assume a role changes only by a person's deploy.
@@ -133,14 +133,14 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       pipeline: true,
     },
     {
-      sid: 'TheRolePolicies',
+      sid: 'RolePolicies',
       resources: arns.rolePolicies,
       read: POLICY_READS,
       // CreatePolicyVersion sets the new version as default; DeletePolicyVersion makes room (5 at most).
       change: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
       pipeline: true,
     },
-    { sid: 'TheBoundary', resources: arns.boundary, read: POLICY_READS, change: [], pipeline: true },
+    { sid: 'Boundary', resources: arns.boundary, read: POLICY_READS, change: [], pipeline: true },
   ];
 }
 
@@ -157,7 +157,7 @@ const statementOf = (sid: string, group: ResourceGroup, actions: string[]) => ({
   Resource: group.resources,
   ...(group.condition ? { Condition: group.condition } : {}),
 });
-const unscopedReads = { Sid: 'ReadWhatAwsScopesToNothing', Effect: 'Allow', Action: UNSCOPED_READ_ACTIONS, Resource: '*' };
+const unscopedReads = { Sid: 'ReadUnscoped', Effect: 'Allow', Action: UNSCOPED_READ_ACTIONS, Resource: '*' };
 
 /**
  * `lookUpConnection` finds a connection it created by its name, listing the
@@ -167,7 +167,7 @@ const unscopedReads = { Sid: 'ReadWhatAwsScopesToNothing', Effect: 'Allow', Acti
 export function listConnectionsStatement(scope: Scope): object {
   const { partition, region, accountId } = scope;
   return {
-    Sid: 'FindTheConnectionByName',
+    Sid: 'ListConnections',
     Effect: 'Allow',
     Action: connectionActions('ListConnections'),
     Resource: ['codestar-connections', 'codeconnections'].map(service => pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:connection/*`),
@@ -200,7 +200,7 @@ export function manageStatements(scope: Scope, resources: StackResources): Split
 /** Writes its own build's logs: the one thing a read-only project writes. */
 export function ownLogsStatement(arns: StackArns, logGroup: 'updateLogGroup' | 'driftLogGroup'): object {
   return {
-    Sid: 'WriteOwnBuildLogs',
+    Sid: 'WriteOwnLogs',
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     Resource: [arns.logGroup(logGroup), pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`],
