@@ -38,8 +38,10 @@ export function stackVariables(selfUpdate: SelfUpdateSettings, stack: string): a
  *   bucket (the drift check only reads them); listing only under the state
  *   prefix. `s3:prefix` is checked
  *   `IfExists`: S3 answers a missing file (such as a stack without tags) with
- *   404 only to a caller allowed to list the bucket, and asks without a prefix
- *   (Amazon S3 API Reference, GetObject, Permissions); with 403 the CLI stops.
+ *   404 only to a caller allowed to list the bucket (Amazon S3 API Reference,
+ *   GetObject, Permissions), a check that comes with no prefix; a 403 there
+ *   stops the CLI. So a listing that names no prefix passes too: it shows
+ *   the names of the backend's files, never their content.
  * - KMS: only the secrets provider's key.
  * - Pulumi Cloud: only the token's secret.
  */

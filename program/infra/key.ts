@@ -13,7 +13,8 @@ const DELETION_WINDOW_DAYS = { 'long-lived': 30, 'ephemeral': 7 } as const;
  * One customer-managed key for artifacts, images, logs and notifications.
  * In a long-lived environment destroy keeps it: a retained bucket's SSE-KMS
  * objects and a retained registry's images stay readable only while their key
- * exists.
+ * exists. CloudWatch Logs may use it for `logGroups` only (the build's, and
+ * with self-update the update and drift-check projects').
  */
 export function pipelineKey(scope: Scope, logGroups: string[] = [scope.names.logGroup]): aws.kms.Key {
   const { names, accountId, region, partition } = scope;

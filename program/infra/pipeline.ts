@@ -79,10 +79,10 @@ export class CicdPipeline extends pulumi.ComponentResource {
 
     const key = pipelineKey(unbounded, selfUpdate ? [names.logGroup, names.updateLogGroup, names.driftLogGroup] : undefined);
     const source = githubSource(unbounded, settings.source, args.connection);
-    const boundary = selfUpdate && permissionsBoundary(unbounded, {
+    const boundary = selfUpdate ? permissionsBoundary(unbounded, {
       arns, key, source, state: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'write'),
-    });
-    const scope = withPermissionsBoundary(unbounded, boundary || undefined);
+    }) : undefined;
+    const scope = withPermissionsBoundary(unbounded, boundary);
     const artifacts = artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
     const project = dockerBuild(scope, {
