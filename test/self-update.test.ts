@@ -319,6 +319,7 @@ describe('under the mocks', () => {
     const variables = (resources: RegisteredResource[]) => one(resources, TYPES.project, 'self-update').inputs.environment.environmentVariables;
     expect(variables(s3)).toEqual([
       { name: 'PULUMI_STACK', value: 'organization/web-app/dev', type: 'PLAINTEXT' },
+      { name: 'ENVIRONMENT_SUFFIX', value: 'dev', type: 'PLAINTEXT' },
       { name: 'PIPELINE_NAME', value: 'web-app-dev', type: 'PLAINTEXT' },
       { name: 'UPDATE_ROLE_NAME', value: 'web-app-dev-update', type: 'PLAINTEXT' },
     ]);

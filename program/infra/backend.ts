@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
-import { SelfUpdateSettings, selfUpdateStackName } from './settings';
+import { ENVIRONMENT_VARIABLE, SelfUpdateSettings, selfUpdateStackName } from './settings';
 
 /** What the drift check needs (read the state), or the self-update (read and write it). */
 export type StateAccess = 'read' | 'write';
@@ -17,10 +17,16 @@ export function qualifiedStack(selfUpdate: SelfUpdateSettings, pulumiProject: st
   return `${pulumi.getOrganization()}/${pulumiProject}/${selfUpdateStackName(selfUpdate, environment)}`;
 }
 
-/** The environment variables both projects read: the stack, and Pulumi Cloud's token from Secrets Manager. */
-export function stackVariables(selfUpdate: SelfUpdateSettings, stack: string): aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable[] {
+/**
+ * The environment variables both projects read: the stack, its environment
+ * suffix (the same as its stack file's, and enough for a stack that has none,
+ * such as a per-pull-request one) and Pulumi Cloud's token from Secrets Manager.
+ */
+export function stackVariables(selfUpdate: SelfUpdateSettings, stack: string, environment: string):
+aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable[] {
   return [
     { name: 'PULUMI_STACK', value: stack, type: 'PLAINTEXT' },
+    { name: ENVIRONMENT_VARIABLE, value: environment, type: 'PLAINTEXT' },
     // CodeBuild reads the secret when the build starts; neither the token nor its value is in a file or the state.
     ...(selfUpdate.accessTokenSecretArn
       ? [{ name: 'PULUMI_ACCESS_TOKEN', value: selfUpdate.accessTokenSecretArn, type: 'SECRETS_MANAGER' }]

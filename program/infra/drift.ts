@@ -82,7 +82,7 @@ export function driftCheck(scope: Scope, args: DriftCheckArgs): DriftCheck {
     },
     sourceVersion: args.branch,
     artifacts: { type: 'NO_ARTIFACTS' },
-    environmentVariables: stackVariables(selfUpdate, args.stack),
+    environmentVariables: stackVariables(selfUpdate, args.stack, args.environment),
   });
 
   const events = serviceRole(scope, 'drift-schedule', {

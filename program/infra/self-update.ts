@@ -79,7 +79,7 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
     source: { type: 'CODEPIPELINE', buildspec: args.selfUpdate.buildspecs.update },
     artifacts: { type: 'CODEPIPELINE' },
     environmentVariables: [
-      ...stackVariables(args.selfUpdate, args.stack),
+      ...stackVariables(args.selfUpdate, args.stack, args.environment),
       { name: 'PIPELINE_NAME', value: scope.names.pipeline, type: 'PLAINTEXT' },
       // The loop guard recognizes an execution this role started by the role's name in its trigger.
       { name: 'UPDATE_ROLE_NAME', value: scope.names.updateRole, type: 'PLAINTEXT' },
