@@ -56,6 +56,16 @@ const ratioRow = (what: string, subject: number, baseline: number, goal: number)
   what, value: `${(subject / baseline).toFixed(2)}× (${subject.toFixed(2)} s vs ${baseline.toFixed(2)} s)`, goal: `≤ ${goal.toFixed(2)}×`, met: subject / baseline <= goal,
 });
 
+/** Turns `selfUpdate` on in a consumer's `.projenrc.ts` (as a team would), so its resynth and guardrails include it. */
+function enableSelfUpdate(dir: string): void {
+  const projenrc = path.join(dir, '.projenrc.ts');
+  fs.writeFileSync(projenrc, fs.readFileSync(projenrc, 'utf-8').replace('projenrcTs: true,', [
+    'projenrcTs: true,',
+    '  githubRepository: \'acme/app\',',
+    '  pipeline: { selfUpdate: { backendUrl: \'s3://acme-pulumi-state/pipelines\', secretsProvider: \'awskms://alias/pulumi-state\' } },',
+  ].join('\n')));
+}
+
 function plainProjenNew(): string {
   const dir = path.join(tempDir('plain'), 'app');
   fs.mkdirSync(dir);
@@ -151,6 +161,22 @@ function main(): void {
 
   const guardrails = median(RUNS, () => run(consumer, 'npx', ['jest', '--coverage=false', 'infra']));
   rows.push({ what: 'consumer guardrail tests (`jest infra`), wall time', value: `${guardrails.toFixed(2)} s`, goal: '≤ 10 s', met: guardrails <= 10 });
+
+  // The same consumer with selfUpdate on: more resources, policies and checks (issue 11).
+  const selfUpdating = newConsumer(tarball);
+  enableSelfUpdate(selfUpdating);
+  run(selfUpdating, 'npx', ['projen', '--no-post']);
+  commitAll(selfUpdating, 'selfUpdate on');
+  const [synthSelfUpdating, synthPlainAgain] = paired(RUNS,
+    () => run(selfUpdating, 'npx', ['projen', '--no-post']), () => run(plain, 'npx', ['projen', '--no-post']));
+  ratioRow('consumer resynth `npx projen` with selfUpdate on vs plain projen repo', synthSelfUpdating, synthPlainAgain, 1.1);
+  const selfUpdatingGuardrails = median(RUNS, () => run(selfUpdating, 'npx', ['jest', '--coverage=false', 'infra']));
+  rows.push({
+    what: 'consumer guardrail tests with selfUpdate on (`jest infra`), wall time',
+    value: `${selfUpdatingGuardrails.toFixed(2)} s`,
+    goal: '≤ 5 s',
+    met: selfUpdatingGuardrails <= 5,
+  });
 
   if (!process.argv.includes('--no-python')) {
     const venvPython = pythonWithWheel(buildRelease(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8')).version, { python: true }).wheel!);

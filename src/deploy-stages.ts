@@ -18,13 +18,15 @@ export interface DeployStageModel {
 }
 
 /**
- * Stage names the pipeline uses itself. CodePipeline stage names are unique
- * within a pipeline; IAM role names (one per stage) are unique ignoring case,
- * so stage names are compared ignoring case too.
+ * Stage names the pipeline uses itself (UpdatePipeline with `selfUpdate`).
+ * CodePipeline stage names are unique within a pipeline; IAM role names (one
+ * per stage) are unique ignoring case, so stage names are compared ignoring
+ * case too.
  */
-export const RESERVED_STAGE_NAMES = ['Source', 'Build'];
+export const RESERVED_STAGE_NAMES = ['Source', 'UpdatePipeline', 'Build'];
 /** "Number of stages in a pipeline: 2 to 50" (Quotas in AWS CodePipeline). */
 const MAX_STAGES = 50;
+/** The pipeline's own stages always count, so turning `selfUpdate` on never makes valid stages too many. */
 export const MAX_DEPLOY_STAGES = MAX_STAGES - RESERVED_STAGE_NAMES.length;
 /** CodePipeline stage names: 1 to 100 of `[A-Za-z0-9.@\-_]+` (API StageDeclaration, name). */
 const STAGE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
@@ -46,7 +48,7 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
     return [];
   }
   if (value.length > MAX_DEPLOY_STAGES) {
-    p.add(path, `must have at most ${MAX_DEPLOY_STAGES} stages (CodePipeline allows ${MAX_STAGES}; ${RESERVED_STAGE_NAMES.join(' and ')} are two)`);
+    p.add(path, `must have at most ${MAX_DEPLOY_STAGES} stages (CodePipeline allows ${MAX_STAGES}; Source, UpdatePipeline (with selfUpdate) and Build are three)`);
   }
   const seen = new Map<string, string>();
   return value.map((raw: unknown, i): DeployStageModel => {

@@ -41,7 +41,10 @@ export interface NameRule {
 /** The physical names the program sets. */
 export type NameKey =
   | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
-  | 'notificationRule' | 'notificationTopic' | 'logGroup';
+  | 'notificationRule' | 'notificationTopic' | 'logGroup'
+  // The self-update stage, the drift check and the permissions boundary (used when `selfUpdate` is set).
+  | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
 
 /** Every physical name the program sets, by key. */
 export function nameRules(name: string): Record<NameKey, NameRule> {
@@ -107,6 +110,78 @@ export function nameRules(name: string): Record<NameKey, NameRule> {
       maxLength: 512,
       describe: 'CloudWatch Logs group name',
       pattern: /^[.\-_/#A-Za-z0-9]+$/,
+    },
+    updateProject: {
+      template: `${name}-{env}-update`,
+      maxLength: 150,
+      describe: 'CodeBuild project name',
+      pattern: /^[A-Za-z0-9][A-Za-z0-9_-]+$/,
+    },
+    updateRole: {
+      template: `${name}-{env}-update`,
+      maxLength: 64,
+      describe: 'IAM role name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    updateLogGroup: {
+      template: `/aws/codebuild/${name}-{env}-update`,
+      maxLength: 512,
+      describe: 'CloudWatch Logs group name',
+      pattern: /^[.\-_/#A-Za-z0-9]+$/,
+    },
+    driftProject: {
+      template: `${name}-{env}-drift`,
+      maxLength: 150,
+      describe: 'CodeBuild project name',
+      pattern: /^[A-Za-z0-9][A-Za-z0-9_-]+$/,
+    },
+    driftRole: {
+      template: `${name}-{env}-drift`,
+      maxLength: 64,
+      describe: 'IAM role name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    driftLogGroup: {
+      template: `/aws/codebuild/${name}-{env}-drift`,
+      maxLength: 512,
+      describe: 'CloudWatch Logs group name',
+      pattern: /^[.\-_/#A-Za-z0-9]+$/,
+    },
+    eventsRole: {
+      template: `${name}-{env}-events`,
+      maxLength: 64,
+      describe: 'IAM role name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    driftScheduleRule: {
+      template: `${name}-{env}-drift-schedule`,
+      maxLength: 64,
+      describe: 'EventBridge rule name',
+      pattern: /^[.\-_A-Za-z0-9]+$/,
+    },
+    driftFailureRule: {
+      template: `${name}-{env}-drift-failed`,
+      maxLength: 64,
+      describe: 'EventBridge rule name',
+      pattern: /^[.\-_A-Za-z0-9]+$/,
+    },
+    boundaryPolicy: {
+      template: `${name}-{env}-boundary`,
+      maxLength: 128,
+      describe: 'IAM policy name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    updatePipelinePolicy: {
+      template: `${name}-{env}-update-pipeline`,
+      maxLength: 128,
+      describe: 'IAM policy name',
+      pattern: /^[\w+=,.@-]+$/,
+    },
+    driftPipelinePolicy: {
+      template: `${name}-{env}-drift-pipeline`,
+      maxLength: 128,
+      describe: 'IAM policy name',
+      pattern: /^[\w+=,.@-]+$/,
     },
   };
 }

@@ -3,6 +3,7 @@ import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
+import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 
@@ -46,11 +47,20 @@ export interface PipelineModel {
   readonly stages: DeployStageModel[];
   /** CodePipeline's execution mode (QUEUED when there are deploy stages, unless set). */
   readonly executionMode: string;
+  /** The self-update stage and drift check, when opted in. */
+  readonly selfUpdate?: SelfUpdateModel;
 }
 
 /** Tag keys the program sets itself. */
 export const ENVIRONMENT_TAG = 'Environment';
 export const MANAGED_BY_TAG = 'ManagedBy';
+/**
+ * The fleet view: the pipeline and its build projects carry the version of
+ * cicd-pipeline-type that rendered them, so one tagging API query lists which
+ * repositories run which version. Only those resources carry it: an upgrade
+ * then touches no stateful resource's tags.
+ */
+export const VERSION_TAG_KEY = 'cicd-pipeline-type:version';
 const RESERVED_TAG_KEYS = [ENVIRONMENT_TAG, MANAGED_BY_TAG, 'Team', 'Project', 'CostCenter'];
 /** AWS allows 50 user tags per resource. */
 const MAX_TAGS = 50;
@@ -72,7 +82,7 @@ const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
-  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode',
+  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode', 'selfUpdate',
 ];
 const SUBJECT = 'pipeline configuration';
 
@@ -170,6 +180,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   // Stage names derive AWS names from the pipeline name: a bad one is reported at pipeline.name alone.
   const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined);
   const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
+  const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
 
   return {
     name: name.value,
@@ -186,6 +197,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     stages,
     executionMode,
     ...(connectionArn ? { connectionArn } : {}),
+    ...(selfUpdate ? { selfUpdate } : {}),
   };
 }
 
@@ -473,9 +485,11 @@ function resolveTags(p: Problems, path: OptionPath, value: unknown, defaults: { 
     if (v.length > 256) p.add(at, `tag value must be at most 256 characters (got ${v.length})`);
     if (!TAG_CHARACTERS.test(v)) p.add(at, 'tag value has characters AWS rejects (allowed: letters, digits, spaces, _ . : / = + - @)');
   }
-  // Environment and ManagedBy are added by the program.
-  if (entries.length + 2 > MAX_TAGS) {
-    p.add(customPath, `gives ${entries.length + 2} tags with Environment and ManagedBy; AWS allows ${MAX_TAGS}`);
+  // The program adds Environment and ManagedBy to every resource, and the fleet's version tag to the pipeline
+  // and its build projects, which must therefore stay within the limit too.
+  if (entries.length + 3 > MAX_TAGS) {
+    p.add(customPath, `gives ${entries.length + 3} tags on the pipeline with Environment, ManagedBy and ${VERSION_TAG_KEY}; ` +
+      `AWS allows ${MAX_TAGS}`);
   }
   return Object.fromEntries(entries.map(([key, v]) => [key, v]));
 }

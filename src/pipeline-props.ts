@@ -342,14 +342,69 @@ export interface TagProps {
   /**
    * Further tags, by key, as a plain object (a dict in Python).
    *
-   * With the five the pipeline sets, AWS allows 45 more (46 without a cost
-   * centre). Keys are 1 to 128 characters (same characters as values), may not
+   * With the five the pipeline sets and the `cicd-pipeline-type:version` tag
+   * of the pipeline and its build projects, AWS allows 44 more (45 without a
+   * cost centre). Keys are 1 to 128 characters (same characters as values), may not
    * start with `aws:`, may not be a tag the pipeline sets (Environment,
    * ManagedBy, Team, Project, CostCenter) and must differ in more than case:
    * AWS treats keys case-insensitively.
    * @default - none
    */
   readonly custom?: { [key: string]: string };
+}
+
+/**
+ * The pipeline keeps itself current: a stage right after Source runs `pulumi up`
+ * on the repository's own pipeline stack (and restarts the run when the
+ * pipeline's definition changed), and a scheduled, read-only drift check
+ * reports when the deployed stack no longer matches its program.
+ *
+ * The stack of environment `<env>` must be named `<env>` (the stack files
+ * `infra/Pulumi.<env>.yaml` already are), so that the pipeline updates the
+ * stack that deployed it.
+ */
+export interface SelfUpdateProps {
+  /**
+   * The Pulumi backend the pipeline's own stacks live on.
+   *
+   * Either an S3 state bucket, `s3://<bucket>[/<prefix>][?region=<region>]`
+   * (a general purpose bucket name: 3 to 63 lowercase letters, digits, `.` and
+   * `-`; a prefix of `/`-separated segments of letters, digits and
+   * `! - _ . * ' ( )`), or Pulumi Cloud: `https://api.pulumi.com` or the
+   * `https://` address of a self-hosted Pulumi Cloud API (no path, query or
+   * credentials).
+   */
+  readonly backendUrl: string;
+
+  /**
+   * The secrets provider of the stacks: an AWS KMS key, as Pulumi spells it:
+   * `awskms://<key-id>`, `awskms://alias/<alias>`, or
+   * `awskms:///arn:<partition>:kms:<region>:<account>:key/<key-id>` (or
+   * `...:alias/<alias>`), each optionally followed by `?region=<region>`.
+   * Required with an S3 backend (CodeBuild has no passphrase to give Pulumi).
+   * @default - none with an S3 backend (an error); Pulumi Cloud's own encryption with Pulumi Cloud
+   */
+  readonly secretsProvider?: string;
+
+  /**
+   * ARN of the AWS Secrets Manager secret that holds the Pulumi Cloud access
+   * token (`arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`,
+   * the complete ARN the console shows). Required with Pulumi Cloud, rejected
+   * with an S3 backend. Never the token itself: a value that looks like one
+   * (`pul-...`) is rejected.
+   * @default - none with Pulumi Cloud (an error); not used with an S3 backend
+   */
+  readonly accessTokenSecretArn?: string;
+
+  /**
+   * When the drift check runs: an EventBridge schedule expression,
+   * `rate(<n> minute|minutes|hour|hours|day|days)` (singular for 1) or
+   * `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` (UTC,
+   * one of day-of-month and day-of-week is `?`), or `off` to keep the drift
+   * check only for runs on demand.
+   * @default "rate(1 day)"
+   */
+  readonly driftSchedule?: string;
 }
 
 /**
@@ -455,8 +510,9 @@ export interface PipelineProps {
   /**
    * Deploy stages after Build, in order. Each deploys the image the Build
    * stage pushed (never rebuilding it), optionally after a manual approval,
-   * with its own least-privilege role. At most 48 (CodePipeline allows 50
-   * stages; Source and Build are two).
+   * with its own least-privilege role. At most 47 (CodePipeline allows 50
+   * stages; Source, UpdatePipeline with `selfUpdate`, and Build are three).
+   * A stage may not be named Source, UpdatePipeline or Build.
    * @default - none: the pipeline ends when the image is pushed
    */
   readonly stages?: DeployStageProps[];
@@ -490,4 +546,12 @@ export interface PipelineProps {
    * @default - see TagProps
    */
   readonly tags?: TagProps;
+
+  /**
+   * Let the deployed pipeline keep itself current on the team's own Pulumi
+   * backend: a self-update stage after Source and a scheduled drift check
+   * (see SelfUpdateProps). Off by default, so that existing stacks do not change.
+   * @default - off: the pipeline changes only when someone runs `npx projen deploy`
+   */
+  readonly selfUpdate?: SelfUpdateProps;
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Component, FileBase, IResolver, JsonFile, Project, SampleFile } from 'projen';
 import { PipelineModel } from './pipeline-model';
 import { PortableYamlFile } from './portable-yaml';
+import { SelfUpdateBuildspecs } from './self-update-buildspec';
 import { PipelineSettingsFile } from './settings-file';
 import { stackFileContents } from './stack-file';
 import { OptionPath, Problems } from './validation';
@@ -85,6 +86,8 @@ export class PulumiProgramFiles extends Component {
         config: {
           environmentSuffix: { type: 'string', description: 'Environment suffix of every resource name (required)' },
         },
+        // With self-update, people and the pipeline use the same backend ("Pulumi project file reference": backend.url).
+        ...(model.selfUpdate ? { backend: { url: model.selfUpdate.backend.url } } : {}),
       },
     });
 
@@ -95,6 +98,7 @@ export class PulumiProgramFiles extends Component {
     new JsonFile(project, path.posix.join(dir, 'tsconfig.json'), { obj: tsconfig, newline: true });
 
     new PipelineSettingsFile(project, path.posix.join(dir, SETTINGS_FILE), model, options.buildspecPath, projectName);
+    if (model.selfUpdate) new SelfUpdateBuildspecs(project, model.selfUpdate, dir);
 
     for (const environment of model.environments) {
       new SampleFile(project, path.posix.join(dir, `Pulumi.${environment}.yaml`), {

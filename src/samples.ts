@@ -243,6 +243,52 @@ release of cicd-pipeline-type (or another dependency) is out.
 
 This is an application, not a library: there is no release workflow and nothing is published to npm.
 
+## Fleet: the pipeline keeps itself current
+
+Without \`selfUpdate\`, the pipeline in AWS changes only when someone runs \`npx projen deploy\`. With it, a merged
+\`npx projen upgrade\` pull request reaches the pipeline by itself, and a daily drift check reports changes made by hand.
+
+**One-time bootstrap** (per repository and environment; the stack is named after the environment):
+
+1. A state backend the platform team owns: an S3 bucket (versioned, public access blocked, encrypted with SSE-S3 or
+   with the KMS key below) and a customer managed KMS key for the stacks' secrets; or Pulumi Cloud, with an access
+   token stored in AWS Secrets Manager (\`aws secretsmanager create-secret --name pulumi/ci-token --secret-string <token>\`,
+   encrypted with the default \`aws/secretsmanager\` key). A token never goes into \`${projenrc}\`.
+2. In \`${projenrc}\`, set \`pipeline: { selfUpdate: { backendUrl: 's3://acme-pulumi-state/pipelines', secretsProvider:
+   'awskms://alias/pulumi-state?region=eu-west-1' } }\` (or \`backendUrl: 'https://api.pulumi.com', accessTokenSecretArn:
+   'arn:aws:secretsmanager:...'\`; \`pipeline=PipelineProps(self_update=SelfUpdateProps(backend_url=..., secrets_provider=...))\`
+   in Python) and run \`npx projen\`: \`infra/Pulumi.yaml\` then names the backend for everyone.
+3. Create the stack on that backend, named after its environment, and commit its stack file (it records the secrets
+   provider): \`cd infra && pulumi login <backendUrl> && pulumi stack init dev --secrets-provider "<secretsProvider>" && cd ..\`.
+4. \`npx projen deploy\` once, with your own credentials. It creates the permissions boundary every role carries, the
+   update and drift-check projects with their roles, and adds the update stage to the pipeline.
+
+**When an upgrade pull request merges:** the pipeline runs Source, then *UpdatePipeline*: CodeBuild installs the Pulumi
+CLI of exactly the pinned SDK and runs \`pulumi up\` on this stack with the new program. If that changed the pipeline's
+definition, CodePipeline cancels the running execution (a pipeline edit does not rerun it), so the update stage starts a
+fresh execution (restart), which finds nothing left to change and goes on to Build. An update that changes nothing never
+restarts anything. The update role may change only this stack's resources and may create or change a role only with the
+boundary, which no commit can change: resource policies (the key's, the bucket's, the topic's), who may assume a role,
+the boundary itself and deleting or replacing resources stay a person's \`npx projen deploy\`.
+
+**Drift:** on the schedule (\`driftSchedule\`, daily by default) a read-only project runs
+\`pulumi preview --refresh --expect-no-changes\` on the stack. If a resource no longer matches the program, the check
+fails and the notification topic sends "Drift check FAILED for stack ...", with a link to the build log (which also says
+when the check itself could not run). Run it on demand with \`aws codebuild start-build --project-name
+<name>-<env>-drift\` (the \`driftCheckProject\` stack output).
+
+**To turn it off:** \`driftSchedule: 'off'\` keeps the self-update and stops the schedule (the check still runs on
+demand); removing \`selfUpdate\` and running \`npx projen deploy\` yourself removes the update stage, the drift check and
+the boundary.
+
+**Which version runs where:** the pipeline and its build projects carry the tag \`cicd-pipeline-type:version\`. For an
+account and region, this lists every pipeline with the version of cicd-pipeline-type that rendered it:
+
+\`\`\`sh
+aws resourcegroupstaggingapi get-resources --resource-type-filters codepipeline:pipeline --tag-filters Key=cicd-pipeline-type:version \\
+  --query 'ResourceTagMappingList[].[ResourceARN, Tags[?Key==\`cicd-pipeline-type:version\`] | [0].Value]' --output table
+\`\`\`
+
 ## The Pulumi project
 
 \`infra/Pulumi.yaml\` names the Pulumi project \`${pulumiProject}\` (the \`name\` in \`package.json\`). A stack's identity on a

@@ -22,7 +22,7 @@ describe('the public jsii API', () => {
     expect(ownTypes().map(t => t.name).sort()).toEqual([
       'ArtifactProps', 'BuildComputeType', 'BuildImage', 'CicdPipelineProject', 'CicdPipelineProjectOptions', 'CodeBuildProps',
       'DeployStageProps', 'ManualApprovalProps', 'NotificationProps', 'PipelineExecutionMode', 'PipelineExecutionState',
-      'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'TagProps',
+      'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'SelfUpdateProps', 'TagProps',
     ]);
     expect(assembly.types['cicd-pipeline-type.PipelineProps'].datatype).toBe(true);
   });

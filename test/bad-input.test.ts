@@ -181,8 +181,8 @@ const BAD_INPUTS: BadInput[] = [
   ['custom tag value of 257 characters', { repository: REPO, tags: { custom: { Note: 'v'.repeat(257) } } }, 'pipeline.tags.custom.Note', 'tag value must be at most 256 characters (got 257)'],
   ['custom tag value with "<"', { repository: REPO, tags: { custom: { Note: 'a<b' } } }, 'pipeline.tags.custom.Note', 'tag value has characters AWS rejects'],
   ['custom tag key with "{"', { repository: REPO, tags: { custom: { '{team}': 'v' } } }, 'pipeline.tags.custom.{team}', 'tag key has characters AWS rejects'],
-  ['49 custom tags (53 with the fixed ones)', { repository: REPO, tags: { custom: customTags(49) } }, 'pipeline.tags.custom', 'gives 53 tags with Environment and ManagedBy; AWS allows 50'],
-  ['47 custom tags (51: one over the limit)', { repository: REPO, tags: { custom: customTags(47) } }, 'pipeline.tags.custom', 'gives 51 tags'],
+  ['49 custom tags (54 on the pipeline with the fixed ones)', { repository: REPO, tags: { custom: customTags(49) } }, 'pipeline.tags.custom', 'gives 54 tags on the pipeline with Environment, ManagedBy and cicd-pipeline-type:version; AWS allows 50'],
+  ['46 custom tags (51 on the pipeline: one over the limit)', { repository: REPO, tags: { custom: customTags(46) } }, 'pipeline.tags.custom', 'gives 51 tags'],
   ['custom tag "Environment" (set by the program)', { repository: REPO, tags: { custom: { Environment: 'prod' } } }, 'pipeline.tags.custom.Environment', 'is a tag the pipeline sets itself'],
   ['custom tag "managedby" (reserved in any case)', { repository: REPO, tags: { custom: { managedby: 'me' } } }, 'pipeline.tags.custom.managedby', 'is a tag the pipeline sets itself'],
   ['custom tag value is a number (wrong type)', { repository: REPO, tags: { custom: { Level: 5 } } }, 'pipeline.tags.custom.Level', 'must be a string (got number 5)'],
@@ -253,6 +253,7 @@ const BAD_INPUTS: BadInput[] = [
   ['a stage name of 101 characters', { repository: REPO, stages: [{ name: 'p'.repeat(101), commands: ['x'] }] }, 'pipeline.stages[0].name', 'is not a CodePipeline stage name'],
   ['a stage named Build', { repository: REPO, stages: [{ name: 'Build', commands: ['x'] }] }, 'pipeline.stages[0].name', "is the pipeline's own Build stage"],
   ['a stage named source (any case)', { repository: REPO, stages: [{ name: 'source', commands: ['x'] }] }, 'pipeline.stages[0].name', "is the pipeline's own Source stage"],
+  ['a stage named updatepipeline (the self-update stage, reserved with or without selfUpdate)', { repository: REPO, stages: [{ name: 'updatepipeline', commands: ['x'] }] }, 'pipeline.stages[0].name', "is the pipeline's own UpdatePipeline stage"],
   ['two stages named alike ignoring case', { repository: REPO, stages: [{ name: 'prod', commands: ['x'] }, { name: 'Prod', commands: ['y'] }] }, 'pipeline.stages[1].name', 'is used twice'],
   ['a stage name with "@", which CodeBuild project names reject', { repository: REPO, stages: [{ name: 'prod@eu', commands: ['x'] }] }, 'pipeline.stages[0].name', 'derives the CodeBuild project name'],
   ['a stage name whose IAM role name is too long', { repository: REPO, stages: [{ name: 'production-europe-west-primary-region-green', commands: ['x'] }] }, 'pipeline.stages[0].name', 'AWS allows 64'],
@@ -409,7 +410,7 @@ describe('CicdPipelineProject with bad pipeline props', () => {
 
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
-  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode',
+  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode', 'selfUpdate',
 ];
 const RESERVED_TAG_KEYS = ['Environment', 'ManagedBy', 'Team', 'Project', 'CostCenter'];
 const SECRET_LIKE = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
@@ -581,7 +582,7 @@ const CORRUPT = {
     spliced(badTagChar, safeTagText(0, 10)).map(key => ({ custom: { [key]: 'v' } })),
     spliced(badTagChar, safeTagText(0, 10)).map(value => ({ custom: { Note: value } })),
     spliced(badTagChar, safeTagText(0, 10)).map(value => ({ team: value })),
-    fc.integer({ min: 47, max: 60 }).map(n => ({ custom: customTags(n) })),
+    fc.integer({ min: 46, max: 60 }).map(n => ({ custom: customTags(n) })),
     fc.record({ Note: notAString }).map(custom => ({ custom })),
   ),
 };

@@ -71,3 +71,17 @@ export const PROMOTION_PROPS: PipelineProps = {
     },
   ],
 };
+
+/** Self-update on an S3 backend with a KMS alias as secrets provider (the default drift schedule). */
+export const SELF_UPDATE_S3 = {
+  backendUrl: 's3://acme-pulumi-state/pipelines?region=eu-west-1',
+  secretsProvider: 'awskms://alias/pulumi-state?region=eu-west-1',
+};
+
+/** Self-update on Pulumi Cloud, the token in Secrets Manager, a key ARN as secrets provider, the drift schedule off. */
+export const SELF_UPDATE_CLOUD = {
+  backendUrl: 'https://api.pulumi.com',
+  accessTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:pulumi/ci-token-AbC123',
+  secretsProvider: 'awskms:///arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  driftSchedule: 'off',
+};

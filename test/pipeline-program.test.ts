@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FULL_PROPS, PROMOTION_PROPS, settingsFor, tempDir } from './helpers';
+import { FULL_PROPS, PROMOTION_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
 import { describeGuardrails } from '../program/infra/guardrails';
 import { runUnderMocks } from '../program/infra/mock-run';
 import { loadSettings } from '../program/infra/settings';
@@ -17,6 +17,17 @@ describeGuardrails('the pipeline with an existing codeconnections ARN and a long
 describeGuardrails('the pipeline of a per-PR (ephemeral) stack', () => settingsFor({ repository: 'acme/web-app' }), { environment: 'pr123' });
 describeGuardrails('the pipeline with deploy stages (dev, then prod with approval, target role and rollback) and secrets',
   () => settingsFor(PROMOTION_PROPS), { environment: 'prod' });
+describeGuardrails('a self-updating pipeline on an S3 backend (KMS alias, daily drift check)', () => settingsFor({ repository: 'acme/web-app', selfUpdate: SELF_UPDATE_S3 }));
+describeGuardrails('a self-updating pipeline on Pulumi Cloud with every option set (key ARN, drift schedule off)',
+  () => settingsFor({ ...FULL_PROPS, selfUpdate: SELF_UPDATE_CLOUD }), { environment: 'prod' });
+describeGuardrails('a self-updating pipeline with the longest names (the policies\' size)', () => settingsFor({
+  repository: 'acme/a-twenty-char-name-x',
+  name: 'abcdefghijklmnopqrst',
+  environments: ['abcdefghij'],
+  selfUpdate: { backendUrl: 's3://state-bucket-of-sixty-three-characters-for-the-longest-arns-xyz/a/long/prefix', secretsProvider: 'awskms://alias/pulumi-state' },
+}));
+describeGuardrails('a self-updating pipeline with deploy stages (the update role manages and passes the stages\' roles)',
+  () => settingsFor({ ...PROMOTION_PROPS, selfUpdate: SELF_UPDATE_S3 }), { environment: 'prod' });
 
 // As a consumer repo runs them: its rendered settings and managed files on disk (buildspec, tagging policy).
 const consumer = tempDir('consumer');
@@ -29,6 +40,12 @@ new CicdPipelineProject({
 }).synth();
 describeGuardrails('a synthesized consumer repository, its managed files included',
   () => loadSettings(path.join(consumer, 'infra', 'pipeline-settings.json')), { repoRoot: consumer, environment: 'staging' });
+const selfUpdating = tempDir('consumer-self-update');
+new CicdPipelineProject({
+  name: 'web-app', defaultReleaseBranch: 'main', outdir: selfUpdating, pipeline: { ...FULL_PROPS, selfUpdate: SELF_UPDATE_S3 },
+}).synth();
+describeGuardrails('a synthesized self-updating consumer repository, its managed buildspecs included',
+  () => loadSettings(path.join(selfUpdating, 'infra', 'pipeline-settings.json')), { repoRoot: selfUpdating, environment: 'dev' });
 
 /**
  * Every logical resource the program creates. A logical name is part of the

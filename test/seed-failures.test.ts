@@ -95,8 +95,11 @@ describe('the seed failures cannot recur', () => {
     const tagged = await runUnderMocks(settingsFor({ repository: 'acme/web-app', tags: { team: 'blue', custom: { Tier: 'gold' } } }), 'qa');
     const taggable = tagged.filter(r => isTaggable(r.type));
     expect(taggable.length).toBeGreaterThan(10);
+    const version = settingsFor({ repository: 'acme/web-app' }).fleet.versionTag;
     for (const r of taggable) {
-      expect(r.inputs.tags).toEqual({ Team: 'blue', Project: 'web-app', Tier: 'gold', Environment: 'qa', ManagedBy: 'Pulumi' });
+      // The pipeline and its build projects also carry the type's version (the fleet view); nothing else does.
+      const versioned = r.type === TYPES.pipeline || r.type === TYPES.project ? { [version.key]: version.value } : {};
+      expect(r.inputs.tags).toEqual({ Team: 'blue', Project: 'web-app', Tier: 'gold', Environment: 'qa', ManagedBy: 'Pulumi', ...versioned });
     }
   });
 

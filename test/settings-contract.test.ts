@@ -1,4 +1,4 @@
-import { FULL_PROPS, PROMOTION_PROPS } from './helpers';
+import { FULL_PROPS, PROMOTION_PROPS, SELF_UPDATE_CLOUD } from './helpers';
 import type { NameKey as ProgramNameKey, PipelineSettings, StageNameKey as ProgramStageNameKey } from '../program/infra/settings';
 import { NameKey as LibraryNameKey, StageNameKey as LibraryStageNameKey } from '../src/naming';
 import { resolvePipeline } from '../src/pipeline-model';
@@ -14,16 +14,24 @@ const nameKeysAgree: Same<LibraryNameKey, ProgramNameKey> = true;
 const stageNameKeysAgree: Same<LibraryStageNameKey, ProgramStageNameKey> = true;
 const rendered: PipelineSettings = renderSettings(resolvePipeline(FULL_PROPS), 'buildspec.yml', 'payments');
 const withStages: PipelineSettings = renderSettings(resolvePipeline(PROMOTION_PROPS), 'buildspec.yml', 'web-app');
+// With self-update: the backend, secrets key, token and schedule the program reads.
+const selfUpdating: PipelineSettings = renderSettings(resolvePipeline({ ...FULL_PROPS, selfUpdate: SELF_UPDATE_CLOUD }), 'buildspec.yml', 'payments');
 
 test('the rendered settings are what the program reads (checked by the type-checker; here, at run time too)', () => {
   expect(nameKeysAgree).toBe(true);
   expect(Object.keys(rendered.names).sort()).toEqual([
-    'artifactBucket', 'buildProject', 'buildRole', 'connection', 'logGroup', 'notificationRule', 'notificationTopic',
-    'pipeline', 'pipelineRole', 'repository',
+    'artifactBucket', 'boundaryPolicy', 'buildProject', 'buildRole', 'connection', 'driftFailureRule', 'driftLogGroup',
+    'driftPipelinePolicy', 'driftProject', 'driftRole', 'driftScheduleRule', 'eventsRole', 'logGroup', 'notificationRule',
+    'notificationTopic', 'pipeline', 'pipelineRole', 'repository', 'updateLogGroup', 'updatePipelinePolicy', 'updateProject', 'updateRole',
   ]);
   expect(rendered.schemaVersion).toBe(1);
   expect(stageNameKeysAgree).toBe(true);
   expect(withStages.stages.map(stage => Object.keys(stage.names).sort())).toEqual([
     ['deployLogGroup', 'deployProject', 'deployRole'], ['deployLogGroup', 'deployProject', 'deployRole'],
+  ]);
+  expect(rendered.selfUpdate).toBeUndefined();
+  expect(Object.keys(selfUpdating.selfUpdate!).sort()).toEqual([
+    'accessTokenSecretArn', 'backend', 'buildspecs', 'computeType', 'driftSchedule', 'driftScheduled', 'image', 'secretsKey', 'stack',
+    'timeoutMinutes',
   ]);
 });

@@ -104,6 +104,6 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
     cache: { type: 'LOCAL', modes: ['LOCAL_SOURCE_CACHE', 'LOCAL_DOCKER_LAYER_CACHE'] },
     logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: 'ENABLED' } },
     encryptionKey: key.arn,
-    tags: scope.tags,
+    tags: scope.versionedTags,
   }, { ...parent, dependsOn: [access.attachment] });
 }

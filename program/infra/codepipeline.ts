@@ -7,7 +7,10 @@ import { GithubSource } from './source';
 
 /** Stage and action names the trigger refers to. */
 const SOURCE_ACTION = 'Source';
-/** The artifacts deploy stages read: the source at the built commit, and the build's image files. */
+/**
+ * The artifacts later stages read: the source (the self-update stage, and deploy
+ * stages at the built commit) and the build's image files (deploy stages).
+ */
 export const SOURCE_ARTIFACT = 'source';
 export const IMAGE_ARTIFACT = 'image';
 /**
@@ -95,14 +98,16 @@ export interface CodePipelineArgs {
   readonly settings: PipelineSettings['source'];
   /** CodePipeline's execution mode. */
   readonly executionMode: string;
+  /** Stages between Source and Build (the self-update stage). */
+  readonly afterSource?: aws.types.input.codepipeline.PipelineStage[];
   /** The stages after Build, in order (deploy stages). */
   readonly stagesAfterBuild?: aws.types.input.codepipeline.PipelineStage[];
 }
 
 /**
- * The CodePipeline V2 pipeline (Source → Build → the stages after it). It waits for its role's
- * policy and for everything in `waitFor`: a new pipeline starts its first
- * execution at once ("Start a pipeline in CodePipeline", Pipeline creation:
+ * The CodePipeline V2 pipeline (Source → [UpdatePipeline →] Build → the stages
+ * after it). It waits for its role's policy and for everything in `waitFor`: a
+ * new pipeline starts its first execution at once ("Start a pipeline in CodePipeline", Pipeline creation:
  * https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html).
  */
 export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipeline.Pipeline {
@@ -142,6 +147,7 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
           },
         }],
       },
+      ...args.afterSource ?? [],
       {
         name: 'Build',
         actions: [{
@@ -162,6 +168,6 @@ export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipe
       providerType: 'CodeStarSourceConnection',
       gitConfiguration: { sourceActionName: SOURCE_ACTION, pushes: [push] },
     }],
-    tags: scope.tags,
+    tags: scope.versionedTags,
   }, { parent: scope.parent, dependsOn: [role.attachment, ...args.waitFor] });
 }

@@ -4,6 +4,8 @@ import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE 
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
 import { PIPELINE_COMPONENT_TYPE } from './pipeline';
 import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from './secrets';
+import { SELF_UPDATE_STAGE } from './self-update';
+import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
 import { DeployStageSettings, PipelineSettings, environmentLifecycle } from './settings';
 import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from './stages';
 
@@ -32,6 +34,12 @@ export const TYPES = {
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   connection: 'aws:codeconnections/connection:Connection',
 } as const;
+
+/**
+ * Actions that AWS authorizes on `"*"` only (the Service Authorization Reference lists no resource type
+ * for them): pushing images needs a registry token, and reading a log group or a subscription.
+ */
+const ONLY_ON_ANY_RESOURCE = ['ecr:GetAuthorizationToken', 'logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes'];
 
 /** Inline S3 bucket properties that @pulumi/aws v7 deprecates in favour of separate resources. */
 const INLINE_BUCKET_PROPERTIES = [
@@ -111,6 +119,11 @@ const secretReaders = (resources: RegisteredResource[], settings: PipelineSettin
   ...settings.stages.map(stage => ({ policy: deployResource(resources, TYPES.policy, stage, '-policy'), secrets: stage.secrets })),
 ];
 const serviceOf = (arn: string) => arn.split(':')[2];
+/** The execution-notification rule and its target (the drift check has rules of its own). */
+const executionsRuleOf = (resources: RegisteredResource[]) => one(resources, TYPES.rule, 'executions');
+/** Whether `policy` is some role's permissions boundary. */
+const isBoundary = (resources: RegisteredResource[], policy: RegisteredResource) =>
+  resources.some(r => r.type === TYPES.role && r.inputs.permissionsBoundary === `arn:aws:iam::${MOCK_ACCOUNT}:policy/${policy.inputs.name}`);
 const topicArnOf = (resources: RegisteredResource[]) => statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
 const actionsOf = (resources: RegisteredResource[]): any[] => pipelineOf(resources).stages.flatMap((s: any) => s.actions);
 const sourceActionOf = (resources: RegisteredResource[]) => actionsOf(resources).find(a => a.category === 'Source');
@@ -333,28 +346,34 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Notifications -------------------------------------------------------
   'no EventBridge rule listens for CodeCommit (it can never fire for GitHub)': ({ resources }) => {
-    for (const rule of resources.filter(r => r.type === TYPES.rule)) {
+    // A scheduled rule (the drift check's) has no event pattern.
+    for (const rule of resources.filter(r => r.type === TYPES.rule && r.inputs.eventPattern)) {
       expect(JSON.parse(rule.inputs.eventPattern).source).not.toContain('aws.codecommit');
     }
   },
   'the notification rule follows this pipeline\'s executions in the configured states': ({ resources, settings }) => {
-    const pattern = JSON.parse(one(resources, TYPES.rule).inputs.eventPattern);
+    const pattern = JSON.parse(executionsRuleOf(resources).inputs.eventPattern);
     expect(pattern.source).toEqual(['aws.codepipeline']);
     expect(pattern['detail-type']).toEqual(['CodePipeline Pipeline Execution State Change']);
     expect(pattern.detail.pipeline).toEqual([pipelineOf(resources).name]);
     expect(pattern.detail.state).toEqual(settings.notifications.states);
   },
   'the notification rule is enabled with `state` (not the deprecated isEnabled)': ({ resources }) => {
-    const rule = one(resources, TYPES.rule).inputs;
+    const rule = executionsRuleOf(resources).inputs;
     expect(rule.state).toBe('ENABLED');
     expect(rule).not.toHaveProperty('isEnabled');
   },
-  'the topic is KMS-encrypted and only this notification rule may publish to it (aws:SourceArn on the topic policy)': ({ resources }) => {
-    expect(one(resources, TYPES.topic).inputs.kmsMasterKeyId).toBeTruthy();
+  'the topic is KMS-encrypted and only this stack\'s rules that target it may publish to it (aws:SourceArn on the topic policy)': ({ resources }) => {
+    const topic = one(resources, TYPES.topic);
+    expect(topic.inputs.kmsMasterKeyId).toBeTruthy();
     const [publish] = statementsOf(one(resources, TYPES.topicPolicy));
     expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
-    const ruleName = one(resources, TYPES.rule).inputs.name;
-    expect(publish.Condition.ArnEquals['aws:SourceArn']).toMatch(new RegExp(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:rule/${ruleName}$`));
+    // The executions rule, and with self-update the drift check's failures: the rules whose target is the topic.
+    const publishers = resources.filter(r => r.type === TYPES.target && r.inputs.arn === topicArnOf(resources))
+      .map(target => target.inputs.rule);
+    expect(publishers).toContain(executionsRuleOf(resources).inputs.name);
+    expect(asList(publish.Condition.ArnEquals['aws:SourceArn']).sort())
+      .toEqual(publishers.map(name => `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/${name}`).sort());
   },
   'no aws:SourceArn or aws:SourceAccount condition for EventBridge on the topic\'s key (SNS does not support them there)': ({ resources }) => {
     const forEvents = keyStatementForEvents(resources);
@@ -375,8 +394,10 @@ export const GUARDRAILS: Record<string, Check> = {
   },
 
   // --- Deploy stages -------------------------------------------------------
-  'the stages are Source, Build, then the deploy stages in the configured order': ({ resources, settings }) => {
-    expect(pipelineOf(resources).stages.map((s: any) => s.name)).toEqual(['Source', 'Build', ...settings.stages.map(stage => stage.name)]);
+  'the stages are Source, UpdatePipeline (with self-update), Build, then the deploy stages in the configured order': ({ resources, settings }) => {
+    expect(pipelineOf(resources).stages.map((s: any) => s.name)).toEqual([
+      'Source', ...(settings.selfUpdate ? [SELF_UPDATE_STAGE] : []), 'Build', ...settings.stages.map(stage => stage.name),
+    ]);
   },
   'the execution mode is the configured one (QUEUED unless set, when there are deploy stages)': ({ resources, settings }) => {
     expect(pipelineOf(resources).executionMode).toBe(settings.executionMode);
@@ -427,7 +448,8 @@ export const GUARDRAILS: Record<string, Check> = {
   },
   'each deploy role may assume only its stage\'s target role, and no other role may assume any': ({ resources, settings }) => {
     const targets = new Map(settings.stages.map(stage => [`deploy-${stage.name}-policy`, stage.assumeRoleArn]));
-    for (const policy of resources.filter(r => r.type === TYPES.policy)) {
+    // A permissions boundary grants nothing: it only lets the deploy roles' own grants hold.
+    for (const policy of resources.filter(r => r.type === TYPES.policy && !isBoundary(resources, r))) {
       const target = targets.get(policy.name);
       expect({ policy: policy.name, assumes: grantsOf(policy, 'sts:AssumeRole') }).toEqual({ policy: policy.name, assumes: target ? [target] : [] });
     }
@@ -477,7 +499,9 @@ export const GUARDRAILS: Record<string, Check> = {
     const configured = new Set([...settings.build.secrets, ...settings.stages.flatMap(stage => stage.secrets)]);
     for (const arn of configured) expect(arn).toMatch(/^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/);
     const referenced = JSON.stringify(resources.map(r => r.inputs)).match(/arn:aws[a-z-]*:(secretsmanager|ssm):[^"\\]*/g) ?? [];
-    expect([...new Set(referenced)].filter(arn => !configured.has(arn))).toEqual([]);
+    // With self-update on Pulumi Cloud, its access token is a configured secret too (self-update-guardrails checks its use).
+    const token = settings.selfUpdate?.accessTokenSecretArn;
+    expect([...new Set(referenced)].filter(arn => !configured.has(arn) && arn !== token)).toEqual([]);
   },
   'kms:Decrypt for secrets works only through Secrets Manager or Parameter Store, and only for the secrets granted': ({ resources, settings }) => {
     for (const { policy, secrets } of secretReaders(resources, settings)) {
@@ -528,26 +552,31 @@ export const GUARDRAILS: Record<string, Check> = {
     const connectionArn = sourceActionOf(resources).configuration.ConnectionArn;
     expect(allows(statements, `${connectionArn.split(':')[2]}:UseConnection`, connectionArn)).toBe(true);
   },
-  'the pipeline role may start and watch this pipeline\'s build and deploy projects only, each once': ({ resources }) => {
+  // The build, deploy and update projects; not the drift check's, which its schedule starts.
+  'the pipeline role may start and watch only the projects its CodeBuild actions run, each once': ({ resources }) => {
     const policy = one(resources, TYPES.policy, 'pipeline-policy');
-    const projects = resources.filter(r => r.type === TYPES.project).map(r => `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${r.inputs.name}`);
-    expect(projects.length).toBeGreaterThanOrEqual(1);
+    const run = actionsOf(resources).filter(a => a.provider === 'CodeBuild').map(a => a.configuration.ProjectName);
+    expect(run).toContain(buildProjectOf(resources).inputs.name);
+    const projects = run.map(name => `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${name}`).sort();
     for (const action of ['codebuild:StartBuild', 'codebuild:BatchGetBuilds']) {
-      expect({ action, projects: grantsOf(policy, action).sort() }).toEqual({ action, projects: projects.sort() });
+      expect({ action, projects: grantsOf(policy, action).sort() }).toEqual({ action, projects });
     }
   },
-  'no IAM statement allows a "*" resource except ecr:GetAuthorizationToken': ({ resources }) => {
+  'no IAM statement allows a "*" resource, except for the actions AWS authorizes on "*" only': ({ resources }) => {
     const policies = resources.filter(r => r.type === TYPES.policy);
     expect(policies.length).toBeGreaterThanOrEqual(2);
     for (const policy of policies) {
-      for (const statement of statementsOf(policy)) {
+      for (const statement of statementsOf(policy).filter(st => st.Effect === 'Allow')) {
         const wildcard = asList(statement.Resource).some((r: string) => r === '*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r));
-        if (wildcard) expect({ policy: policy.name, actions: asList(statement.Action) }).toEqual({ policy: policy.name, actions: ['ecr:GetAuthorizationToken'] });
+        if (wildcard) {
+          const others = asList(statement.Action).filter((action: string) => !ONLY_ON_ANY_RESOURCE.includes(action));
+          expect({ policy: policy.name, others }).toEqual({ policy: policy.name, others: [] });
+        }
       }
     }
   },
-  'no IAM statement allows every action of a service': ({ resources }) => {
-    for (const policy of resources.filter(r => r.type === TYPES.policy)) {
+  'no IAM statement allows every action of a service (a permissions boundary, which grants nothing, aside)': ({ resources }) => {
+    for (const policy of resources.filter(r => r.type === TYPES.policy && !isBoundary(resources, r))) {
       for (const statement of statementsOf(policy)) {
         expect({ policy: policy.name, wildcard: asList(statement.Action).filter((a: string) => a === '*' || a.endsWith(':*')) })
           .toEqual({ policy: policy.name, wildcard: [] });
@@ -572,21 +601,32 @@ export const GUARDRAILS: Record<string, Check> = {
     const pipeline = one(resources, TYPES.pipeline);
     for (const type of BUCKET_CONFIGURATION) dependsOn(resources, pipeline, type);
   },
-  'the build project waits for its role policy': ({ resources }) => {
+  'every build project waits for its role\'s policies': ({ resources }) => {
     dependsOn(resources, buildProjectOf(resources), TYPES.attachment, 'build-policy-attachment');
+    // A deploy stage's prefix (`deploy-a-`) may begin another's (`deploy-a-b`): those are checked by exact name below.
+    for (const project of resources.filter(r => r.type === TYPES.project && !r.name.startsWith('deploy-'))) {
+      const attachments = resources.filter(r => r.type === TYPES.attachment && r.name.startsWith(`${project.name}-`));
+      expect({ project: project.name, attachments: attachments.length > 0 }).toEqual({ project: project.name, attachments: true });
+      for (const attachment of attachments) dependsOn(resources, project, TYPES.attachment, attachment.name);
+    }
   },
   'every deploy project waits for its role policy': ({ resources, settings }) => {
     for (const stage of settings.stages) {
       dependsOn(resources, deployResource(resources, TYPES.project, stage), TYPES.attachment, `deploy-${stage.name}-policy-attachment`);
     }
   },
-  'the rule\'s target waits for the topic policy': ({ resources }) => {
-    dependsOn(resources, one(resources, TYPES.target), TYPES.topicPolicy);
+  'every rule\'s target on the topic waits for the topic policy': ({ resources }) => {
+    dependsOn(resources, one(resources, TYPES.target, 'executions-to-topic'), TYPES.topicPolicy);
+    for (const target of resources.filter(r => r.type === TYPES.target && r.inputs.arn === topicArnOf(resources))) {
+      dependsOn(resources, target, TYPES.topicPolicy);
+    }
   },
   'the notification rule, its target and the topic policy exist before the pipeline, so its first run is reported': ({ resources }) => {
     const pipeline = one(resources, TYPES.pipeline);
-    for (const type of [TYPES.rule, TYPES.target, TYPES.topicPolicy]) dependsOn(resources, pipeline, type);
-    expect(one(resources, TYPES.rule).dependencies).not.toContain(pipeline.urn);
+    dependsOn(resources, pipeline, TYPES.rule, 'executions');
+    dependsOn(resources, pipeline, TYPES.target, 'executions-to-topic');
+    dependsOn(resources, pipeline, TYPES.topicPolicy);
+    expect(executionsRuleOf(resources).dependencies).not.toContain(pipeline.urn);
   },
 
   // --- Names and tags ------------------------------------------------------
@@ -594,9 +634,20 @@ export const GUARDRAILS: Record<string, Check> = {
     const required: Record<string, string> = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
     const taggable = resources.filter(r => isTaggable(r.type));
     expect(taggable.length).toBeGreaterThanOrEqual(10);
+    const { key } = settings.fleet.versionTag;
     for (const resource of taggable) {
-      expect({ resource: resource.name, tags: resource.inputs.tags }).toEqual({ resource: resource.name, tags: required });
+      // The fleet's version tag is the pipeline's and the build projects' (checked below).
+      const { [key]: _version, ...tags } = resource.inputs.tags ?? {};
+      expect({ resource: resource.name, tags }).toEqual({ resource: resource.name, tags: required });
     }
+  },
+  'the pipeline and its build projects carry the type\'s version (fleet view); no other resource does': ({ resources, settings }) => {
+    const { key, value } = settings.fleet.versionTag;
+    const versioned = resources.filter(r => r.inputs.tags?.[key] !== undefined).map(r => `${r.type}::${r.name}`).sort();
+    const expected = resources.filter(r => r.type === TYPES.pipeline || r.type === TYPES.project).map(r => `${r.type}::${r.name}`).sort();
+    expect(versioned).toEqual(expected);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    for (const resource of resources.filter(r => r.inputs.tags?.[key] !== undefined)) expect(resource.inputs.tags[key]).toBe(value);
   },
   'physical names are derived from the pipeline name and the environment suffix': ({ resources, settings, environment }) => {
     expect(one(resources, TYPES.bucket).inputs.bucket).toBe(`${settings.name}-${environment}-artifacts-${MOCK_ACCOUNT}`);
@@ -606,6 +657,9 @@ export const GUARDRAILS: Record<string, Check> = {
     expect(one(resources, TYPES.bucket).inputs.bucket.length).toBeLessThanOrEqual(63);
     for (const role of resources.filter(r => r.type === TYPES.role)) expect(role.inputs.name.length).toBeLessThanOrEqual(64);
   },
+
+  // --- Self-update, drift check, permissions boundary (self-update-guardrails.ts) ---
+  ...selfUpdateGuardrails({ one, statementsOf, asList, TYPES }),
 };
 
 /** The promises about the repository's own managed files, checked where they exist (a consumer repo). */
@@ -660,6 +714,7 @@ export const FILE_GUARDRAILS: Record<string, FileCheck> = {
       if (values) expect(values).toContain(required[key]);
     }
   },
+  ...SELF_UPDATE_FILE_GUARDRAILS,
 };
 
 /**

@@ -32,5 +32,8 @@ export = async () => {
     environmentLifecycle: pipeline.environmentLifecycle,
     /** Set while the pipeline waits for the connection to be authorized. */
     nextStep: pipeline.nextStep,
+    /** With selfUpdate: the update stage's project, and the drift check's (`aws codebuild start-build --project-name ...`). */
+    selfUpdateProject: pipeline.selfUpdateProject,
+    driftCheckProject: pipeline.driftCheckProject,
   };
 };

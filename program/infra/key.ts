@@ -13,13 +13,15 @@ const DELETION_WINDOW_DAYS = { 'long-lived': 30, 'ephemeral': 7 } as const;
  * One customer-managed key for artifacts, images, logs and notifications.
  * In a long-lived environment destroy keeps it: a retained bucket's SSE-KMS
  * objects and a retained registry's images stay readable only while their key
- * exists.
+ * exists. CloudWatch Logs may use it for the pipeline's log groups only (the
+ * build's, each deploy stage's, and `extraLogGroups`: with self-update the
+ * update and drift-check projects').
  */
-export function pipelineKey(scope: Scope): aws.kms.Key {
+export function pipelineKey(scope: Scope, extraLogGroups: string[] = []): aws.kms.Key {
   const { names, accountId, region, partition } = scope;
-  // The build's log group, then each deploy stage's: CloudWatch Logs encrypts each with this key.
-  const logGroups = [names.logGroup, ...scope.stageNames.map(stage => stage.deployLogGroup)]
-    .map(logGroup => pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${logGroup}`);
+  // The build's log group, each deploy stage's, then the self-update ones: CloudWatch Logs encrypts each with this key.
+  const logGroupArns = [names.logGroup, ...scope.stageNames.map(stage => stage.deployLogGroup), ...extraLogGroups]
+    .map(group => pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${group}`);
   return new aws.kms.Key('key', {
     description: `${names.pipeline} CI/CD pipeline`,
     enableKeyRotation: true,
@@ -43,7 +45,7 @@ export function pipelineKey(scope: Scope): aws.kms.Key {
           Resource: '*',
           Condition: {
             ArnEquals: {
-              'kms:EncryptionContext:aws:logs:arn': logGroups.length === 1 ? logGroups[0] : logGroups,
+              'kms:EncryptionContext:aws:logs:arn': logGroupArns.length === 1 ? logGroupArns[0] : logGroupArns,
             },
           },
         },

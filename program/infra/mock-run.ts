@@ -24,11 +24,18 @@ export type MockConnection = 'AVAILABLE' | 'PENDING' | 'ERROR' | 'absent' | 'unr
 export interface MockRunOptions {
   /** @default 'AVAILABLE' */
   readonly connection?: MockConnection;
+  /**
+   * The stack's name.
+   * @default - the environment with self-update (whose stack is named after it), MOCK_STACK otherwise
+   */
+  readonly stack?: string;
 }
 
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'eu-west-1';
 export const MOCK_STACK = 'guardrails';
+/** The organization an S3 (DIY) backend reports: always `organization`. */
+export const MOCK_ORGANIZATION = 'organization';
 
 /**
  * Runs the real program under `pulumi.runtime.setMocks` and returns every
@@ -47,7 +54,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
     call(args) {
       return mockCall(args.token, args.inputs, connection);
     },
-  }, settings.pulumiProject, MOCK_STACK, false);
+  }, settings.pulumiProject, options.stack ?? (settings.selfUpdate ? environment : MOCK_STACK), false, MOCK_ORGANIZATION);
 
   // Record the dependencies the SDK sends with each registration.
   const monitor = pulumi.runtime.getMonitor() as any;

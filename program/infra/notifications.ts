@@ -7,10 +7,14 @@ export interface ExecutionNotificationsArgs {
   /** Encrypts the topic; its policy lets EventBridge use it. */
   readonly key: aws.kms.Key;
   readonly notifications: PipelineSettings['notifications'];
+  /** Further rules of this stack that publish to the topic (by physical name: they are created later). */
+  readonly alsoPublishing?: string[];
 }
 
 export interface ExecutionNotifications {
   readonly topic: aws.sns.Topic;
+  /** Lets EventBridge publish: a rule's target waits for it. */
+  readonly topicPolicy: aws.sns.TopicPolicy;
   /** The rule, its target and the topic policy: in place before the pipeline, whose first run they report. */
   readonly delivery: pulumi.Resource[];
 }
@@ -25,6 +29,7 @@ export interface ExecutionNotifications {
  */
 export function executionNotifications(scope: Scope, args: ExecutionNotificationsArgs): ExecutionNotifications {
   const { notifications } = args;
+  const others = (args.alsoPublishing ?? []).map(name => pulumi.interpolate`arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${name}`);
   const parent = { parent: scope.parent };
   const topic = new aws.sns.Topic('notifications', {
     name: scope.names.notificationTopic,
@@ -53,7 +58,7 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
         Action: 'sns:Publish',
         Resource: topic.arn,
         // The source condition belongs here, not on the topic's key (see key.ts).
-        Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+        Condition: { ArnEquals: { 'aws:SourceArn': others.length > 0 ? [rule.arn, ...others] : rule.arn } },
       }],
     }),
   }, parent);
@@ -64,5 +69,5 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
   for (const email of notifications.emails) {
     new aws.sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, parent);
   }
-  return { topic, delivery: [rule, topicPolicy, target] };
+  return { topic, topicPolicy, delivery: [rule, topicPolicy, target] };
 }

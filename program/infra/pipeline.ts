@@ -1,13 +1,18 @@
 import * as pulumi from '@pulumi/pulumi';
 import { artifactStore } from './artifacts';
+import { qualifiedStack, stateStatements } from './backend';
+import { permissionsBoundary } from './boundary';
 import { dockerBuild } from './build';
 import { codePipeline, pipelineRole } from './codepipeline';
+import { driftCheck } from './drift';
 import { pipelineKey } from './key';
 import { executionNotifications } from './notifications';
 import { imageRegistry } from './registry';
-import { scopeOf } from './scope';
-import { EnvironmentLifecycle, PipelineSettings } from './settings';
+import { scopeOf, withPermissionsBoundary } from './scope';
+import { selfUpdateStage } from './self-update';
+import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
 import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
+import { stackArns } from './stack-arns';
 import { deployStages } from './stages';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
@@ -27,7 +32,10 @@ export interface CicdPipelineArgs {
  * CodePipeline V2 → CodeBuild (docker build, push to ECR) → the deploy stages
  * (each deploys that image, optionally after an approval), with an encrypted
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
- * Each part lives in the file named after it and returns what the next needs.
+ * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own
+ * stack current, a scheduled drift check reports hand-made changes, and every
+ * role carries a permissions boundary the program owns. Each part lives in the
+ * file named after it and returns what the next needs.
  *
  * Creation order where Pulumi cannot infer it from inputs:
  * 1. the roles' policies are attached before the build and deploy projects and
@@ -42,7 +50,10 @@ export interface CicdPipelineArgs {
  *    automatic first execution is reported;
  * 4. the pipeline itself is created only once the GitHub connection is
  *    authorized: the first deploy of a new connection creates everything else
- *    and says, in the `nextStep` output, to authorize it and deploy again.
+ *    and says, in the `nextStep` output, to authorize it and deploy again;
+ * 5. with self-update, the permissions boundary exists before any role (each
+ *    carries it), and the drift check's failure rule waits for the topic
+ *    policy that lets it publish.
  */
 export class CicdPipeline extends pulumi.ComponentResource {
   /** Undefined while the pipeline waits for the connection. */
@@ -57,22 +68,63 @@ export class CicdPipeline extends pulumi.ComponentResource {
   public readonly environmentLifecycle: EnvironmentLifecycle;
   /** The manual step the pipeline waits for; undefined once it exists. */
   public readonly nextStep: pulumi.Output<string> | undefined;
+  /** With self-update: the CodeBuild projects of the update stage and of the drift check. */
+  public readonly selfUpdateProject: pulumi.Output<string> | undefined;
+  public readonly driftCheckProject: pulumi.Output<string> | undefined;
 
   public constructor(name: string, args: CicdPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PIPELINE_COMPONENT_TYPE, name, {}, opts);
     const { settings, environment } = args;
-    const scope = scopeOf(this, settings, environment);
+    const { selfUpdate, pulumiProject } = settings;
+    const unbounded = scopeOf(this, settings, environment);
+    const { names } = unbounded;
+    const arns = stackArns(unbounded);
 
-    const key = pipelineKey(scope);
-    const source = githubSource(scope, settings.source, args.connection);
+    const key = pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
+    const source = githubSource(unbounded, settings.source, args.connection);
+    const boundary = selfUpdate ? permissionsBoundary(unbounded, {
+      arns,
+      key,
+      source,
+      state: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'write'),
+      secrets: [...settings.build.secrets, ...settings.stages.flatMap(stage => stage.secrets)],
+      assumeRoleArns: settings.stages.flatMap(stage => stage.assumeRoleArn ? [stage.assumeRoleArn] : []),
+    }) : undefined;
+    const scope = withPermissionsBoundary(unbounded, boundary);
     const artifacts = artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
     });
-    const notifications = executionNotifications(scope, { key, notifications: settings.notifications });
+    const notifications = executionNotifications(scope, {
+      key, notifications: settings.notifications, alsoPublishing: selfUpdate ? [names.driftFailureRule] : undefined,
+    });
+    const runsPulumi = selfUpdate ? {
+      arns,
+      key,
+      source,
+      selfUpdate,
+      stack: qualifiedStack(selfUpdate, pulumiProject, environment),
+      pulumiProject,
+      environment,
+      logRetentionDays: settings.build.logRetentionDays,
+    } : undefined;
+    const update = runsPulumi ? selfUpdateStage(scope, { ...runsPulumi, bucket: artifacts.bucket }) : undefined;
+    const drift = runsPulumi ? driftCheck(scope, {
+      ...runsPulumi,
+      repository: settings.source.repository,
+      branch: settings.source.branch,
+      topic: notifications.topic,
+      topicPolicy: notifications.topicPolicy,
+    }) : undefined;
     const stages = deployStages(scope, { key, bucket: artifacts.bucket, topic: notifications.topic, settings });
-    const role = pipelineRole(scope, { key, source, bucket: artifacts.bucket, project, statements: stages.pipelineStatements });
+    const role = pipelineRole(scope, {
+      key,
+      source,
+      bucket: artifacts.bucket,
+      project,
+      statements: [...stages.pipelineStatements, ...(update ? [update.pipelineStatement] : [])],
+    });
     const pipeline = connectionAuthorized(args.connection)
       ? codePipeline(scope, {
         key,
@@ -83,6 +135,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
         waitFor: [...artifacts.configuration, ...notifications.delivery],
         settings: settings.source,
         executionMode: settings.executionMode,
+        afterSource: update && [update.stage],
         stagesAfterBuild: stages.declarations,
       })
       : undefined;
@@ -98,6 +151,8 @@ export class CicdPipeline extends pulumi.ComponentResource {
     this.nextStep = pipeline ? undefined : source.connectionArn.apply(arn => `Authorize the GitHub connection ${arn} in the AWS console ` +
       '(Developer Tools > Settings > Connections > Update pending connection), then run "npx projen deploy" again: ' +
       'the pipeline is created once the connection is AVAILABLE.');
+    this.selfUpdateProject = update?.project.name;
+    this.driftCheckProject = drift?.project.name;
     this.registerOutputs({
       pipelineName: this.pipelineName,
       pipelineConsoleUrl: this.pipelineConsoleUrl,
@@ -108,6 +163,8 @@ export class CicdPipeline extends pulumi.ComponentResource {
       notificationTopicArn: this.notificationTopicArn,
       environmentLifecycle: this.environmentLifecycle,
       nextStep: this.nextStep,
+      selfUpdateProject: this.selfUpdateProject,
+      driftCheckProject: this.driftCheckProject,
     });
   }
 }
@@ -117,6 +174,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
  * async function for this), then builds the component with what it found.
  */
 export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
+  assertSelfUpdateStack(settings, pulumi.getStack(), environment);
   const connection = await lookUpConnection(settings, environment);
   return new CicdPipeline('pipeline', { settings, environment, connection });
 }

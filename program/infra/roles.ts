@@ -34,6 +34,8 @@ export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs)
         Condition: { StringEquals: { 'aws:SourceAccount': scope.accountId } },
       }],
     }),
+    // With self-update, every role is bounded (boundary.ts), so that no commit can grant one more than the boundary.
+    ...(scope.permissionsBoundary ? { permissionsBoundary: scope.permissionsBoundary } : {}),
     tags: scope.tags,
   }, parent);
   const policy = new aws.iam.Policy(`${prefix}-policy`, {

@@ -24,6 +24,10 @@ export interface Scope {
   readonly partition: pulumi.Output<string>;
   /** The tags of every taggable resource. */
   readonly tags: Record<string, string>;
+  /** The tags of the pipeline and its build projects: `tags` and the fleet's version tag. */
+  readonly versionedTags: Record<string, string>;
+  /** The permissions boundary every role carries, once the program owns one (with self-update). */
+  readonly permissionsBoundary?: pulumi.Output<string>;
   /** Whether destroy keeps (long-lived) or deletes (ephemeral) the stateful resources. */
   readonly lifecycle: EnvironmentLifecycle;
 }
@@ -39,6 +43,7 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
   const stageNames = settings.stages.map(stage => stageResourceNames(stage, environment));
   const invoke = { parent };
   const identity = aws.getCallerIdentityOutput({}, invoke);
+  const tags = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
   return {
     parent,
     names,
@@ -47,7 +52,13 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
     accountId: identity.accountId,
     region: aws.getRegionOutput({}, invoke).region,
     partition: aws.getPartitionOutput({}, invoke).partition,
-    tags: { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' },
+    tags,
+    versionedTags: { ...tags, [settings.fleet.versionTag.key]: settings.fleet.versionTag.value },
     lifecycle: environmentLifecycle(settings, environment),
   };
+}
+
+/** The same scope, whose roles carry `boundary` as their permissions boundary. */
+export function withPermissionsBoundary(scope: Scope, boundary: aws.iam.Policy | undefined): Scope {
+  return boundary ? { ...scope, permissionsBoundary: boundary.arn } : scope;
 }

@@ -45,6 +45,40 @@ export interface PipelineSettings {
   readonly stages: DeployStageSettings[];
   /** CodePipeline's execution mode: QUEUED, SUPERSEDED or PARALLEL. */
   readonly executionMode: string;
+  /** The version of cicd-pipeline-type that rendered these settings, as a tag of the pipeline and its build projects. */
+  readonly fleet: { readonly versionTag: { readonly key: string; readonly value: string } };
+  /** The self-update stage and the drift check; absent unless the repository opted in. */
+  readonly selfUpdate?: SelfUpdateSettings;
+}
+
+/** Where the stacks keep their state: an S3 bucket (under `<prefix>/.pulumi/`) or Pulumi Cloud. */
+export type BackendSettings =
+  | { readonly kind: 's3'; readonly url: string; readonly bucket: string; readonly prefix: string; readonly region?: string }
+  | { readonly kind: 'cloud'; readonly url: string };
+
+export interface SelfUpdateSettings {
+  readonly backend: BackendSettings;
+  /** The KMS key of the `awskms://` secrets provider; what the ARN does not say is the stack's own. */
+  readonly secretsKey?: {
+    readonly keyId?: string;
+    readonly alias?: string;
+    readonly region?: string;
+    readonly account?: string;
+    readonly partition?: string;
+  };
+  /** The Secrets Manager secret holding the Pulumi Cloud access token. */
+  readonly accessTokenSecretArn?: string;
+  /** The stack's name, with `{env}` for the environment suffix. */
+  readonly stack: string;
+  /** The managed buildspecs, relative to the repository root. */
+  readonly buildspecs: { readonly update: string; readonly drift: string };
+  readonly image: string;
+  readonly computeType: string;
+  readonly timeoutMinutes: number;
+  /** An EventBridge schedule expression. */
+  readonly driftSchedule: string;
+  /** False when the schedule is off (the drift check then runs on demand only). */
+  readonly driftScheduled: boolean;
 }
 
 /** One deploy stage: its commands are in its buildspec; here is what its resources and role need. */
@@ -69,7 +103,9 @@ export type StageNameKey = 'deployProject' | 'deployRole' | 'deployLogGroup';
 
 export type NameKey =
   | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
-  | 'notificationRule' | 'notificationTopic' | 'logGroup';
+  | 'notificationRule' | 'notificationTopic' | 'logGroup'
+  | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
 
 /** The config key (in `Pulumi.<stack>.yaml`) and the variable that set the suffix. */
 export const ENVIRONMENT_CONFIG_KEY = 'environmentSuffix';
@@ -158,6 +194,29 @@ export function assertProject(settings: PipelineSettings, stackProject: string):
       `This stack belongs to the Pulumi project "${stackProject}", but infra/pipeline-settings.json was rendered for ` +
       `"${settings.pulumiProject}" (another repository's, or a renamed one). Run "npx projen" and select a stack of ` +
       `"${settings.pulumiProject}"; to rename a project on purpose, see "Renaming the Pulumi project" in README.md.`,
+    );
+  }
+}
+
+/** The name of environment `environment`'s stack, with self-update (`{env}` replaced). */
+export function selfUpdateStackName(selfUpdate: SelfUpdateSettings, environment: string): string {
+  return selfUpdate.stack.split('{env}').join(environment);
+}
+
+/**
+ * With self-update, the stack must be named after its environment: the update
+ * stage runs `pulumi up` on exactly that stack, so a stack of another name
+ * would have its pipeline updated from a stack that does not exist (or from
+ * another environment's).
+ */
+export function assertSelfUpdateStack(settings: PipelineSettings, stack: string, environment: string): void {
+  if (!settings.selfUpdate) return;
+  const expected = selfUpdateStackName(settings.selfUpdate, environment);
+  if (stack !== expected) {
+    throw new Error(
+      `With selfUpdate, the stack of environment "${environment}" must be named "${expected}" (the pipeline updates that stack), ` +
+      `but this is stack "${stack}". Select or create it: "cd infra && pulumi stack select --create ${expected}", or rename this one: ` +
+      `"pulumi stack rename ${expected}".`,
     );
   }
 }

@@ -139,7 +139,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
     buildTimeout: settings.build.timeoutMinutes,
     logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: 'ENABLED' } },
     encryptionKey: key.arn,
-    tags: scope.tags,
+    tags: scope.versionedTags,
   }, { ...parent, dependsOn: [access.attachment] });
 }
 

@@ -1,0 +1,172 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { stackVariables, stateStatements } from './backend';
+import { BOUNDARY_CHANGES, BOUNDED_ROLE_ACTIONS } from './boundary';
+import { SOURCE_ARTIFACT } from './codepipeline';
+import { useKeyStatement } from './roles';
+import { Scope } from './scope';
+import { NameKey, SelfUpdateSettings } from './settings';
+import { SplitStatements, StackResources, manageStatements, ownLogsStatement } from './stack-access';
+import { StackArns } from './stack-arns';
+import { stackRunner } from './stack-runner';
+
+/** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
+export const SELF_UPDATE_STAGE = 'UpdatePipeline';
+export const SELF_UPDATE_ACTION = 'SelfUpdate';
+
+/**
+ * The service each role of this stack is handed to (`iam:PassedToService`):
+ * CodePipeline assumes the pipeline's, CodeBuild the projects', EventBridge
+ * the drift schedule's.
+ */
+const PASSED_TO: Array<[NameKey[], string]> = [
+  [['pipelineRole'], 'codepipeline.amazonaws.com'],
+  [['buildRole', 'updateRole', 'driftRole'], 'codebuild.amazonaws.com'],
+  [['eventsRole'], 'events.amazonaws.com'],
+];
+
+export interface SelfUpdateArgs extends StackResources {
+  readonly bucket: aws.s3.Bucket;
+  readonly selfUpdate: SelfUpdateSettings;
+  /** `<organization>/<project>/<stack>`: the stack this pipeline belongs to. */
+  readonly stack: string;
+  readonly pulumiProject: string;
+  readonly environment: string;
+  readonly logRetentionDays: number;
+}
+
+export interface SelfUpdate {
+  readonly project: aws.codebuild.Project;
+  /** The stage right after Source. */
+  readonly stage: aws.types.input.codepipeline.PipelineStage;
+  /** What the pipeline's role needs to run it. */
+  readonly pipelineStatement: object;
+}
+
+/**
+ * The self-update: a stage right after Source whose CodeBuild project runs
+ * `pulumi up` on this very stack with the repository's new program (the
+ * managed `self-update.buildspec.yml`), so that a merged upgrade reaches the
+ * pipeline without anyone running `npx projen deploy`.
+ *
+ * Updating a pipeline's definition cancels its running execution
+ * (PipelineExecution status `Cancelled`: "The pipeline's definition was
+ * updated before the pipeline execution could be completed", CodePipeline API
+ * Reference), and "editing a pipeline does not rerun the most recent
+ * revision" ("Edit a pipeline in CodePipeline"): the rest of the run would
+ * never happen. So the build compares the pipeline's version before and after
+ * (UpdatePipeline "increases the version number of the pipeline by 1") and
+ * starts a fresh execution only when it changed. An update that changes
+ * nothing never restarts, and an execution that this role itself started may
+ * not restart again (no loop).
+ *
+ * Its role may manage this stack's resources only, and may create or change
+ * a role only with the permissions boundary (boundary.ts).
+ */
+export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate {
+  const statements = updateStatements(scope, args);
+  const runner = stackRunner(scope, {
+    prefix: 'self-update',
+    description: `Runs pulumi up on ${args.stack}, the stack of this pipeline, and restarts the pipeline when its definition changed`,
+    projectName: 'updateProject',
+    roleName: 'updateRole',
+    logGroupName: 'updateLogGroup',
+    key: args.key,
+    selfUpdate: args.selfUpdate,
+    logRetentionDays: args.logRetentionDays,
+    statements: statements.resources,
+    second: { name: 'updatePipelinePolicy', statements: statements.pipeline },
+    source: { type: 'CODEPIPELINE', buildspec: args.selfUpdate.buildspecs.update },
+    artifacts: { type: 'CODEPIPELINE' },
+    environmentVariables: [
+      ...stackVariables(args.selfUpdate, args.stack, args.environment),
+      { name: 'PIPELINE_NAME', value: scope.names.pipeline, type: 'PLAINTEXT' },
+      // The loop guard recognizes an execution this role started by the role's name in its trigger.
+      { name: 'UPDATE_ROLE_NAME', value: scope.names.updateRole, type: 'PLAINTEXT' },
+    ],
+  });
+  const stage: aws.types.input.codepipeline.PipelineStage = {
+    name: SELF_UPDATE_STAGE,
+    actions: [{
+      name: SELF_UPDATE_ACTION,
+      category: 'Build',
+      owner: 'AWS',
+      provider: 'CodeBuild',
+      version: '1',
+      inputArtifacts: [SOURCE_ARTIFACT],
+      configuration: {
+        ProjectName: runner.project.name,
+        // The execution the build belongs to, for the loop guard ("Variables reference": codepipeline.PipelineExecutionId).
+        EnvironmentVariables: JSON.stringify([{ name: 'PIPELINE_EXECUTION_ID', value: '#{codepipeline.PipelineExecutionId}', type: 'PLAINTEXT' }]),
+      },
+    }],
+  };
+  const pipelineStatement = {
+    Sid: 'RunTheSelfUpdate',
+    Effect: 'Allow',
+    Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+    Resource: runner.project.arn,
+  };
+  return { project: runner.project, stage, pipelineStatement };
+}
+
+/**
+ * What `pulumi up` of this stack needs, on this stack's resources only: read
+ * and change them in place, read the source artifact, use the pipeline's key,
+ * and its state. Nothing here deletes a stateful resource, replaces the
+ * pipeline, changes who may assume a role or touches the boundary; what a
+ * self-update may not do stays a person's deploy.
+ */
+function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
+  const { arns, key, bucket } = args;
+  const boundedByThis = { 'iam:PermissionsBoundary': arns.boundary };
+  const manage = manageStatements(scope, args);
+  return {
+    resources: [
+      ...manage.resources,
+      ownLogsStatement(arns, 'updateLogGroup'),
+      {
+        Sid: 'ReadSource',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+      },
+      useKeyStatement(key),
+      ...stateStatements(scope, args.selfUpdate, args.pulumiProject, args.environment, 'write'),
+    ],
+    pipeline: [
+      ...manage.pipeline,
+      {
+        Sid: 'GrantWithinBoundary',
+        Effect: 'Allow',
+        Action: BOUNDED_ROLE_ACTIONS.filter(action => !/(Attach|Detach)RolePolicy$/.test(action)),
+        Resource: arns.roles,
+        Condition: { StringEquals: boundedByThis },
+      },
+      {
+        Sid: 'AttachWithinBoundary',
+        Effect: 'Allow',
+        Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+        Resource: arns.roles,
+        Condition: { StringEquals: boundedByThis, ArnEquals: { 'iam:PolicyARN': arns.rolePolicies } },
+      },
+      ...passRoleStatements(arns),
+      // Also in the boundary, where no commit can remove them.
+      { Sid: 'KeepTheBoundary', Effect: 'Deny', Action: BOUNDARY_CHANGES, Resource: arns.boundary },
+      { Sid: 'KeepEveryBoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
+    ],
+  };
+}
+
+/** Each of this stack's roles, passed only to the service that assumes it. */
+function passRoleStatements(arns: StackArns): object[] {
+  return PASSED_TO.map(([keys, service]) => ({
+    Sid: `PassRolesTo${service.split('.')[0].replace(/^./, c => c.toUpperCase())}`,
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    // Each deploy stage's role is CodeBuild's too.
+    Resource: [...keys.map(arns.role), ...(service === 'codebuild.amazonaws.com' ? arns.stageRoles : [])],
+    Condition: { StringEquals: { 'iam:PassedToService': service } },
+  }));
+}

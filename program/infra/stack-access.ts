@@ -1,0 +1,208 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { Scope } from './scope';
+import { GithubSource } from './source';
+import { StackArns } from './stack-arns';
+
+/**
+ * Actions AWS authorizes only on `"*"` (the Service Authorization Reference
+ * lists no resource type for them), which reading this stack needs:
+ * `logs:DescribeLogGroups` (how the provider reads a log group) and
+ * `sns:GetSubscriptionAttributes` (how it reads a subscription). They read;
+ * neither changes anything.
+ */
+export const UNSCOPED_READ_ACTIONS = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes'];
+
+/**
+ * `<action>` under both service prefixes: `aws.codeconnections.Connection`
+ * manages the connection through the CodeConnections API (`codeconnections:`),
+ * while `lookUpConnection` reads it through the CodeStar Connections API
+ * (`codestar-connections:`), the service's name before it was renamed; both
+ * prefixes stay valid and each API checks its own. Each prefix's actions take
+ * ARNs of the same prefix (Service Authorization Reference), so a statement
+ * names the connection in both spellings (`connectionArns`).
+ */
+export const connectionActions = (...actions: string[]) =>
+  actions.flatMap(action => [`codestar-connections:${action}`, `codeconnections:${action}`]);
+
+/** The connection's ARN in both services' spellings: it is one connection either way. */
+export function connectionArns(source: GithubSource): pulumi.Output<string[]> {
+  return source.connectionArn.apply(arn => {
+    const [scheme, partition, service, ...rest] = arn.split(':');
+    const other = service === 'codeconnections' ? 'codestar-connections' : 'codeconnections';
+    return [arn, [scheme, partition, other, ...rest].join(':')];
+  });
+}
+
+/** The stack's resources, by ARN, and those whose ARN AWS picks. */
+export interface StackResources {
+  readonly arns: StackArns;
+  readonly key: aws.kms.Key;
+  readonly source: GithubSource;
+}
+
+/** Resources of one kind: what reading them takes, and what the self-update may change on them. */
+interface ResourceGroup {
+  readonly sid: string;
+  readonly resources: pulumi.Input<string> | pulumi.Input<string>[] | pulumi.Output<string[]>;
+  /** Get/List/Describe only: what the provider's Read of each resource type calls. */
+  readonly read: string[];
+  /**
+   * What `pulumi up` changes in place. Nothing that deletes a stateful resource or replaces one, and no
+   * resource policy (the key's, the bucket's, the topic's) or public access block: who may use a resource
+   * changes only by a person's deploy, so a commit cannot open one to another account.
+   */
+  readonly change: string[];
+  readonly condition?: object;
+  /**
+   * In the role's second policy, "pipeline": a managed policy holds at most 6,144 characters ("IAM and AWS
+   * STS quotas"), too few for all of it. That one names the pipeline and what runs it: the projects, the
+   * pipeline, the roles and their policies; the first names the rest.
+   */
+  readonly pipeline?: boolean;
+}
+
+const POLICY_READS = ['iam:GetPolicy*', 'iam:ListPolicy*'];
+
+/** Every resource this program manages, grouped by kind and scoped to this stack. */
+function resourceGroups(scope: Scope, { arns, key, source }: StackResources): ResourceGroup[] {
+  return [
+    {
+      sid: 'PipelineKey',
+      resources: key.arn,
+      read: ['kms:DescribeKey', 'kms:GetKey*', 'kms:ListResourceTags'],
+      change: ['kms:EnableKeyRotation', 'kms:UpdateKeyDescription', 'kms:TagResource', 'kms:UntagResource'],
+    },
+    {
+      sid: 'Connection',
+      resources: connectionArns(source),
+      read: connectionActions('GetConnection', 'ListTagsForResource'),
+      // Creating or changing the pipeline and the drift project hands them the connection.
+      change: connectionActions('PassConnection', 'UseConnection', 'TagResource', 'UntagResource'),
+    },
+    {
+      sid: 'ArtifactBucket',
+      resources: arns.bucket,
+      read: ['s3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration',
+        's3:GetReplicationConfiguration', 's3:ListBucket'],
+      // No PutLifecycleConfiguration either: lifecycle rules delete objects, which this role may not ("parliament").
+      change: ['s3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutBucketOwnershipControls', 's3:PutBucketTagging'],
+      condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+    },
+    {
+      sid: 'Registry',
+      resources: arns.repository,
+      read: ['ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy', 'ecr:GetRepositoryPolicy', 'ecr:ListTagsForResource'],
+      change: ['ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy', 'ecr:TagResource', 'ecr:UntagResource'],
+    },
+    {
+      sid: 'LogGroups',
+      resources: arns.logGroups,
+      read: ['logs:ListTags*'],
+      change: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey', 'logs:TagResource', 'logs:UntagResource',
+        'logs:TagLogGroup', 'logs:UntagLogGroup'],
+    },
+    { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: ['codebuild:CreateProject', 'codebuild:UpdateProject'], pipeline: true },
+    {
+      sid: 'Pipeline',
+      resources: arns.pipeline,
+      read: ['codepipeline:GetPipeline', 'codepipeline:ListTagsForResource'],
+      // StartPipelineExecution and GetPipelineExecution: the restart and its loop guard (self-update.ts).
+      change: ['codepipeline:UpdatePipeline', 'codepipeline:TagResource', 'codepipeline:UntagResource', 'codepipeline:StartPipelineExecution',
+        'codepipeline:GetPipelineExecution'],
+      pipeline: true,
+    },
+    {
+      sid: 'Topic',
+      resources: arns.topic,
+      read: ['sns:GetTopicAttributes', 'sns:ListTagsForResource', 'sns:ListSubscriptionsByTopic'],
+      change: ['sns:TagResource', 'sns:UntagResource', 'sns:Subscribe'],
+    },
+    {
+      sid: 'Rules',
+      resources: arns.rules,
+      read: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource'],
+      change: ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:TagResource', 'events:UntagResource'],
+    },
+    {
+      sid: 'Roles',
+      resources: arns.roles,
+      read: ['iam:GetRole*', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies'],
+      // No UpdateAssumeRolePolicy: who may assume a role changes only by a person's deploy.
+      change: ['iam:TagRole', 'iam:UntagRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
+      pipeline: true,
+    },
+    {
+      sid: 'RolePolicies',
+      resources: arns.rolePolicies,
+      read: POLICY_READS,
+      // CreatePolicyVersion sets the new version as default; DeletePolicyVersion makes room (5 at most).
+      change: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
+      pipeline: true,
+    },
+    { sid: 'Boundary', resources: arns.boundary, read: POLICY_READS, change: [], pipeline: true },
+  ];
+}
+
+/** A role's statements, in its first policy and in its second, "pipeline" one (see ResourceGroup). */
+export interface SplitStatements {
+  readonly resources: object[];
+  readonly pipeline: object[];
+}
+
+const statementOf = (sid: string, group: ResourceGroup, actions: string[]) => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: actions,
+  Resource: group.resources,
+  ...(group.condition ? { Condition: group.condition } : {}),
+});
+const unscopedReads = { Sid: 'ReadUnscoped', Effect: 'Allow', Action: UNSCOPED_READ_ACTIONS, Resource: '*' };
+
+/**
+ * `lookUpConnection` finds a connection it created by its name, listing the
+ * connections of this account and region (ListConnections takes connection
+ * ARNs, not this stack's one).
+ */
+export function listConnectionsStatement(scope: Scope): object {
+  const { partition, region, accountId } = scope;
+  return {
+    Sid: 'ListConnections',
+    Effect: 'Allow',
+    Action: connectionActions('ListConnections'),
+    Resource: ['codestar-connections', 'codeconnections'].map(service => pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:connection/*`),
+  };
+}
+
+/**
+ * What `pulumi preview --refresh` reads of this stack: Get, List and Describe
+ * only; split like `manageStatements`.
+ */
+export function readStatements(scope: Scope, resources: StackResources): SplitStatements {
+  const groups = resourceGroups(scope, resources);
+  const read = (group: ResourceGroup) => statementOf(`Read${group.sid}`, group, group.read);
+  return {
+    resources: [...groups.filter(group => !group.pipeline).map(read), unscopedReads, listConnectionsStatement(scope)],
+    pipeline: groups.filter(group => group.pipeline).map(read),
+  };
+}
+
+/** What `pulumi up` of this stack reads and changes in place. */
+export function manageStatements(scope: Scope, resources: StackResources): SplitStatements {
+  const groups = resourceGroups(scope, resources);
+  const manage = (group: ResourceGroup) => statementOf(`${group.change.length > 0 ? 'Manage' : 'Read'}${group.sid}`, group, [...group.read, ...group.change]);
+  return {
+    resources: [...groups.filter(group => !group.pipeline).map(manage), unscopedReads, listConnectionsStatement(scope)],
+    pipeline: groups.filter(group => group.pipeline).map(manage),
+  };
+}
+
+/** Writes its own build's logs: the one thing a read-only project writes. */
+export function ownLogsStatement(arns: StackArns, logGroup: 'updateLogGroup' | 'driftLogGroup'): object {
+  return {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [arns.logGroup(logGroup), pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`],
+  };
+}

@@ -1,0 +1,95 @@
+import * as pulumi from '@pulumi/pulumi';
+import { Scope } from './scope';
+import { NameKey } from './settings';
+
+type Arn = pulumi.Output<string>;
+
+/**
+ * The ARNs of this stack's resources, built from the rendered physical names
+ * of this repository and environment, not from the resources: a policy can
+ * then name a resource that does not exist yet (a role added by an upgrade)
+ * or that is created after the policy (the pipeline). Resources whose ARN
+ * holds an id AWS picks (the KMS key, the connection) are not here.
+ *
+ * The kinds follow the name keys' suffixes (`...Role`, `...Project`,
+ * `...LogGroup`, `...Rule`), so that a part added later is covered by naming
+ * its resources the same way.
+ */
+export interface StackArns {
+  /** Every role of the stack (the deploy stages' included). */
+  readonly roles: Arn[];
+  /** The deploy stages' roles, as one `<pipeline>-deploy-*` pattern (CodeBuild assumes each). */
+  readonly stageRoles: Arn[];
+  /** The patterns above that name the deploy stages' resources (role, policy, project, log group)... */
+  readonly stagePatterns: Arn[];
+  /** ...and one pattern for all of them, for the boundary, whose actions already keep to the right services. */
+  readonly anyStageResource: Arn[];
+  /** The customer-managed policies of the roles (each named like its role, and the keys ending in `Policy`). */
+  readonly rolePolicies: Arn[];
+  /** The permissions boundary (boundary.ts). */
+  readonly boundary: Arn;
+  readonly role: (key: NameKey) => Arn;
+  readonly projects: Arn[];
+  readonly project: (key: NameKey) => Arn;
+  readonly pipeline: Arn;
+  readonly bucket: Arn;
+  readonly repository: Arn;
+  /** Every log group and its streams (`<group>:*`). */
+  readonly logGroups: Arn[];
+  readonly logGroup: (key: NameKey) => Arn;
+  readonly topic: Arn;
+  readonly rules: Arn[];
+  readonly rule: (key: NameKey) => Arn;
+}
+
+const keysEndingIn = (names: Record<NameKey, string>, suffix: string) =>
+  (Object.keys(names) as NameKey[]).filter(key => key.endsWith(suffix) || key === suffix.charAt(0).toLowerCase() + suffix.slice(1));
+
+export function stackArns(scope: Scope): StackArns {
+  const { names, partition, region, accountId } = scope;
+  const regional = (service: string, resource: string) => pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  const iam = (kind: 'role' | 'policy', name: string) => pulumi.interpolate`arn:${partition}:iam::${accountId}:${kind}/${name}`;
+  const role = (key: NameKey) => iam('role', names[key]);
+  const project = (key: NameKey) => regional('codebuild', `project/${names[key]}`);
+  const logGroup = (key: NameKey) => regional('logs', `log-group:${names[key]}`);
+  const rule = (key: NameKey) => regional('events', `rule/${names[key]}`);
+  const roleKeys = keysEndingIn(names, 'Role');
+  // Each deploy stage's role (and its like-named policy), project and log group begins with `<pipeline>-deploy-`
+  // (stageNameRules in the library's naming.ts). One ARN per kind, not one per stage, keeps the boundary and the
+  // update role's policies within IAM's 6,144 characters ("IAM and AWS STS quotas") whatever the number of stages.
+  const stagePrefix = `${names.pipeline}-deploy-`;
+  for (const stage of scope.stageNames) {
+    if (![stage.deployRole, stage.deployProject, stage.deployLogGroup.replace(/^\/aws\/codebuild\//, '')].every(name => name.startsWith(stagePrefix))) {
+      throw new Error(`deploy stage names must begin with ${stagePrefix} (got ${JSON.stringify(stage)})`);
+    }
+  }
+  const anyStage = scope.stageNames.length > 0 ? [`${stagePrefix}*`] : [];
+  const stageRoles = anyStage.map(name => iam('role', name));
+  const stageLogGroups = anyStage.map(name => regional('logs', `log-group:/aws/codebuild/${name}`));
+  const stagePatterns = [
+    ...stageRoles, ...anyStage.map(name => iam('policy', name)), ...anyStage.map(name => regional('codebuild', `project/${name}`)),
+    ...stageLogGroups.flatMap(arn => [arn, pulumi.interpolate`${arn}:*`]),
+  ];
+  return {
+    roles: [...roleKeys.map(role), ...stageRoles],
+    stageRoles,
+    stagePatterns,
+    anyStageResource: anyStage.map(name => pulumi.interpolate`arn:${partition}:*:*:${accountId}:*/${name}`),
+    rolePolicies: [
+      ...[...roleKeys, ...keysEndingIn(names, 'Policy').filter(key => key !== 'boundaryPolicy')].map(key => iam('policy', names[key])),
+      ...anyStage.map(name => iam('policy', name)),
+    ],
+    boundary: iam('policy', names.boundaryPolicy),
+    role,
+    projects: [...keysEndingIn(names, 'Project').map(project), ...anyStage.map(name => regional('codebuild', `project/${name}`))],
+    project,
+    pipeline: regional('codepipeline', names.pipeline),
+    bucket: pulumi.interpolate`arn:${partition}:s3:::${scope.nameFor('artifactBucket')}`,
+    repository: regional('ecr', `repository/${names.repository}`),
+    logGroups: [...keysEndingIn(names, 'LogGroup').map(logGroup), ...stageLogGroups].flatMap(arn => [arn, pulumi.interpolate`${arn}:*`]),
+    logGroup,
+    topic: regional('sns', names.notificationTopic),
+    rules: keysEndingIn(names, 'Rule').map(rule),
+    rule,
+  };
+}
