@@ -108,7 +108,10 @@ export class LocalNpmRegistry {
       'uplinks:',
       '  upstream:',
       `    url: ${upstream}`,
-      '    timeout: 60s',
+      // A busy machine makes upstream fetches slow; one failed fetch must not mark the uplink down.
+      '    timeout: 180s',
+      '    max_fails: 20',
+      '    fail_timeout: 10s',
       'packages:',
       "  'cicd-pipeline-type':",
       '    access: $all',
