@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'projen';
 import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
-import { FULL_PROPS, tempDir } from '../helpers';
+import { FULL_PROPS, REPO_ROOT, tempDir } from '../helpers';
 import { newConsumer, pythonWithWheel, run, runFailing } from './harness';
 import { buildRelease } from './releases';
 
@@ -94,7 +94,8 @@ describe('the Python package', () => {
   let tarball: string;
 
   beforeAll(() => {
-    const release = buildRelease('0.1.0', { python: true });
+    // The working tree's own version: the settings carry it (the fleet tag), and the TypeScript side synthesizes with it.
+    const release = buildRelease(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8')).version, { python: true });
     tarball = release.tarball;
     venvPython = pythonWithWheel(release.wheel!);
   });
