@@ -2,6 +2,7 @@ import { roleArnProblem } from './arns';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, checkStageNames } from './naming';
 import { PipelineExecutionMode } from './pipeline-props';
+import { GuardModel, resolveGuard } from './release-gates';
 import { OptionPath, Problems } from './validation';
 import { RESERVED_DEPLOY_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables, secretsOf } from './variables';
 
@@ -15,6 +16,8 @@ export interface DeployStageModel {
   readonly manualApproval?: { readonly emails: string[] };
   readonly assumeRoleArn?: string;
   readonly rollbackOnFailure: boolean;
+  /** The stage's release gates (stage conditions), when it has any. */
+  readonly guard?: GuardModel;
 }
 
 /**
@@ -30,7 +33,7 @@ const MAX_STAGES = 50;
 export const MAX_DEPLOY_STAGES = MAX_STAGES - RESERVED_STAGE_NAMES.length;
 /** CodePipeline stage names: 1 to 100 of `[A-Za-z0-9.@\-_]+` (API StageDeclaration, name). */
 const STAGE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
-const STAGE_KEYS = ['name', 'commands', 'environmentVariables', 'secrets', 'manualApproval', 'assumeRoleArn', 'rollbackOnFailure'];
+const STAGE_KEYS = ['name', 'commands', 'environmentVariables', 'secrets', 'manualApproval', 'assumeRoleArn', 'rollbackOnFailure', 'guard'];
 /** The same limit as `codeBuild.preBuildCommands`. */
 const MAX_COMMANDS = 50;
 /** Approval e-mails are subscribed to the notification topic, beside `notifications.emails`. */
@@ -65,6 +68,12 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
     const assumeRoleArn = checkRoleArn(p, at.option('assumeRoleArn'), stage.assumeRoleArn);
     const rollbackPath = at.option('rollbackOnFailure');
     if (stage.rollbackOnFailure !== undefined && typeof stage.rollbackOnFailure !== 'boolean') p.add(rollbackPath, 'must be true or false');
+    const guardPath = at.option('guard');
+    const guard = resolveGuard(p, guardPath, stage.guard);
+    if (guard?.retryOnFailure && stage.rollbackOnFailure === true) {
+      // FailureConditions.Result is one value: ROLLBACK or RETRY (AWS::CodePipeline::Pipeline FailureConditions).
+      p.add(guardPath.option('retryOnFailure'), `a failed stage either retries or rolls back: unset ${p.name(rollbackPath)} or this option`);
+    }
     return {
       name,
       commands,
@@ -73,6 +82,7 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
       rollbackOnFailure: stage.rollbackOnFailure === true,
       ...(manualApproval ? { manualApproval } : {}),
       ...(assumeRoleArn ? { assumeRoleArn } : {}),
+      ...(guard ? { guard } : {}),
     };
   });
 }
@@ -145,6 +155,9 @@ export function resolveExecutionMode(p: Problems, path: OptionPath, value: unkno
     stages.forEach((stage, i) => {
       if (stage.rollbackOnFailure) {
         p.add(stagesPath.index(i).option('rollbackOnFailure'), `stage rollback is not available with ${p.name(path)} PARALLEL`);
+      }
+      if (stage.guard?.bakeMinutes !== undefined) {
+        p.add(stagesPath.index(i).option('guard').option('bakeMinutes'), `a bake rolls the stage back, and stage rollback is not available with ${p.name(path)} PARALLEL`);
       }
     });
   }

@@ -241,6 +241,95 @@ export interface DeployStageProps {
    * @default false
    */
   readonly rollbackOnFailure?: boolean;
+
+  /**
+   * Release gates of the stage (CodePipeline V2 stage conditions): do not
+   * enter while an alarm is in ALARM, enter only inside a deployment window,
+   * watch the alarms after the deploy and roll back, retry once on failure.
+   * See StageGuardProps.
+   * @default - no gates: the stage enters as soon as the one before succeeds
+   */
+  readonly guard?: StageGuardProps;
+}
+
+/**
+ * When a deploy stage may start, in the DeploymentWindow rule's own terms.
+ */
+export interface DeploymentWindowProps {
+  /**
+   * When the stage may enter: the DeploymentWindow rule's cron expression,
+   * without a `cron(...)` wrapper. Six fields and an optional year, separated
+   * by spaces: seconds (always `*`), minutes 0-59, hours 0-23, day-of-month
+   * 1-31 (also `?`, `L`, `L-n`, `nW`), month 1-12 or JAN-DEC, day-of-week 1-7
+   * or SUN-SAT (also `?`, `nL`, `n#k`), year 1970-2199; `,` lists, `-` ranges
+   * (lower value first), `/` increments. Exactly one of day-of-month and
+   * day-of-week is `?`. Every minute the expression matches is inside the
+   * window: `* * 9-15 ? * MON-THU` is Monday to Thursday, 09:00 to 15:59.
+   * A window that never opens (a day no selected month has, only past years)
+   * is rejected.
+   */
+  readonly cron: string;
+
+  /**
+   * The IANA time zone the cron is read in, e.g. `Europe/Berlin` (daylight
+   * saving time included) or `UTC`; not an offset like `+01:00`.
+   */
+  readonly timezone: string;
+}
+
+/**
+ * The release gates of one deploy stage, as CodePipeline V2 stage conditions
+ * ("Configure conditions for a stage"). Each gate is optional; at least one
+ * must be set.
+ *
+ * AWS's constraints: a rollback goes to the stage's last successful execution
+ * that was started in the current pipeline structure version, and every
+ * change of the pipeline's definition (a deploy of this program that changes
+ * it, e.g. through `selfUpdate`) starts a new version, so right after such a
+ * change there is nothing to roll back to; no rollback in
+ * `PipelineExecutionMode.PARALLEL`.
+ */
+export interface StageGuardProps {
+  /**
+   * CloudWatch alarms that guard the stage, each a name (an alarm of the
+   * pipeline's account and region) or an ARN
+   * (`arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`, the
+   * partition of its region; all ARNs in one region, and the program refuses
+   * an ARN of another region or account than the stack's: the CloudWatchAlarm
+   * rule reads alarms where the pipeline runs). The stage does not start while
+   * any of them is in ALARM (entry condition, result FAIL). A name is 1 to 255
+   * characters without control characters, `*` or `?`, listed once; at most
+   * 5, or 4 with a `window` (a condition holds at most 5 rules). The pipeline
+   * role may `cloudwatch:DescribeAlarms` exactly these alarms.
+   * @default - no health gate
+   */
+  readonly alarms?: string[];
+
+  /**
+   * Minutes to watch `alarms` after the stage's commands succeed: if one goes
+   * into ALARM, the stage rolls back to its last successful execution (on
+   * success condition, result ROLLBACK). 1 to 180 (a bake holds the pipeline;
+   * AWS publishes no bound). Requires `alarms`; not with
+   * `PipelineExecutionMode.PARALLEL`.
+   * @default - no bake: the stage succeeds when its commands do
+   */
+  readonly bakeMinutes?: number;
+
+  /**
+   * Enter the stage only inside this deployment window; outside it the
+   * execution waits at the stage's entry until the window opens.
+   * @default - the stage may start at any time
+   */
+  readonly window?: DeploymentWindowProps;
+
+  /**
+   * When the stage fails, retry its failed actions once, automatically (on
+   * failure result RETRY, retry mode FAILED_ACTIONS; CodePipeline allows one
+   * automatic retry). A failed stage either retries or rolls back, so this
+   * excludes `rollbackOnFailure`.
+   * @default false
+   */
+  readonly retryOnFailure?: boolean;
 }
 
 /**

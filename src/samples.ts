@@ -68,13 +68,50 @@ export function sampleFiles(): Record<string, string> {
   };
 }
 
-/** The diagram's deploy stages after Build: an approval (a decision) before a stage that has one. */
+/**
+ * The diagram's deploy stages after Build: a stage's entry gate (alarms,
+ * window) as a hexagon, an approval as a decision, and a bake after the
+ * deploy, which the next stage follows.
+ */
 function stageDiagram(stages: readonly DeployStageModel[]): string {
+  const last = (i: number) => (stages[i].guard?.bakeMinutes !== undefined ? `bake${i}` : `stage${i}`);
   return stages.map((stage, i) => {
-    const previous = i === 0 ? 'build' : `stage${i - 1}`;
+    const previous = i === 0 ? 'build' : last(i - 1);
+    const guard = stage.guard;
+    const checks = [
+      ...(guard && guard.alarms.length > 0 ? [`no alarm in ALARM (${guard.alarms.length})`] : []),
+      ...(guard?.window ? [`window ${guard.window.cron} ${guard.window.timezone}`] : []),
+    ];
+    const gate = checks.length > 0 ? ` --> gate${i}{{"gate ${stage.name}: ${checks.join(', ')}"}}` : '';
     const approval = stage.manualApproval ? ` --> approve${i}{"approve ${stage.name}"}` : '';
-    return `\n    ${previous}${approval} --> stage${i}["deploy: ${stage.name}"]`;
+    const bake = guard?.bakeMinutes !== undefined ? ` --> bake${i}(["bake ${guard.bakeMinutes} min: ALARM rolls back"])` : '';
+    return `\n    ${previous}${gate}${approval} --> stage${i}["deploy: ${stage.name}"]${bake}`;
   }).join('');
+}
+
+/** The README's paragraph on the stages' release gates, when any stage has one. */
+function gatesSection(stages: readonly DeployStageModel[]): string {
+  const guarded = stages.filter(stage => stage.guard !== undefined);
+  if (guarded.length === 0) return '';
+  const rows = guarded.map(stage => {
+    const guard = stage.guard!;
+    const cell = (value: string | undefined) => (value === undefined ? '—' : value);
+    return `| \`${stage.name}\` | ${cell(guard.alarms.length > 0 ? guard.alarms.map(a => `\`${a.name}\``).join(', ') : undefined)} | ` +
+      `${cell(guard.bakeMinutes !== undefined ? `${guard.bakeMinutes} min` : undefined)} | ` +
+      `${cell(guard.window ? `\`${guard.window.cron}\` ${guard.window.timezone}` : undefined)} | ${guard.retryOnFailure ? 'yes' : 'no'} |`;
+  });
+  return `
+### Release gates
+
+| stage | enters only while these alarms are not in ALARM | bake (rolls back on ALARM) | deployment window | retries on failure |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+These are CodePipeline V2 stage conditions. A rollback goes to the stage's last successful execution started in the
+current pipeline structure version: after a change of the pipeline's definition there is none yet. The notification
+topic says \`BLOCKED or failed\`, \`WINDOW\` or \`ROLLBACK\`; override or inspect a condition on the stage in the
+CodePipeline console.
+`;
 }
 
 /** The README's section on deploy stages: a table of the configured ones, or how to add them. */
@@ -122,7 +159,7 @@ notification topic: the e-mail shows the commit and the image digest and links t
 the CodePipeline console (it is rejected after seven days). A stage that rolls back on failure runs again with its last
 successful execution's image; a rejected approval is a failure too. While stages exist, executions run QUEUED (unless
 \`executionMode\` says otherwise): every commit is deployed in order and a newer one never skips an approval.
-`;
+${gatesSection(stages)}`;
 }
 
 /** The README of a new repository (written once). */

@@ -5,6 +5,7 @@ import { DeployStageModel } from './deploy-stages';
 import { ENVIRONMENT_PATTERN, NameKey, NameRule, StageNameKey, nameRules, stageNameRules } from './naming';
 import { PipelineModel, VERSION_TAG_KEY } from './pipeline-model';
 import { BuildComputeType, BuildImage } from './pipeline-props';
+import { GuardModel } from './release-gates';
 import { SelfUpdateModel } from './self-update-model';
 import { secretArns } from './variables';
 import { pinnedVersions } from './versions';
@@ -27,7 +28,18 @@ function renderStage(model: PipelineModel, stage: DeployStageModel) {
     ...(stage.assumeRoleArn ? { assumeRoleArn: stage.assumeRoleArn } : {}),
     ...(stage.manualApproval ? { manualApproval: { emails: stage.manualApproval.emails } } : {}),
     rollbackOnFailure: stage.rollbackOnFailure,
+    ...(stage.guard ? { guard: renderGuard(stage.guard) } : {}),
     names: templates<StageNameKey>(stageNameRules(model.name, stage.name)),
+  };
+}
+
+/** The stage conditions the program declares and the alarms its pipeline role may read. */
+function renderGuard(guard: GuardModel) {
+  return {
+    alarms: guard.alarms.map(alarm => ({ name: alarm.name, ...(alarm.arn ? { arn: alarm.arn } : {}) })),
+    ...(guard.bakeMinutes !== undefined ? { bakeMinutes: guard.bakeMinutes } : {}),
+    ...(guard.window ? { window: { cron: guard.window.cron, timezone: guard.window.timezone } } : {}),
+    retryOnFailure: guard.retryOnFailure,
   };
 }
 

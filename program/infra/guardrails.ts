@@ -3,6 +3,7 @@ import * as path from 'path';
 import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
 import { PIPELINE_COMPONENT_TYPE } from './pipeline';
+import { releaseGateGuardrails } from './release-gates-guardrails';
 import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from './secrets';
 import { SELF_UPDATE_STAGE } from './self-update';
 import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
@@ -474,7 +475,8 @@ export const GUARDRAILS: Record<string, Check> = {
     }
   },
   'a stage rolls back on failure exactly when configured (V2 onFailure ROLLBACK)': ({ resources, settings }) => {
-    for (const stage of settings.stages) {
+    // A stage that retries on failure has onFailure RETRY instead (release-gates-guardrails.ts).
+    for (const stage of settings.stages.filter(s => !s.guard?.retryOnFailure)) {
       expect({ stage: stage.name, onFailure: stageOf(resources, stage.name).onFailure })
         .toEqual({ stage: stage.name, onFailure: stage.rollbackOnFailure ? { result: 'ROLLBACK' } : undefined });
     }
@@ -657,6 +659,9 @@ export const GUARDRAILS: Record<string, Check> = {
     expect(one(resources, TYPES.bucket).inputs.bucket.length).toBeLessThanOrEqual(63);
     for (const role of resources.filter(r => r.type === TYPES.role)) expect(role.inputs.name.length).toBeLessThanOrEqual(64);
   },
+
+  // --- Release gates: stage conditions, alarm reads, notifications (release-gates-guardrails.ts) ---
+  ...releaseGateGuardrails({ one, statementsOf, asList, TYPES }),
 
   // --- Self-update, drift check, permissions boundary (self-update-guardrails.ts) ---
   ...selfUpdateGuardrails({ one, statementsOf, asList, TYPES }),

@@ -6,6 +6,7 @@ import { dockerBuild } from './build';
 import { codePipeline, pipelineRole } from './codepipeline';
 import { driftCheck } from './drift';
 import { pipelineKey } from './key';
+import { gateNotificationRules, gateNotifications } from './release-gates';
 import { executionNotifications } from './notifications';
 import { imageRegistry } from './registry';
 import { scopeOf, withPermissionsBoundary } from './scope';
@@ -96,9 +97,11 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
     });
+    const alsoPublishing = [...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings)];
     const notifications = executionNotifications(scope, {
-      key, notifications: settings.notifications, alsoPublishing: selfUpdate ? [names.driftFailureRule] : undefined,
+      key, notifications: settings.notifications, alsoPublishing: alsoPublishing.length > 0 ? alsoPublishing : undefined,
     });
+    gateNotifications(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
     const runsPulumi = selfUpdate ? {
       arns,
       key,

@@ -94,8 +94,21 @@ export interface DeployStageSettings {
   /** Present when the stage waits for an approval; `emails` are subscribed to the pipeline's topic. */
   readonly manualApproval?: { readonly emails: string[] };
   readonly rollbackOnFailure: boolean;
+  /** The stage's release gates (stage conditions); absent unless configured. */
+  readonly guard?: StageGuardSettings;
   /** Physical names with an `{env}` placeholder and their AWS length limits. */
   readonly names: Record<StageNameKey, { readonly template: string; readonly maxLength: number }>;
+}
+
+/** A deploy stage's release gates, as the library validated them. */
+export interface StageGuardSettings {
+  /** Alarms by name; `arn` when the user gave one (the program checks its account and region). */
+  readonly alarms: Array<{ readonly name: string; readonly arn?: string }>;
+  /** Minutes the alarms are watched after the stage succeeds; absent: no bake. */
+  readonly bakeMinutes?: number;
+  /** The DeploymentWindow rule's Cron (6 or 7 fields) and IANA TimeZone. */
+  readonly window?: { readonly cron: string; readonly timezone: string };
+  readonly retryOnFailure: boolean;
 }
 
 /** The physical names of one deploy stage's resources. */
@@ -105,7 +118,8 @@ export type NameKey =
   | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
   | 'notificationRule' | 'notificationTopic' | 'logGroup'
   | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
-  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy'
+  | 'blockedStagesRule' | 'windowWaitsRule' | 'rollbacksRule';
 
 /** The config key (in `Pulumi.<stack>.yaml`) and the variable that set the suffix. */
 export const ENVIRONMENT_CONFIG_KEY = 'environmentSuffix';

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
+import { gateStatements, stageConditions } from './release-gates';
 import { serviceRole } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
@@ -25,7 +26,7 @@ export interface DeployStagesArgs {
 export interface DeployStages {
   /** The stage declarations after Build, in order. */
   readonly declarations: aws.types.input.codepipeline.PipelineStage[];
-  /** What the pipeline's role needs for them: starting their projects, publishing approval requests. */
+  /** What the pipeline's role needs for them: starting their projects, publishing approval requests, reading the gates' alarms. */
   readonly pipelineStatements: object[];
 }
 
@@ -58,6 +59,7 @@ export function deployStages(scope: Scope, args: DeployStagesArgs): DeployStages
         Action: 'sns:Publish',
         Resource: args.topic.arn,
       }] : []),
+      ...gateStatements(scope, settings),
     ],
   };
 }
@@ -144,7 +146,8 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
 }
 
 /**
- * A stage of the pipeline: the approval (if any) first, then the deploy.
+ * A stage of the pipeline: the approval (if any) first, then the deploy; its
+ * conditions (rollback, release gates) are release-gates.ts's.
  *
  * - The approval publishes to the pipeline's topic and shows the commit and
  *   the image digest, linking to the commit (Manual approval configuration:
@@ -196,7 +199,7 @@ function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project
         },
       },
     ],
-    ...(stage.rollbackOnFailure ? { onFailure: { result: 'ROLLBACK' } } : {}),
+    ...stageConditions(stage),
   };
 }
 
