@@ -44,9 +44,7 @@ export type NameKey =
   | 'notificationRule' | 'notificationTopic' | 'logGroup'
   // The self-update stage, the drift check and the permissions boundary (used when `selfUpdate` is set).
   | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
-  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy'
-  // Notifications of the release gates (used when a stage has a `guard`).
-  | 'blockedStagesRule' | 'windowWaitsRule' | 'rollbacksRule';
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
 
 /** Every physical name the program sets, by key. */
 export function nameRules(name: string): Record<NameKey, NameRule> {
@@ -163,24 +161,6 @@ export function nameRules(name: string): Record<NameKey, NameRule> {
     },
     driftFailureRule: {
       template: `${name}-{env}-drift-failed`,
-      maxLength: 64,
-      describe: 'EventBridge rule name',
-      pattern: /^[.\-_A-Za-z0-9]+$/,
-    },
-    blockedStagesRule: {
-      template: `${name}-{env}-blocked-stages`,
-      maxLength: 64,
-      describe: 'EventBridge rule name',
-      pattern: /^[.\-_A-Za-z0-9]+$/,
-    },
-    windowWaitsRule: {
-      template: `${name}-{env}-window-waits`,
-      maxLength: 64,
-      describe: 'EventBridge rule name',
-      pattern: /^[.\-_A-Za-z0-9]+$/,
-    },
-    rollbacksRule: {
-      template: `${name}-{env}-rollbacks`,
       maxLength: 64,
       describe: 'EventBridge rule name',
       pattern: /^[.\-_A-Za-z0-9]+$/,

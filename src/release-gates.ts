@@ -1,5 +1,5 @@
 import { partitionOfRegion } from './arns';
-import { OptionPath, Problems } from './validation';
+import { OptionPath, Problems, optionName } from './validation';
 
 /**
  * A deploy stage's release gates with every rule checked: CodePipeline V2
@@ -62,7 +62,8 @@ export function resolveGuard(p: Problems, path: OptionPath, value: unknown): Gua
   if (value.retryOnFailure !== undefined && typeof value.retryOnFailure !== 'boolean') p.add(retryPath, 'must be true or false');
   const retryOnFailure = value.retryOnFailure === true;
   if (value.alarms === undefined && value.window === undefined && value.bakeMinutes === undefined && value.retryOnFailure === undefined) {
-    p.add(path, `has no gate: set alarms, bakeMinutes (with alarms), window or retryOnFailure, or leave guard unset`);
+    const names = GUARD_KEYS.map(key => optionName(key, p.style));
+    p.add(path, `has no gate: set ${names.join(', ')} (a bake needs alarms), or leave it unset`);
   }
   return {
     alarms,

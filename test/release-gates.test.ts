@@ -95,12 +95,21 @@ describe('under the mocks, the README example', () => {
     const topic = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${PIPELINE}-notifications`;
     const patterns = Object.fromEntries(['blocked-stages', 'window-waits', 'rollbacks'].map(name =>
       [name, JSON.parse(one(resources, TYPES.rule, name).inputs.eventPattern)]));
-    expect(patterns['blocked-stages']).toEqual({ 'source': ['aws.codepipeline'], 'detail-type': ['CodePipeline Stage Execution State Change'],
-      'detail': { pipeline: [PIPELINE], stage: ['prod'], state: ['FAILED'] } });
-    expect(patterns['window-waits']).toEqual({ 'source': ['aws.codepipeline'], 'detail-type': ['CodePipeline Stage Execution State Change'],
-      'detail': { pipeline: [PIPELINE], stage: ['prod'], state: ['STARTED'] } });
-    expect(patterns.rollbacks).toEqual({ 'source': ['aws.codepipeline'], 'detail-type': ['CodePipeline Pipeline Execution State Change'],
-      'detail': { 'pipeline': [PIPELINE], 'state': ['STARTED'], 'execution-trigger': { 'trigger-type': ['AutomatedRollback'] } } });
+    expect(patterns['blocked-stages']).toEqual({
+      'source': ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Stage Execution State Change'],
+      'detail': { pipeline: [PIPELINE], stage: ['prod'], state: ['FAILED'] },
+    });
+    expect(patterns['window-waits']).toEqual({
+      'source': ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Stage Execution State Change'],
+      'detail': { pipeline: [PIPELINE], stage: ['prod'], state: ['STARTED'] },
+    });
+    expect(patterns.rollbacks).toEqual({
+      'source': ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Pipeline Execution State Change'],
+      'detail': { 'pipeline': [PIPELINE], 'state': ['STARTED'], 'execution-trigger': { 'trigger-type': ['AutomatedRollback'] } },
+    });
     const messages = ['blocked-stages', 'window-waits', 'rollbacks'].map(name => {
       const target = one(resources, TYPES.target, `${name}-to-topic`);
       expect(target.inputs.arn).toBe(topic);
@@ -154,9 +163,14 @@ describe('retry on failure, a window alone, an alarm by ARN', () => {
   });
 
   test('dev enters only inside its window, with no alarm rule and no alarm read for it', () => {
-    expect(stageNamed(resources, 'dev').beforeEntry).toEqual({ condition: { result: 'FAIL', rules: [
-      rule('DeploymentWindow', 'DeploymentWindow', { Cron: '* 0/30 8-17 ? * MON-FRI', TimeZone: 'UTC' }),
-    ] } });
+    expect(stageNamed(resources, 'dev').beforeEntry).toEqual({
+      condition: {
+        result: 'FAIL',
+        rules: [
+          rule('DeploymentWindow', 'DeploymentWindow', { Cron: '* 0/30 8-17 ? * MON-FRI', TimeZone: 'UTC' }),
+        ],
+      },
+    });
     const read = statementsOf(one(resources, TYPES.policy, 'pipeline-policy')).find(st => st.Sid === 'ReadGateAlarms');
     expect(read!.Resource).toEqual([alarmArn('my-app-prod-5xx')]);
   });

@@ -37,7 +37,8 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
     'a guarded stage does not start while one of its alarms is in ALARM (entry condition FAIL, one CloudWatchAlarm rule per alarm)': ({ resources, settings }) => {
       for (const stage of settings.stages) {
         const rules = entryRules(resources, stage).filter(rule => rule.ruleTypeId.provider === 'CloudWatchAlarm');
-        expect({ stage: stage.name, rules }).toEqual({ stage: stage.name, rules: alarmNames(stage).map((alarm, i) => cloudWatchAlarmRule(healthRuleName(i), alarm)) });
+        const expected = alarmNames(stage).map((alarm, i) => cloudWatchAlarmRule(healthRuleName(i), alarm));
+        expect({ stage: stage.name, rules }).toEqual({ stage: stage.name, rules: expected });
       }
     },
     'a stage with a window enters only inside it (DeploymentWindow rule with the configured Cron and TimeZone, checked before its alarms)': ({ resources, settings }) => {

@@ -113,12 +113,21 @@ export function gateStatements(scope: Scope, settings: PipelineSettings): object
   return [{ Sid: 'ReadGateAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: arns }];
 }
 
+/**
+ * The physical names of the gates' EventBridge rules: `<pipeline>-blocked-stages`, `-window-waits`,
+ * `-rollbacks`. They exist only with a guard, so they are not among the rendered names (whose every
+ * `...Rule` the self-update boundary covers, at a cost in its size limit): the pipeline's name is at most 31
+ * lowercase letters, digits and hyphens (pipeline.name 20, environment 10), so each stays within
+ * EventBridge's 64 characters of `[.\-_A-Za-z0-9]`.
+ */
+export const gateRuleName = (scope: Scope, kind: 'blocked-stages' | 'window-waits' | 'rollbacks') => `${scope.names.pipeline}-${kind}`;
+
 /** The rules that publish the gates' notifications, by physical name (the topic policy names them before they exist). */
 export function gateNotificationRules(scope: Scope, settings: PipelineSettings): string[] {
   return [
-    ...(guarded(settings, g => g.alarms.length > 0).length > 0 ? [scope.names.blockedStagesRule] : []),
-    ...(guarded(settings, g => g.window !== undefined).length > 0 ? [scope.names.windowWaitsRule] : []),
-    ...(guarded(settings, g => g.bakeMinutes !== undefined).length > 0 ? [scope.names.rollbacksRule] : []),
+    ...(guarded(settings, g => g.alarms.length > 0).length > 0 ? [gateRuleName(scope, 'blocked-stages')] : []),
+    ...(guarded(settings, g => g.window !== undefined).length > 0 ? [gateRuleName(scope, 'window-waits')] : []),
+    ...(guarded(settings, g => g.bakeMinutes !== undefined).length > 0 ? [gateRuleName(scope, 'rollbacks')] : []),
   ];
 }
 
@@ -165,7 +174,7 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
   const notifications: GateNotification[] = [
     ...(health.length > 0 ? [{
       logicalName: 'blocked-stages',
-      physicalName: scope.names.blockedStagesRule,
+      physicalName: gateRuleName(scope, 'blocked-stages'),
       description: `Health-gated stages of ${pipeline} that failed: entry blocked by an alarm, or the deploy failed`,
       detailType: stageEvent,
       detail: { pipeline: [pipeline], stage: health, state: ['FAILED'] },
@@ -176,7 +185,7 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
     }] : []),
     ...(windowed.length > 0 ? [{
       logicalName: 'window-waits',
-      physicalName: scope.names.windowWaitsRule,
+      physicalName: gateRuleName(scope, 'window-waits'),
       description: `Stages of ${pipeline} with a deployment window that an execution reached`,
       detailType: stageEvent,
       detail: { pipeline: [pipeline], stage: windowed, state: ['STARTED'] },
@@ -186,7 +195,7 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
     }] : []),
     ...(baked.length > 0 ? [{
       logicalName: 'rollbacks',
-      physicalName: scope.names.rollbacksRule,
+      physicalName: gateRuleName(scope, 'rollbacks'),
       description: `Automatic rollbacks of ${pipeline} (bake alarms)`,
       detailType: 'CodePipeline Pipeline Execution State Change',
       detail: { 'pipeline': [pipeline], 'state': ['STARTED'], 'execution-trigger': { 'trigger-type': ['AutomatedRollback'] } },

@@ -118,8 +118,7 @@ export type NameKey =
   | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
   | 'notificationRule' | 'notificationTopic' | 'logGroup'
   | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
-  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy'
-  | 'blockedStagesRule' | 'windowWaitsRule' | 'rollbacksRule';
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
 
 /** The config key (in `Pulumi.<stack>.yaml`) and the variable that set the suffix. */
 export const ENVIRONMENT_CONFIG_KEY = 'environmentSuffix';
