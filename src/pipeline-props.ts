@@ -300,7 +300,8 @@ export interface StageGuardProps {
    * any of them is in ALARM (entry condition, result FAIL). A name is 1 to 255
    * characters without control characters, `*` or `?`, listed once; at most
    * 5, or 4 with a `window` (a condition holds at most 5 rules). The pipeline
-   * role may `cloudwatch:DescribeAlarms` exactly these alarms.
+   * role may `cloudwatch:DescribeAlarms` exactly these alarms. Not with
+   * `selfUpdate` yet (its permissions boundary does not allow alarm reads).
    * @default - no health gate
    */
   readonly alarms?: string[];
@@ -317,7 +318,9 @@ export interface StageGuardProps {
 
   /**
    * Enter the stage only inside this deployment window; outside it the
-   * execution waits at the stage's entry until the window opens.
+   * execution waits at the stage's entry until the window opens. Not with
+   * `selfUpdate` yet (its permissions boundary does not cover the window's
+   * notification rule).
    * @default - the stage may start at any time
    */
   readonly window?: DeploymentWindowProps;

@@ -31,7 +31,7 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
     return entry?.condition.rules ?? [];
   };
   const gateTargets = (resources: RegisteredResource[]) => resources.filter(r => r.type === TYPES.target &&
-    ['blocked-stages-to-topic', 'window-waits-to-topic', 'rollbacks-to-topic'].includes(r.name));
+    ['gate-blocked-to-topic', 'gate-window-to-topic', 'gate-rollback-to-topic'].includes(r.name));
 
   return {
     'a guarded stage does not start while one of its alarms is in ALARM (entry condition FAIL, one CloudWatchAlarm rule per alarm)': ({ resources, settings }) => {
@@ -95,9 +95,9 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
       const topic = statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
       const stagesWith = (has: (stage: DeployStageSettings) => boolean) => settings.stages.filter(has).map(stage => stage.name);
       const expected: Array<[string, string, string[] | undefined, string]> = [
-        ['blocked-stages', 'CodePipeline Stage Execution State Change', stagesWith(stage => alarmNames(stage).length > 0), 'BLOCKED'],
-        ['window-waits', 'CodePipeline Stage Execution State Change', stagesWith(stage => stage.guard?.window !== undefined), 'WINDOW'],
-        ['rollbacks', 'CodePipeline Pipeline Execution State Change', stagesWith(stage => stage.guard?.bakeMinutes !== undefined), 'ROLLBACK'],
+        ['gate-blocked', 'CodePipeline Stage Execution State Change', stagesWith(stage => alarmNames(stage).length > 0), 'BLOCKED'],
+        ['gate-window', 'CodePipeline Stage Execution State Change', stagesWith(stage => stage.guard?.window !== undefined), 'WINDOW'],
+        ['gate-rollback', 'CodePipeline Pipeline Execution State Change', stagesWith(stage => stage.guard?.bakeMinutes !== undefined), 'ROLLBACK'],
       ];
       const present = expected.filter(([, , stages]) => (stages ?? []).length > 0);
       expect(gateTargets(resources).map(target => target.name).sort()).toEqual(present.map(([name]) => `${name}-to-topic`).sort());
@@ -105,7 +105,7 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
         const pattern = JSON.parse(one(resources, TYPES.rule, name).inputs.eventPattern);
         expect(pattern['detail-type']).toEqual([detailType]);
         expect(pattern.detail.pipeline).toEqual([one(resources, TYPES.pipeline).inputs.name]);
-        if (name === 'rollbacks') expect(pattern.detail['execution-trigger']).toEqual({ 'trigger-type': ['AutomatedRollback'] });
+        if (name === 'gate-rollback') expect(pattern.detail['execution-trigger']).toEqual({ 'trigger-type': ['AutomatedRollback'] });
         else expect(pattern.detail.stage).toEqual(stages);
         const target = one(resources, TYPES.target, `${name}-to-topic`).inputs;
         expect(target.arn).toBe(topic);

@@ -114,20 +114,21 @@ export function gateStatements(scope: Scope, settings: PipelineSettings): object
 }
 
 /**
- * The physical names of the gates' EventBridge rules: `<pipeline>-blocked-stages`, `-window-waits`,
- * `-rollbacks`. They exist only with a guard, so they are not among the rendered names (whose every
- * `...Rule` the self-update boundary covers, at a cost in its size limit): the pipeline's name is at most 31
- * lowercase letters, digits and hyphens (pipeline.name 20, environment 10), so each stays within
- * EventBridge's 64 characters of `[.\-_A-Za-z0-9]`.
+ * The physical names of the gates' EventBridge rules, `<pipeline>-gate-blocked|window|rollback`. They exist
+ * only with a guard, so they are not among the rendered names (each `...Rule` of which the self-update
+ * boundary lists, within IAM's size limit); one prefix lets a policy name them all as `rule/<pipeline>-gate-*`.
+ * The pipeline's name is at most 31 lowercase letters, digits and hyphens (pipeline.name 20, environment 10),
+ * so each stays within EventBridge's 64 characters of `[.\-_A-Za-z0-9]`.
  */
-export const gateRuleName = (scope: Scope, kind: 'blocked-stages' | 'window-waits' | 'rollbacks') => `${scope.names.pipeline}-${kind}`;
+export const GATE_RULE_KINDS = ['blocked', 'window', 'rollback'] as const;
+export const gateRuleName = (scope: Scope, kind: typeof GATE_RULE_KINDS[number]) => `${scope.names.pipeline}-gate-${kind}`;
 
 /** The rules that publish the gates' notifications, by physical name (the topic policy names them before they exist). */
 export function gateNotificationRules(scope: Scope, settings: PipelineSettings): string[] {
   return [
-    ...(guarded(settings, g => g.alarms.length > 0).length > 0 ? [gateRuleName(scope, 'blocked-stages')] : []),
-    ...(guarded(settings, g => g.window !== undefined).length > 0 ? [gateRuleName(scope, 'window-waits')] : []),
-    ...(guarded(settings, g => g.bakeMinutes !== undefined).length > 0 ? [gateRuleName(scope, 'rollbacks')] : []),
+    ...(guarded(settings, g => g.alarms.length > 0).length > 0 ? [gateRuleName(scope, 'blocked')] : []),
+    ...(guarded(settings, g => g.window !== undefined).length > 0 ? [gateRuleName(scope, 'window')] : []),
+    ...(guarded(settings, g => g.bakeMinutes !== undefined).length > 0 ? [gateRuleName(scope, 'rollback')] : []),
   ];
 }
 
@@ -155,9 +156,9 @@ interface GateNotification {
  * and an automatic rollback is a new execution whose trigger type is `AutomatedRollback` (API
  * ExecutionTrigger, https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ExecutionTrigger.html).
  * No documented event says which condition failed or that an entry is waiting, so:
- * - `blocked-stages`: a stage with a health gate FAILED (its entry was blocked by an alarm, or its deploy failed);
- * - `window-waits`: an execution STARTED a stage with a window (outside the window it waits at the entry);
- * - `rollbacks`: an execution STARTED by `AutomatedRollback` (a bake alarm rolled a stage back).
+ * - `gate-blocked`: a stage with a health gate FAILED (its entry was blocked by an alarm, or its deploy failed);
+ * - `gate-window`: an execution STARTED a stage with a window (outside the window it waits at the entry);
+ * - `gate-rollback`: an execution STARTED by `AutomatedRollback` (a bake alarm rolled a stage back).
  * Logical names: the rule's, and `<rule>-to-topic` for its target; none without a guard.
  */
 export function gateNotifications(scope: Scope, args: GateNotificationsArgs): void {
@@ -173,8 +174,8 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
   const baked = guarded(settings, g => g.bakeMinutes !== undefined);
   const notifications: GateNotification[] = [
     ...(health.length > 0 ? [{
-      logicalName: 'blocked-stages',
-      physicalName: gateRuleName(scope, 'blocked-stages'),
+      logicalName: 'gate-blocked',
+      physicalName: gateRuleName(scope, 'blocked'),
       description: `Health-gated stages of ${pipeline} that failed: entry blocked by an alarm, or the deploy failed`,
       detailType: stageEvent,
       detail: { pipeline: [pipeline], stage: health, state: ['FAILED'] },
@@ -184,8 +185,8 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
         `condition shows which. ${link}`,
     }] : []),
     ...(windowed.length > 0 ? [{
-      logicalName: 'window-waits',
-      physicalName: gateRuleName(scope, 'window-waits'),
+      logicalName: 'gate-window',
+      physicalName: gateRuleName(scope, 'window'),
       description: `Stages of ${pipeline} with a deployment window that an execution reached`,
       detailType: stageEvent,
       detail: { pipeline: [pipeline], stage: windowed, state: ['STARTED'] },
@@ -194,8 +195,8 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
         `outside it the execution waits at the stage's entry until the window opens. ${link}`,
     }] : []),
     ...(baked.length > 0 ? [{
-      logicalName: 'rollbacks',
-      physicalName: gateRuleName(scope, 'rollbacks'),
+      logicalName: 'gate-rollback',
+      physicalName: gateRuleName(scope, 'rollback'),
       description: `Automatic rollbacks of ${pipeline} (bake alarms)`,
       detailType: 'CodePipeline Pipeline Execution State Change',
       detail: { 'pipeline': [pipeline], 'state': ['STARTED'], 'execution-trigger': { 'trigger-type': ['AutomatedRollback'] } },
