@@ -84,8 +84,8 @@ const guarded = (settings: PipelineSettings, has: (guard: StageGuardSettings) =>
 /**
  * The ARN of each alarm the gates read, in the stack's partition, region and account, each once. An ARN
  * the user gave must be of this region and account: the CloudWatchAlarm rule reads the alarm by name where
- * the pipeline runs (cross-account alarms would need a rule `roleArn` in the alarm's account, which this
- * program does not create). The library already checked the ARNs' shape and that they share one region;
+ * the pipeline runs (a rule declaration has `roleArn` and `region`, but AWS documents no alarm of another
+ * account for this rule, so none is used). The library already checked the ARNs' shape and that they share one region;
  * this throws, stopping the deploy, for an ARN of another account or region than the stack's.
  */
 export function alarmArnsFor(settings: PipelineSettings, partition: string, region: string, account: string): string[] {
