@@ -298,9 +298,12 @@ export interface StageGuardProps {
    * an ARN of another region or account than the stack's: the CloudWatchAlarm
    * rule reads alarms where the pipeline runs). The stage does not start while
    * any of them is in ALARM (entry condition, result FAIL). A name is 1 to 255
-   * characters without control characters, `*` or `?`, listed once; at most
-   * 5, or 4 with a `window` (a condition holds at most 5 rules). The pipeline
-   * role may `cloudwatch:DescribeAlarms` exactly these alarms. Not with
+   * characters without control characters, `*`, `?` or `${`, listed once; at
+   * most 5, or 4 with a `window` (a condition holds at most 5 rules). The
+   * pipeline role may `cloudwatch:DescribeAlarms` exactly these alarms, so they
+   * must be metric alarms: CloudWatch returns composite alarms only to a
+   * `DescribeAlarms` grant on every alarm (CloudWatch API Reference,
+   * DescribeAlarms). An alarm in INSUFFICIENT_DATA does not block. Not with
    * `selfUpdate` yet (its permissions boundary does not allow alarm reads).
    * @default - no health gate
    */

@@ -147,6 +147,9 @@ function checkAlarm(p: Problems, path: OptionPath, value: string): AlarmModel {
     p.add(path, 'alarm name must not contain control characters (CloudWatch rejects them)');
   } else if (/[*?]/.test(name)) {
     p.add(path, `alarm name ${JSON.stringify(name)} contains "*" or "?", which IAM reads as wildcards: the pipeline role could read other alarms; rename the alarm`);
+  } else if (name.includes('${')) {
+    // IAM reads `${…}` in a Resource as a policy variable ("IAM policy elements: Variables and tags").
+    p.add(path, `alarm name ${JSON.stringify(name)} contains "\${", which IAM reads as a policy variable in the pipeline role's grant; rename the alarm`);
   }
   return arn ? { name, arn: value } : { name };
 }

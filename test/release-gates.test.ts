@@ -59,9 +59,9 @@ describe('under the mocks, the README example', () => {
       condition: {
         result: 'FAIL',
         rules: [
-          rule('DeploymentWindow', 'DeploymentWindow', { Cron: WINDOW.cron, TimeZone: WINDOW.timezone }),
-          rule('CloudWatchAlarm', 'Health-1', { AlarmName: ALARMS[0], AlarmStates: 'ALARM' }),
-          rule('CloudWatchAlarm', 'Health-2', { AlarmName: ALARMS[1], AlarmStates: 'ALARM' }),
+          rule('DeploymentWindow', 'prod-DeploymentWindow', { Cron: WINDOW.cron, TimeZone: WINDOW.timezone }),
+          rule('CloudWatchAlarm', 'prod-Health-1', { AlarmName: ALARMS[0], AlarmStates: 'ALARM' }),
+          rule('CloudWatchAlarm', 'prod-Health-2', { AlarmName: ALARMS[1], AlarmStates: 'ALARM' }),
         ],
       },
     });
@@ -71,7 +71,7 @@ describe('under the mocks, the README example', () => {
     expect(stageNamed(resources, 'prod').onSuccess).toEqual({
       condition: {
         result: 'ROLLBACK',
-        rules: ALARMS.map((alarm, i) => rule('CloudWatchAlarm', `Bake-${i + 1}`, { AlarmName: alarm, AlarmStates: 'ALARM', WaitTime: '30' })),
+        rules: ALARMS.map((alarm, i) => rule('CloudWatchAlarm', `prod-Bake-${i + 1}`, { AlarmName: alarm, AlarmStates: 'ALARM', WaitTime: '30' })),
       },
     });
     expect(stageNamed(resources, 'prod')).not.toHaveProperty('onFailure');
@@ -157,7 +157,7 @@ describe('retry on failure, a window alone, an alarm by ARN', () => {
   test('prod retries its failed actions once (on failure RETRY, FAILED_ACTIONS), reads its alarm by name, and has no bake', () => {
     const prod = stageNamed(resources, 'prod');
     expect(prod.onFailure).toEqual({ result: 'RETRY', retryConfiguration: { retryMode: 'FAILED_ACTIONS' } });
-    expect(prod.beforeEntry.condition.rules).toEqual([rule('CloudWatchAlarm', 'Health-1', { AlarmName: 'my-app-prod-5xx', AlarmStates: 'ALARM' })]);
+    expect(prod.beforeEntry.condition.rules).toEqual([rule('CloudWatchAlarm', 'prod-Health-1', { AlarmName: 'my-app-prod-5xx', AlarmStates: 'ALARM' })]);
     expect(prod).not.toHaveProperty('onSuccess');
     expect(resources.filter(r => r.type === TYPES.rule).map(r => r.name).sort()).toEqual(['executions', 'gate-blocked', 'gate-window']);
   });
@@ -167,7 +167,7 @@ describe('retry on failure, a window alone, an alarm by ARN', () => {
       condition: {
         result: 'FAIL',
         rules: [
-          rule('DeploymentWindow', 'DeploymentWindow', { Cron: '* 0/30 8-17 ? * MON-FRI', TimeZone: 'UTC' }),
+          rule('DeploymentWindow', 'dev-DeploymentWindow', { Cron: '* 0/30 8-17 ? * MON-FRI', TimeZone: 'UTC' }),
         ],
       },
     });
@@ -262,6 +262,7 @@ describe('bad input is rejected with the option named', () => {
     ['an alarm name with a control character', { alarms: ['bad\nname'] }, `${guard}.alarms[0]`, 'control characters'],
     ['an alarm name of 256 characters', { alarms: ['a'.repeat(256)] }, `${guard}.alarms[0]`, '1 to 255 characters'],
     ['an alarm name with a wildcard', { alarms: ['prod-*'] }, `${guard}.alarms[0]`, 'IAM reads as wildcards'],
+    ['an alarm name with an IAM policy variable', { alarms: ['prod-${aws:username}'] }, `${guard}.alarms[0]`, 'policy variable'],
     ['a malformed alarm ARN', { alarms: ['arn:aws:cloudwatch:eu-west-1:123:alarm:x'] }, `${guard}.alarms[0]`, 'is not a CloudWatch alarm ARN'],
     ['an alarm ARN of the wrong partition', { alarms: ['arn:aws:cloudwatch:cn-north-1:111122223333:alarm:x'] }, `${guard}.alarms[0]`, 'belongs to partition aws-cn'],
     ['alarm ARNs in two regions', { alarms: [alarmArn('a'), 'arn:aws:cloudwatch:us-east-1:111122223333:alarm:b'] }, `${guard}.alarms`, 'in the pipeline\'s own region only'],

@@ -1,6 +1,6 @@
 import type * as Guardrails from './guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource } from './mock-run';
-import { WINDOW_RULE, bakeRuleName, healthRuleName } from './release-gates';
+import { bakeRuleName, healthRuleName, windowRuleName } from './release-gates';
 import { DeployStageSettings } from './settings';
 
 /** What the checks below use of guardrails.ts (handed over, so that neither file imports the other at run time). */
@@ -37,7 +37,7 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
     'a guarded stage does not start while one of its alarms is in ALARM (entry condition FAIL, one CloudWatchAlarm rule per alarm)': ({ resources, settings }) => {
       for (const stage of settings.stages) {
         const rules = entryRules(resources, stage).filter(rule => rule.ruleTypeId.provider === 'CloudWatchAlarm');
-        const expected = alarmNames(stage).map((alarm, i) => cloudWatchAlarmRule(healthRuleName(i), alarm));
+        const expected = alarmNames(stage).map((alarm, i) => cloudWatchAlarmRule(healthRuleName(stage.name, i), alarm));
         expect({ stage: stage.name, rules }).toEqual({ stage: stage.name, rules: expected });
       }
     },
@@ -48,7 +48,7 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
         expect({ stage: stage.name, first: window ? rules[0] : rules.find(rule => rule.ruleTypeId.provider === 'DeploymentWindow') }).toEqual({
           stage: stage.name,
           first: window ? {
-            name: WINDOW_RULE,
+            name: windowRuleName(stage.name),
             ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'DeploymentWindow', version: '1' },
             configuration: { Cron: window.cron, TimeZone: window.timezone },
           } : undefined,
@@ -69,7 +69,7 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
         expect({ stage: stage.name, onSuccess: stageOf(resources, stage.name).onSuccess }).toEqual({
           stage: stage.name,
           onSuccess: bake === undefined ? undefined : {
-            condition: { result: 'ROLLBACK', rules: alarmNames(stage).map((alarm, i) => cloudWatchAlarmRule(bakeRuleName(i), alarm, bake)) },
+            condition: { result: 'ROLLBACK', rules: alarmNames(stage).map((alarm, i) => cloudWatchAlarmRule(bakeRuleName(stage.name, i), alarm, bake)) },
           },
         });
       }

@@ -11,10 +11,15 @@ import { DeployStageSettings, PipelineSettings, StageGuardSettings } from './set
  * "Fixed number of 1 item").
  */
 
-/** Rule names within a condition (API RuleDeclaration, name: 1 to 100 of `[A-Za-z0-9.@\-_]`). */
-export const WINDOW_RULE = 'DeploymentWindow';
-export const healthRuleName = (i: number) => `Health-${i + 1}`;
-export const bakeRuleName = (i: number) => `Bake-${i + 1}`;
+/**
+ * Rule names (API RuleDeclaration, name: 1 to 100 of `[A-Za-z0-9.@\-_]`). AWS CDK's RuleProps says a rule's
+ * name "must be unique within the pipeline", which the API reference does not repeat: each name carries its
+ * stage's name (CodePipeline's stage names use the same characters), cut from the stage's side to fit 100.
+ */
+const ruleName = (stage: string, suffix: string) => `${stage.slice(0, 100 - suffix.length - 1)}-${suffix}`;
+export const windowRuleName = (stage: string) => ruleName(stage, 'DeploymentWindow');
+export const healthRuleName = (stage: string, i: number) => ruleName(stage, `Health-${i + 1}`);
+export const bakeRuleName = (stage: string, i: number) => ruleName(stage, `Bake-${i + 1}`);
 
 /** Type of a rule: category Rule, owner AWS, version 1 (rule reference, "Rule type"). */
 const ruleType = (provider: string) => ({ category: 'Rule', owner: 'AWS', provider, version: '1' });
@@ -40,8 +45,8 @@ function alarmRule(name: string, alarm: string, waitMinutes?: number) {
 }
 
 /** The DeploymentWindow rule (rule reference, https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html). */
-function windowRule(window: NonNullable<StageGuardSettings['window']>) {
-  return { name: WINDOW_RULE, ruleTypeId: ruleType('DeploymentWindow'), configuration: { Cron: window.cron, TimeZone: window.timezone } };
+function windowRule(stage: string, window: NonNullable<StageGuardSettings['window']>) {
+  return { name: windowRuleName(stage), ruleTypeId: ruleType('DeploymentWindow'), configuration: { Cron: window.cron, TimeZone: window.timezone } };
 }
 
 export type StageConditions = Pick<aws.types.input.codepipeline.PipelineStage, 'beforeEntry' | 'onSuccess' | 'onFailure'>;
@@ -63,14 +68,14 @@ export function stageConditions(stage: DeployStageSettings): StageConditions {
   const guard = stage.guard;
   const alarms = guard?.alarms.map(alarm => alarm.name) ?? [];
   const entryRules = [
-    ...(guard?.window ? [windowRule(guard.window)] : []),
-    ...alarms.map((alarm, i) => alarmRule(healthRuleName(i), alarm)),
+    ...(guard?.window ? [windowRule(stage.name, guard.window)] : []),
+    ...alarms.map((alarm, i) => alarmRule(healthRuleName(stage.name, i), alarm)),
   ];
   const bake = guard?.bakeMinutes;
   return {
     ...(entryRules.length > 0 ? { beforeEntry: { condition: { result: 'FAIL', rules: entryRules } } } : {}),
     ...(bake !== undefined ? {
-      onSuccess: { condition: { result: 'ROLLBACK', rules: alarms.map((alarm, i) => alarmRule(bakeRuleName(i), alarm, bake)) } },
+      onSuccess: { condition: { result: 'ROLLBACK', rules: alarms.map((alarm, i) => alarmRule(bakeRuleName(stage.name, i), alarm, bake)) } },
     } : {}),
     ...(stage.rollbackOnFailure ? { onFailure: { result: 'ROLLBACK' } } : {}),
     ...(guard?.retryOnFailure ? { onFailure: { result: 'RETRY', retryConfiguration: { retryMode: 'FAILED_ACTIONS' } } } : {}),
@@ -191,8 +196,11 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
       detailType: stageEvent,
       detail: { pipeline: [pipeline], stage: windowed, state: ['STARTED'] },
       inputPaths: stagePaths,
-      message: 'WINDOW: execution <execution> of <pipeline> reached stage <stage>, which deploys only inside its deployment window; ' +
-        `outside it the execution waits at the stage's entry until the window opens. ${link}`,
+      // CodePipeline's events do not say whether an entry condition is waiting (EventBridge's CodePipeline
+      // events: pipeline, stage and action state changes only), so this says what is known: the stage is
+      // reached, and it deploys now only when the window is open.
+      message: 'WINDOW: execution <execution> of <pipeline> reached stage <stage>, which deploys only inside its deployment window: ' +
+        `if the window is closed, the execution waits at the stage's entry until it opens. ${link}`,
     }] : []),
     ...(baked.length > 0 ? [{
       logicalName: 'gate-rollback',
