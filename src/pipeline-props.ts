@@ -401,7 +401,10 @@ export interface SelfUpdateProps {
    * `rate(<n> minute|minutes|hour|hours|day|days)` (singular for 1) or
    * `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` (UTC,
    * one of day-of-month and day-of-week is `?`), or `off` to keep the drift
-   * check only for runs on demand.
+   * check only for runs on demand. At most hourly: `rate(<n> minutes)` below
+   * 60 and a cron whose minutes field names more than one minute are
+   * rejected, because every run installs the Pulumi CLI, runs `npm ci` and
+   * reads every resource of the stack (billed build minutes, not a better check).
    * @default "rate(1 day)"
    */
   readonly driftSchedule?: string;

@@ -89,6 +89,14 @@ describe('selfUpdate is validated at synth, each problem naming its option', () 
     ['a cron with both days given', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 6 * * * *)' }, 'pipeline.selfUpdate.driftSchedule', 'exactly one of day-of-month and day-of-week must be "?"'],
     ['a cron at hour 25', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 25 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'hours "25" is not valid'],
     ['"OFF" in capitals', { ...SELF_UPDATE_S3, driftSchedule: 'OFF' }, 'pipeline.selfUpdate.driftSchedule', 'or "off"'],
+    // Finding 8: at most hourly, each run being a CLI install, npm ci and a refresh of every resource.
+    ['every minute', { ...SELF_UPDATE_S3, driftSchedule: 'rate(1 minute)' }, 'pipeline.selfUpdate.driftSchedule', 'more often than hourly: the drift check must run at most once an hour'],
+    ['every 59 minutes', { ...SELF_UPDATE_S3, driftSchedule: 'rate(59 minutes)' }, 'pipeline.selfUpdate.driftSchedule', 'more often than hourly'],
+    ['a cron every 15 minutes', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0/15 * * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron at minutes 0 and 30 of one hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0,30 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron every minute of one hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(* 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron minute range', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0-1 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron step of 0', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0/0 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'minutes "0/0" is not valid'],
   ])('%s', (_title, selfUpdate, optionPath, fragment) => {
     expect(problemsOf({ repository: REPO, selfUpdate }))
       .toContainEqual(expect.stringMatching(new RegExp(`^${escape(optionPath)}: .*${escape(fragment)}`, 's')));
@@ -158,6 +166,10 @@ describe('accepted forms, and what they render', () => {
     ['a working-days cron', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 6 ? * MON-FRI *)' }, { driftSchedule: 'cron(0 6 ? * MON-FRI *)', driftScheduled: true }],
     ['every 12 hours', { ...SELF_UPDATE_S3, driftSchedule: 'rate(12 hours)' }, { driftSchedule: 'rate(12 hours)', driftScheduled: true }],
     ['off', { ...SELF_UPDATE_S3, driftSchedule: 'off' }, { driftScheduled: false }],
+    ['hourly, in minutes', { ...SELF_UPDATE_S3, driftSchedule: 'rate(60 minutes)' }, { driftSchedule: 'rate(60 minutes)' }],
+    ['hourly', { ...SELF_UPDATE_S3, driftSchedule: 'rate(1 hour)' }, { driftSchedule: 'rate(1 hour)' }],
+    ['a cron at minute 15 of every hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(15 * * * ? *)' }, { driftSchedule: 'cron(15 * * * ? *)' }],
+    ['a cron whose step names one minute', { ...SELF_UPDATE_S3, driftSchedule: 'cron(5/60 * * * ? *)' }, { driftSchedule: 'cron(5/60 * * * ? *)' }],
   ])('%s', (_title, selfUpdate, expected) => {
     expect(selfUpdateOf(selfUpdate)).toMatchObject(expected);
   });
@@ -322,6 +334,7 @@ describe('under the mocks', () => {
       { name: 'ENVIRONMENT_SUFFIX', value: 'dev', type: 'PLAINTEXT' },
       { name: 'PIPELINE_NAME', value: 'web-app-dev', type: 'PLAINTEXT' },
       { name: 'UPDATE_ROLE_NAME', value: 'web-app-dev-update', type: 'PLAINTEXT' },
+      { name: 'NOTIFICATION_TOPIC_ARN', value: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:web-app-dev-notifications`, type: 'PLAINTEXT' },
     ]);
     expect(variables(cloud)).toContainEqual({ name: 'PULUMI_ACCESS_TOKEN', value: SELF_UPDATE_CLOUD.accessTokenSecretArn, type: 'SECRETS_MANAGER' });
   });
