@@ -116,7 +116,7 @@ function updateOnly(properties: string[], options: { stateful?: boolean; policy?
 }
 
 /** The update role's own role, policies and attachments carry this logical-name prefix (self-update.ts, stack-runner.ts). */
-const OWN_PREFIX = 'self-update-';
+export const OWN_PREFIX = 'self-update-';
 const isBoundary = (name: string) => /(^|-)boundary(-|$)/.test(name);
 
 const roleRule: Rule = (operation, changed) => {
@@ -167,8 +167,11 @@ const RULES: Record<string, Rule> = {
   'aws:cloudwatch/eventTarget:EventTarget': allow('create', 'update', 'delete', 'replace'),
 };
 
+/** The resource types the classifier has a rule for: any other type stops the update. */
+export const CLASSIFIED_TYPES: readonly string[] = Object.keys(RULES);
+
 /** Types that make no AWS call: the stack, providers and the program's component. */
-const isEngineOnly = (type: string) => type.startsWith('pulumi:') || type === 'cicd-pipeline-type:index:CicdPipeline';
+export const isEngineOnly = (type: string) => type.startsWith('pulumi:') || type === 'cicd-pipeline-type:index:CicdPipeline';
 
 /** `urn:pulumi:<stack>::<project>::<parent types$>type::<name>`. */
 export function parseUrn(urn: string): { type: string; name: string } {
