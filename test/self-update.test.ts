@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'projen';
+import { Logger, Testing } from 'projen';
 import * as YAML from 'yaml';
 import { FULL_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
 import { GUARDRAILS, GuardrailRun, TYPES, one, statementsOf } from '../program/infra/guardrails';
@@ -565,6 +565,64 @@ describe('under the mocks', () => {
   ])('the guardrail "%s" fails when that promise is broken', (check, type, name, change) => {
     expect(() => GUARDRAILS[check](run(s3))).not.toThrow();
     expect(() => GUARDRAILS[check](run(mutate(s3, type, name, change)))).toThrow();
+  });
+});
+
+describe('turning selfUpdate off or removing a stage: the backend stays recorded, and the synth says once that a person deploys', () => {
+  const STAGES: PipelineProps['stages'] = [{ name: 'staging', commands: ['./deploy.sh staging'] }, { name: 'prod', commands: ['./deploy.sh prod'] }];
+  /** Synthesizes into `outdir` as `npx projen` does (the previous files stay on disk), returning projen's warnings. */
+  function synthIn(outdir: string, pipeline: PipelineProps, python = false): { warnings: string[]; pulumiYaml: any } {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const saved = process.env.PROJEN_DISABLE_POST;
+    process.env.PROJEN_DISABLE_POST = 'true'; // no npm install: only the files matter here
+    try {
+      new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir, pipeline, ...(python ? { projenrcPython: true } : {}) }).synth();
+      return {
+        warnings: warn.mock.calls.map(args => args.join(' ')),
+        pulumiYaml: YAML.parse(fs.readFileSync(path.join(outdir, 'infra', 'Pulumi.yaml'), 'utf-8')),
+      };
+    } finally {
+      warn.mockRestore();
+      if (saved === undefined) delete process.env.PROJEN_DISABLE_POST;
+      else process.env.PROJEN_DISABLE_POST = saved;
+    }
+  }
+  const personDeploys = /run "npx projen deploy" as a person .*until then the pipeline's UpdatePipeline stage stops on every execution/;
+
+  test('turning selfUpdate off keeps the backend in Pulumi.yaml, warns once, and the next synth is silent', () => {
+    const outdir = tempDir('turn-off');
+    expect(synthIn(outdir, { ...S3, stages: STAGES }).warnings).toEqual([]);
+    const off = synthIn(outdir, { repository: REPO, stages: STAGES });
+    expect(off.pulumiYaml.backend).toEqual({ url: SELF_UPDATE_S3.backendUrl });
+    expect(off.warnings).toEqual([expect.stringMatching(/^pipeline\.selfUpdate was removed from \.projenrc\.ts: the deployed pipeline's update stage may not delete its own role/)]);
+    expect(off.warnings[0]).toMatch(personDeploys);
+    expect(off.warnings[0]).toContain(`The backend stays recorded in Pulumi.yaml (${SELF_UPDATE_S3.backendUrl})`);
+    const again = synthIn(outdir, { repository: REPO, stages: STAGES });
+    expect(again.warnings).toEqual([]);
+    expect(again.pulumiYaml.backend).toEqual({ url: SELF_UPDATE_S3.backendUrl });
+  });
+
+  test('removing a deploy stage with selfUpdate on names the stage, once', () => {
+    const outdir = tempDir('remove-stage');
+    synthIn(outdir, { ...S3, stages: STAGES });
+    const removed = synthIn(outdir, { ...S3, stages: [STAGES![1]] });
+    expect(removed.warnings).toEqual([expect.stringMatching(/^Deploy stage "staging" was removed from pipeline\.stages: the update role may not delete a stage's role/)]);
+    expect(removed.warnings[0]).toMatch(personDeploys);
+    expect(synthIn(outdir, { ...S3, stages: [STAGES![1]] }).warnings).toEqual([]);
+  });
+
+  test('adding a stage or changing the backend warns of nothing here (the update stage stops on the new role itself); the new backend is recorded', () => {
+    const outdir = tempDir('add-stage');
+    synthIn(outdir, { ...S3, stages: [STAGES![1]] });
+    const moved = synthIn(outdir, { ...S3, selfUpdate: { ...SELF_UPDATE_S3, backendUrl: 's3://acme-other-state' }, stages: STAGES });
+    expect(moved.warnings).toEqual([]);
+    expect(moved.pulumiYaml.backend).toEqual({ url: 's3://acme-other-state' });
+  });
+
+  test('in a Python repository the warning names pipeline.self_update and .projenrc.py', () => {
+    const outdir = tempDir('turn-off-python');
+    synthIn(outdir, S3, true);
+    expect(synthIn(outdir, { repository: REPO }, true).warnings).toEqual([expect.stringMatching(/^pipeline\.self_update was removed from \.projenrc\.py/)]);
   });
 });
 
