@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Logger, Testing } from 'projen';
 import * as YAML from 'yaml';
 import { FULL_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
-import { GUARDRAILS, GuardrailRun, TYPES, one, statementsOf } from '../program/infra/guardrails';
+import { FILE_GUARDRAILS, GUARDRAILS, GuardrailRun, TYPES, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
 import { CicdPipelineProject, PipelineProps } from '../src';
 import { RECOMMENDED_NODE_MAJOR, SUPPORTED_NODE_MAJORS } from '../src/node-support';
@@ -428,6 +428,27 @@ describe('an S3 backend in Pulumi\'s legacy layout stops both builds in pre_buil
     const { status, calls } = runPhase(cloud['infra/self-update.buildspec.yml'], {}, 'pre_build');
     expect(status).toBe(0);
     expect(calls.filter(call => call.startsWith('aws'))).toEqual([]);
+  });
+});
+
+describe('the consumer\'s file guardrails hold the Node line and the gate, and fail when either is undone', () => {
+  const snap = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('file-guardrails'), pipeline: S3 }));
+  const repoWith = (edit: (file: string, text: string) => string) => {
+    const dir = tempDir('guardrail-repo');
+    fs.mkdirSync(path.join(dir, 'infra'));
+    for (const file of ['infra/self-update.buildspec.yml', 'infra/drift-check.buildspec.yml']) fs.writeFileSync(path.join(dir, file), edit(file, snap[file]));
+    return dir;
+  };
+  const guardrailRun = { settings: settingsFor(S3), environment: 'dev', resources: [], beforeAuthorization: [] };
+  test.each<[string, (file: string, text: string) => string]>([
+    ['the self-update and drift builds run on a Node.js line the installed @pulumi/pulumi supports',
+      (file, text) => file.includes('drift') ? text.replace(/nodejs: "?\d+"?/, 'nodejs: 20') : text],
+    ['the self-update previews the stack and stops before pulumi up on a change only a person may make',
+      (file, text) => file.includes('self-update') ? text.replace(/^.*self-update-check\.js.*$/m, '      - "true"') : text],
+  ])('%s', (promise, breakIt) => {
+    const check = FILE_GUARDRAILS[promise];
+    expect(() => check(guardrailRun, repoWith((_file, text) => text))).not.toThrow();
+    expect(() => check(guardrailRun, repoWith(breakIt))).toThrow();
   });
 });
 
