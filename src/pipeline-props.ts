@@ -238,6 +238,15 @@ export interface DeployStageProps {
    * execution (CodePipeline V2 stage rollback: the stage runs again with that
    * execution's artifacts and variables, so the previous image is deployed
    * again). Not available with `PipelineExecutionMode.PARALLEL`.
+   *
+   * CodePipeline rolls a stage back only to an execution started in the
+   * current pipeline structure version ("Configure a stage for automatic
+   * rollback", CodePipeline User Guide): every change of the pipeline's
+   * definition starts a new one, whether a person's `npx projen deploy` or a
+   * self-update (`selfUpdate`) that changes the definition (an upgrade
+   * usually does). Until the stage has succeeded once after such a change, a
+   * failure has nothing to roll back to and the stage stays failed: watch
+   * the first deploy after an upgrade, and roll back by hand if it fails.
    * @default false
    */
   readonly rollbackOnFailure?: boolean;

@@ -37,6 +37,8 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     ['remove-stage', [['not-allowed', 'deploy-staging', 'delete'], ['stateful-data', 'deploy-staging-logs', 'delete'],
       ['not-allowed', 'deploy-staging-policy', 'delete'], ['not-allowed', 'deploy-staging-role', 'delete']]],
     ['own-policy', [['own-permissions', 'self-update-pipeline-policy', 'update']]],
+    // The pipeline's definition is the update role's to change, but not to drop an approval from.
+    ['approval-removed', [['approval-removed', 'pipeline', 'update']]],
   ])('%s', (name, expected) => {
     expect(stoppedOf(name)).toEqual(expected);
   });
@@ -57,6 +59,16 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     preview.steps[1].diffReasons = ['deletionWindowInDays'];
     preview.steps[1].detailedDiff = { deletionWindowInDays: { kind: 'update', inputDiff: false } };
     expect(classifyPreview(preview).stopped.map(change => [change.reason, change.properties])).toEqual([['not-allowed', ['deletionWindowInDays']]]);
+  });
+
+  test('adding an approval, or changing stages that keep every approval, is applied', () => {
+    const removed = fixture('approval-removed');
+    const [before, after] = [removed.steps[1].oldState, removed.steps[1].newState];
+    const added = { ...removed, steps: [{ ...removed.steps[1], oldState: after, newState: before }] };
+    expect(classifyPreview(added).stopped).toEqual([]);
+    const renamed = JSON.parse(JSON.stringify(added));
+    renamed.steps[0].newState.inputs.stages[1].actions[0].name = 'BuildImage';
+    expect(classifyPreview(renamed).stopped).toEqual([]);
   });
 
   test('an unknown resource type or operation stops the update (fail closed)', () => {

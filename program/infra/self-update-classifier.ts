@@ -44,6 +44,7 @@ export type StopReason =
   | 'boundary'
   | 'stateful-data'
   | 'own-permissions'
+  | 'approval-removed'
   | 'not-allowed';
 
 /** What each reason means, in the words the build log and the notification use. */
@@ -54,6 +55,7 @@ export const STOP_REASONS: Record<StopReason, string> = {
   'boundary': 'a permissions boundary (a role\'s ceiling)',
   'stateful-data': 'a deletion or replacement of stateful data (key, bucket, repository, log group, or a rule that expires data)',
   'own-permissions': 'the update role\'s own policies',
+  'approval-removed': 'the removal of a manual approval (a person decides when a stage deploys)',
   'not-allowed': 'a change the update role has no permission for',
 };
 
@@ -135,6 +137,27 @@ const policyRule: Rule = (operation, _changed, name) => {
   return operation === 'create' || operation === 'update' ? undefined : 'not-allowed';
 };
 
+/** `<stage>/<action>` of each manual approval in a pipeline's `stages` input. */
+function approvals(inputs: Record<string, unknown> | undefined): string[] | undefined {
+  const stages = inputs?.stages;
+  if (!Array.isArray(stages)) return undefined;
+  return stages.flatMap((stage: { name?: string; actions?: Array<{ name?: string; category?: string }> }) =>
+    (stage.actions ?? []).filter(action => action.category === 'Approval').map(action => `${stage.name}/${action.name}`));
+}
+
+/**
+ * UpdatePipeline is granted, but an update that drops a manual approval is a
+ * person's: otherwise a commit could let itself reach a stage no one approved.
+ */
+const pipelineRule = (step: PreviewStep): Rule => (operation, changed) => {
+  if (operation !== 'update') return 'not-allowed';
+  if (!changed.includes('stages')) return undefined;
+  const before = approvals(step.oldState?.inputs);
+  const after = approvals(step.newState?.inputs);
+  if (before === undefined || after === undefined) return 'not-allowed';
+  return before.every(approval => after.includes(approval)) ? undefined : 'approval-removed';
+};
+
 const attachmentRule: Rule = (_operation, _changed, name) => name.startsWith(OWN_PREFIX) ? 'own-permissions' : undefined;
 
 /** Per resource type: what the update role may do to it. A type missing here stops the update. */
@@ -158,6 +181,7 @@ const RULES: Record<string, Rule> = {
   'aws:ecr/lifecyclePolicy:LifecyclePolicy': allow('create', 'update'),
   'aws:cloudwatch/logGroup:LogGroup': (operation) => operation === 'delete' || operation === 'replace' ? 'stateful-data' : undefined,
   'aws:codebuild/project:Project': allow('create', 'update'),
+  // Decided per step (pipelineRule): whether an approval goes.
   'aws:codepipeline/pipeline:Pipeline': allow('update'),
   'aws:codeconnections/connection:Connection': updateOnly([]),
   'aws:sns/topic:Topic': updateOnly([], { policy: 'policy' }),
@@ -166,6 +190,8 @@ const RULES: Record<string, Rule> = {
   'aws:cloudwatch/eventRule:EventRule': allow('create', 'update'),
   'aws:cloudwatch/eventTarget:EventTarget': allow('create', 'update', 'delete', 'replace'),
 };
+
+const PIPELINE_TYPE = 'aws:codepipeline/pipeline:Pipeline';
 
 /** The resource types the classifier has a rule for: any other type stops the update. */
 export const CLASSIFIED_TYPES: readonly string[] = Object.keys(RULES);
@@ -208,7 +234,10 @@ export function classifyPreview(digest: unknown): Classification {
     seen.add(key);
     let reason: StopReason | undefined;
     if (operation === undefined) reason = 'not-allowed';
-    else if (!isEngineOnly(type)) reason = (RULES[type] ?? always('not-allowed'))(operation, properties, parsed.name);
+    else if (!isEngineOnly(type)) {
+      const rule = type === PIPELINE_TYPE ? pipelineRule(step) : RULES[type] ?? always('not-allowed');
+      reason = rule(operation, properties, parsed.name);
+    }
     if (reason) stopped.push({ reason, urn: step.urn, type, name: parsed.name, op: step.op, properties });
     else allowed.push({ urn: step.urn, op: step.op });
   }
@@ -246,7 +275,7 @@ export function stopMessage(stopped: readonly StoppedChange[], context: StopMess
     `Run \`npx projen deploy\` as a person, on a checkout of this commit with stack ${stackName} selected ` +
       `(pulumi stack select ${stackName}), with rights to make these changes; then release the change in the pipeline again.`,
     'Why: the pipeline\'s update role may not create roles, change trust, resource or boundary policies, its own policies, ' +
-      'or delete or replace stateful data, so that a commit cannot give itself more than a person approved. ' +
+      'drop a manual approval, or delete or replace stateful data, so that a commit cannot give itself more than a person approved. ' +
       'Nothing was applied; until a person deploys it, every execution stops at this stage.',
   );
   return lines.join('\n');
