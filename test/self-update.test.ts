@@ -659,4 +659,22 @@ describe('the consumer README explains the fleet', () => {
     expect(fleet).toMatch(/turn .*off/i);
     expect(fleet).toContain('aws resourcegroupstaggingapi get-resources --resource-type-filters codepipeline:pipeline --tag-filters Key=cicd-pipeline-type:version');
   });
+
+  test('the update stage stops before anything is applied on a person\'s change; turning off warns and keeps the backend; the rollback rule', () => {
+    expect(fleet).toMatch(/stops the stage \*\*before anything is applied\*\*[\s\S]*npx projen deploy/);
+    expect(fleet).toMatch(/backend stays recorded in `infra\/Pulumi\.yaml`/);
+    expect(fleet).toMatch(/rolls a stage back only to an execution started in the current pipeline\s+structure version/);
+    expect(fleet).toMatch(/pulumi state upgrade/);
+  });
+
+  test('a Security model section: who can push, each role\'s can and cannot, each promise naming its test', () => {
+    const security = readme.slice(readme.indexOf('## Security model'), readme.indexOf('\n## ', readme.indexOf('## Security model') + 5));
+    expect(security).toMatch(/anyone who can push to its branch/);
+    for (const role of ['Build role', 'Each deploy stage\'s role', 'Update role', 'Drift-check role', 'Pipeline and events roles']) {
+      const bullet = security.slice(security.indexOf(`**${role}`)).split('\n- ')[0];
+      expect({ role, namesATest: /`test\/[a-z-]+\.test\.ts`/.test(bullet) }).toEqual({ role, namesATest: true });
+    }
+    expect(security).toContain('`test/iam-evaluation.test.ts`');
+    expect(security).toMatch(/stops the update stage before any change \(`test\/self-update-classifier\.test\.ts`/);
+  });
 });
