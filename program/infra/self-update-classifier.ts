@@ -232,12 +232,10 @@ export function classifyPreview(digest: unknown): Classification {
     const key = `${step.urn}|${operation ?? step.op}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    let reason: StopReason | undefined;
-    if (operation === undefined) reason = 'not-allowed';
-    else if (!isEngineOnly(type)) {
-      const rule = type === PIPELINE_TYPE ? pipelineRule(step) : RULES[type] ?? always('not-allowed');
-      reason = rule(operation, properties, parsed.name);
-    }
+    const rule = operation === undefined ? always('not-allowed')
+      : isEngineOnly(type) ? () => undefined
+        : type === PIPELINE_TYPE ? pipelineRule(step) : RULES[type] ?? always('not-allowed');
+    const reason = rule(operation ?? 'none', properties, parsed.name);
     if (reason) stopped.push({ reason, urn: step.urn, type, name: parsed.name, op: step.op, properties });
     else allowed.push({ urn: step.urn, op: step.op });
   }
