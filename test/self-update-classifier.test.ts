@@ -39,6 +39,8 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     ['own-policy', [['own-permissions', 'self-update-pipeline-policy', 'update']]],
     // The pipeline's definition is the update role's to change, but not to drop an approval from.
     ['approval-removed', [['approval-removed', 'pipeline', 'update']]],
+    // Finding 5: a role's tags can satisfy aws:PrincipalTag conditions elsewhere.
+    ['role-tag-key', [['role-tag-key', 'build-role', 'update']]],
   ])('%s', (name, expected) => {
     expect(stoppedOf(name)).toEqual(expected);
   });
@@ -69,6 +71,12 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     const renamed = JSON.parse(JSON.stringify(added));
     renamed.steps[0].newState.inputs.stages[1].actions[0].name = 'BuildImage';
     expect(classifyPreview(renamed).stopped).toEqual([]);
+  });
+
+  test('a new value of a tag key a role carries already is applied (settings change tag values)', () => {
+    const preview = fixture('role-tag-key');
+    preview.steps[1].newState.inputs.tags = { ...preview.steps[1].oldState.inputs.tags, Environment: 'development' };
+    expect(classifyPreview(preview).stopped).toEqual([]);
   });
 
   test('an unknown resource type or operation stops the update (fail closed)', () => {

@@ -45,6 +45,7 @@ export type StopReason =
   | 'stateful-data'
   | 'own-permissions'
   | 'approval-removed'
+  | 'role-tag-key'
   | 'not-allowed';
 
 /** What each reason means, in the words the build log and the notification use. */
@@ -56,6 +57,7 @@ export const STOP_REASONS: Record<StopReason, string> = {
   'stateful-data': 'a deletion or replacement of stateful data (key, bucket, repository, log group, or a rule that expires data)',
   'own-permissions': 'the update role\'s own policies',
   'approval-removed': 'the removal of a manual approval (a person decides when a stage deploys)',
+  'role-tag-key': 'a new tag key on a role (a role\'s tags can satisfy aws:PrincipalTag conditions elsewhere in the account)',
   'not-allowed': 'a change the update role has no permission for',
 };
 
@@ -121,11 +123,15 @@ function updateOnly(properties: string[], options: { stateful?: boolean; policy?
 export const OWN_PREFIX = 'self-update-';
 const isBoundary = (name: string) => /(^|-)boundary(-|$)/.test(name);
 
-const roleRule: Rule = (operation, changed) => {
+const tagKeys = (state: PreviewStep['oldState']) => Object.keys((state?.inputs?.tags ?? {}) as Record<string, unknown>);
+
+const roleRule = (step: PreviewStep): Rule => (operation, changed) => {
   if (operation === 'create' || operation === 'replace') return 'new-role';
   if (operation === 'delete') return 'not-allowed';
   if (changed.includes('assumeRolePolicy')) return 'trust-policy';
   if (changed.includes('permissionsBoundary')) return 'boundary';
+  // The update role may tag roles with the keys they carry already (values change with the settings), never a new key.
+  if (changed.includes('tags') && tagKeys(step.newState).some(key => !tagKeys(step.oldState).includes(key))) return 'role-tag-key';
   // Inline and exclusive managed policies are granted nowhere; tags, description and session duration are (UpdateRole).
   return changed.length > 0 && changed.every(p => ['tags', 'tagsAll', 'description', 'maxSessionDuration'].includes(p)) ? undefined : 'not-allowed';
 };
@@ -162,7 +168,8 @@ const attachmentRule: Rule = (_operation, _changed, name) => name.startsWith(OWN
 
 /** Per resource type: what the update role may do to it. A type missing here stops the update. */
 const RULES: Record<string, Rule> = {
-  'aws:iam/role:Role': roleRule,
+  // Decided per step (roleRule): whether a tag key is new.
+  'aws:iam/role:Role': allow(),
   'aws:iam/policy:Policy': policyRule,
   'aws:iam/rolePolicyAttachment:RolePolicyAttachment': attachmentRule,
   'aws:kms/key:Key': updateOnly(['description', 'enableKeyRotation', 'rotationPeriodInDays'], { stateful: true, policy: 'policy' }),
@@ -191,7 +198,11 @@ const RULES: Record<string, Rule> = {
   'aws:cloudwatch/eventTarget:EventTarget': allow('create', 'update', 'delete', 'replace'),
 };
 
-const PIPELINE_TYPE = 'aws:codepipeline/pipeline:Pipeline';
+/** Rules that read the step's old and new inputs. */
+const STEP_RULES: Record<string, (step: PreviewStep) => Rule> = {
+  'aws:codepipeline/pipeline:Pipeline': pipelineRule,
+  'aws:iam/role:Role': roleRule,
+};
 
 /** The resource types the classifier has a rule for: any other type stops the update. */
 export const CLASSIFIED_TYPES: readonly string[] = Object.keys(RULES);
@@ -234,7 +245,7 @@ export function classifyPreview(digest: unknown): Classification {
     seen.add(key);
     const rule = operation === undefined ? always('not-allowed')
       : isEngineOnly(type) ? () => undefined
-        : type === PIPELINE_TYPE ? pipelineRule(step) : RULES[type] ?? always('not-allowed');
+        : STEP_RULES[type]?.(step) ?? RULES[type] ?? always('not-allowed');
     const reason = rule(operation ?? 'none', properties, parsed.name);
     if (reason) stopped.push({ reason, urn: step.urn, type, name: parsed.name, op: step.op, properties });
     else allowed.push({ urn: step.urn, op: step.op });
@@ -273,7 +284,7 @@ export function stopMessage(stopped: readonly StoppedChange[], context: StopMess
     `Run \`npx projen deploy\` as a person, on a checkout of this commit with stack ${stackName} selected ` +
       `(pulumi stack select ${stackName}), with rights to make these changes; then release the change in the pipeline again.`,
     'Why: the pipeline\'s update role may not create roles, change trust, resource or boundary policies, its own policies, ' +
-      'drop a manual approval, or delete or replace stateful data, so that a commit cannot give itself more than a person approved. ' +
+      'drop a manual approval, add tag keys to roles, or delete or replace stateful data, so that a commit cannot give itself more than a person approved. ' +
       'Nothing was applied; until a person deploys it, every execution stops at this stage.',
   );
   return lines.join('\n');
