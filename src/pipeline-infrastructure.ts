@@ -3,9 +3,10 @@ import { Component } from 'projen';
 import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
 import { DeployBuildspecFile } from './deploy-buildspec';
+import { handoverWarnings, readPreviousSynth, recordedBackendUrl } from './deploy-handover';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { PulumiProgramFiles, checkPulumiProject, pulumiProjectName } from './pulumi-program';
+import { PulumiProgramFiles, SETTINGS_FILE, checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { TaggingPolicyFile } from './tagging-policy';
 import { formatOption, optionAssignment, optionStyle, projenrcFileName } from './validation';
 import { pinnedVersions } from './versions';
@@ -75,7 +76,12 @@ export class PipelineInfrastructure extends Component {
     new BuildspecFile(project, buildspecPath, model);
     for (const stage of model.stages) new DeployBuildspecFile(project, stage);
     new TaggingPolicyFile(project, taggingPolicyPath, model);
-    new PulumiProgramFiles(project, { model, projectName: pulumiProject, dir: this.infraDir, buildspecPath });
+    // Read before this synth rewrites them: what changed since is said once, and the backend is never forgotten.
+    const previous = readPreviousSynth(project.outdir, this.infraDir, SETTINGS_FILE);
+    for (const warning of handoverWarnings(model, previous, style, projenrc)) project.logger.warn(warning);
+    new PulumiProgramFiles(project, {
+      model, projectName: pulumiProject, dir: this.infraDir, buildspecPath, backendUrl: recordedBackendUrl(model, previous),
+    });
 
     const versions = pinnedVersions();
     project.addDevDeps(`@pulumi/pulumi@${versions.pulumi}`, `@pulumi/aws@${versions.pulumiAws}`);

@@ -238,6 +238,15 @@ export interface DeployStageProps {
    * execution (CodePipeline V2 stage rollback: the stage runs again with that
    * execution's artifacts and variables, so the previous image is deployed
    * again). Not available with `PipelineExecutionMode.PARALLEL`.
+   *
+   * CodePipeline rolls a stage back only to an execution started in the
+   * current pipeline structure version ("Configure a stage for automatic
+   * rollback", CodePipeline User Guide): every change of the pipeline's
+   * definition starts a new one, whether a person's `npx projen deploy` or a
+   * self-update (`selfUpdate`) that changes the definition (an upgrade
+   * usually does). Until the stage has succeeded once after such a change, a
+   * failure has nothing to roll back to and the stage stays failed: watch
+   * the first deploy after an upgrade, and roll back by hand if it fails.
    * @default false
    */
   readonly rollbackOnFailure?: boolean;
@@ -496,7 +505,10 @@ export interface SelfUpdateProps {
    * `rate(<n> minute|minutes|hour|hours|day|days)` (singular for 1) or
    * `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` (UTC,
    * one of day-of-month and day-of-week is `?`), or `off` to keep the drift
-   * check only for runs on demand.
+   * check only for runs on demand. At most hourly: `rate(<n> minutes)` below
+   * 60 and a cron whose minutes field names more than one minute are
+   * rejected, because every run installs the Pulumi CLI, runs `npm ci` and
+   * reads every resource of the stack (billed build minutes, not a better check).
    * @default "rate(1 day)"
    */
   readonly driftSchedule?: string;

@@ -120,3 +120,8 @@ export class PortableYamlFile extends ObjectFile {
     return [...(this.marker ? [`# ${this.marker}`] : []), '', toPortableYaml(JSON.parse(json))].join('\n');
   }
 }
+
+/** Reads YAML with the same `yaml` package (a file this library wrote before, such as `Pulumi.yaml`). */
+export function parseYaml(text: string): unknown {
+  return yamlPackage().parse(text);
+}

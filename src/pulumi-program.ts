@@ -64,6 +64,8 @@ export interface PulumiProgramFilesOptions {
   readonly projectName: string;
   readonly dir: string;
   readonly buildspecPath: string;
+  /** The backend `Pulumi.yaml` records (deploy-handover.ts says which). */
+  readonly backendUrl?: string;
 }
 
 /**
@@ -86,8 +88,8 @@ export class PulumiProgramFiles extends Component {
         config: {
           environmentSuffix: { type: 'string', description: 'Environment suffix of every resource name (required)' },
         },
-        // With self-update, people and the pipeline use the same backend ("Pulumi project file reference": backend.url).
-        ...(model.selfUpdate ? { backend: { url: model.selfUpdate.backend.url } } : {}),
+        // People and the pipeline use the stack's backend ("Pulumi project file reference": backend.url), kept once known.
+        ...(options.backendUrl ? { backend: { url: options.backendUrl } } : {}),
       },
     });
 

@@ -157,7 +157,9 @@ logs, read the pipeline's artifacts, read the stage's \`secrets\` (by ARN) and a
 target role must trust the stage's role (\`<name>-<env>-deploy-<stage>\`). An approval request is published to the
 notification topic: the e-mail shows the commit and the image digest and links to the commit; approve or reject it in
 the CodePipeline console (it is rejected after seven days). A stage that rolls back on failure runs again with its last
-successful execution's image; a rejected approval is a failure too. While stages exist, executions run QUEUED (unless
+successful execution's image, but only one started since the pipeline's definition last changed (CodePipeline's
+"current pipeline structure version"): the first deploy after a change of the pipeline cannot roll back. A rejected
+approval is a failure too. While stages exist, executions run QUEUED (unless
 \`executionMode\` says otherwise): every commit is deployed in order and a newer one never skips an approval.
 ${gatesSection(stages)}`;
 }
@@ -301,7 +303,13 @@ Without \`selfUpdate\`, the pipeline in AWS changes only when someone runs \`npx
    update and drift-check projects with their roles, and adds the update stage to the pipeline.
 
 **When an upgrade pull request merges:** the pipeline runs Source, then *UpdatePipeline*: CodeBuild installs the Pulumi
-CLI of exactly the pinned SDK and runs \`pulumi up\` on this stack with the new program. If that changed the pipeline's
+CLI of exactly the pinned SDK (on Node.js 24), previews this stack with the new program (\`pulumi preview --json\`) and
+classifies every change (\`infra/self-update-classifier.ts\`). A change only a person may make (a new role, a trust
+policy, a key, bucket, topic or repository policy, a permissions boundary, the update role's own policies, a dropped
+manual approval, a new tag key on a role (such as a new custom tag), a deletion or replacement of the key, bucket, repository or a log group, or anything else its role has
+no permission for, such as removing a deploy stage) stops the stage **before anything is applied**: the build log and
+the notification topic name each resource and ask you to run \`npx projen deploy\` yourself, after which the pipeline
+goes on. Otherwise it runs \`pulumi up\`. If that changed the pipeline's
 definition, CodePipeline cancels the running execution (a pipeline edit does not rerun it), so the update stage starts a
 fresh execution (restart), which finds nothing left to change and goes on to Build. An update that changes nothing never
 restarts anything. The update role may change only this stack's resources and may create or change a role only with the
@@ -314,9 +322,20 @@ fails and the notification topic sends "Drift check FAILED for stack ...", with 
 when the check itself could not run). Run it on demand with \`aws codebuild start-build --project-name
 <name>-<env>-drift\` (the \`driftCheckProject\` stack output).
 
+The schedule runs at most hourly (each check installs the CLI, runs \`npm ci\` and reads every resource). With an S3
+backend, both builds first check that the bucket is in Pulumi's project layout; one in the legacy layout stops them
+with the command that moves it (\`pulumi state upgrade\`, run once by a person with access to the whole backend).
+
+**Rollback after an update:** CodePipeline rolls a stage back only to an execution started in the current pipeline
+structure version, and every change of the pipeline's definition (an update usually makes one) starts a new one. So the
+first deploy of a \`rollbackOnFailure\` stage after such a change cannot roll back: if it fails, roll it back by hand
+(\`aws codepipeline rollback-stage\`) or push a fix.
+
 **To turn it off:** \`driftSchedule: 'off'\` keeps the self-update and stops the schedule (the check still runs on
 demand); removing \`selfUpdate\` and running \`npx projen deploy\` yourself removes the update stage, the drift check and
-the boundary.
+the boundary. \`npx projen\` warns once when you remove \`selfUpdate\` or a deploy stage: the update stage may not delete
+those roles and projects, so deploy yourself right after merging. The backend stays recorded in \`infra/Pulumi.yaml\`
+either way, so your next deploy reaches the same stack.
 
 **Which version runs where:** the pipeline and its build projects carry the tag \`cicd-pipeline-type:version\`. For an
 account and region, this lists every pipeline with the version of cicd-pipeline-type that rendered it:
@@ -325,6 +344,32 @@ account and region, this lists every pipeline with the version of cicd-pipeline-
 aws resourcegroupstaggingapi get-resources --resource-type-filters codepipeline:pipeline --tag-filters Key=cicd-pipeline-type:version \\
   --query 'ResourceTagMappingList[].[ResourceARN, Tags[?Key==\`cicd-pipeline-type:version\`] | [0].Value]' --output table
 \`\`\`
+
+## Security model
+
+**Who can change what the pipeline runs:** anyone who can push to its branch. The build runs the repository's commands
+and every dependency \`npm ci\` and \`docker build\` install; each deploy stage runs its commands; with \`selfUpdate\` the
+pipeline runs the Pulumi program in \`infra/\` itself. Protect the branch (required reviews): a manual approval decides
+when a reviewed commit reaches a stage, not who may change the pipeline. A malicious commit or a compromised dependency
+is then held by the role it runs as; each promise names the test in cicd-pipeline-type that holds it:
+
+- **Build role:** may push images to this repository's ECR repository, write its logs, read \`codeBuild.secrets\` and the
+  pipeline's artifacts. It cannot reach a deploy target, a stage's secrets or the state, nor change IAM
+  (\`test/iam-evaluation.test.ts\`).
+- **Each deploy stage's role:** may assume its own \`assumeRoleArn\` and read its own \`secrets\`; never another stage's
+  target or secrets (\`test/iam-evaluation.test.ts\`, \`test/promotion.test.ts\`).
+- **Update role (\`selfUpdate\`):** may change this stack's resources in place (projects, the pipeline's definition,
+  this stack's other policies, each role within its own boundary) and this stack's state. It may never create roles,
+  change a trust, resource or boundary policy or its own policies, create KMS grants, or delete or replace the key,
+  bucket, repository or log groups (\`test/iam-evaluation.test.ts\`); a commit that asks for any of these, or drops a
+  manual approval, stops the update stage before any change (\`test/self-update-classifier.test.ts\`,
+  \`test/self-update.test.ts\`).
+- **Drift-check role:** reads this stack's resources and state (and can decrypt the stack's secret config), changes
+  nothing (\`test/iam-evaluation.test.ts\`).
+- **Pipeline and events roles:** CodePipeline starts the projects; EventBridge starts the drift check; no commit runs
+  code as either (\`test/iam-evaluation.test.ts\`).
+- **Secrets** are referenced by ARN and never written to a generated file (\`test/promotion.test.ts\`); the guardrails
+  in \`infra/pipeline.test.ts\` re-check the program's promises on this repository's own settings on every build.
 
 ## The Pulumi project
 

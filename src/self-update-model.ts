@@ -283,6 +283,17 @@ function checkAccessTokenSecretArn(p: Problems, path: OptionPath, value: unknown
   return undefined;
 }
 
+const MINUTES_PER_HOUR = 60;
+/**
+ * Why the drift check runs at most hourly: every run installs the Pulumi CLI,
+ * runs `npm ci` and reads every resource of the stack (`--refresh`), minutes
+ * of CodeBuild billed per build minute and a burst of AWS API calls, and a run
+ * can outlast a shorter interval. Drift made by hand is not urgent to the
+ * minute; a push is checked by the self-update anyway.
+ */
+const TOO_OFTEN = 'the drift check must run at most once an hour (each run installs the Pulumi CLI, runs npm ci and reads every ' +
+  'resource: a bill, not a check). Use "rate(1 hour)" or longer, or a cron with one value in its minutes field';
+
 /**
  * EventBridge schedule expressions ("Creating an Amazon EventBridge rule that
  * runs on a schedule", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html):
@@ -301,12 +312,14 @@ function checkDriftSchedule(p: Problems, path: OptionPath, value: unknown): { ex
     if (!/^[1-9]\d*$/.test(amount)) p.add(path, `${JSON.stringify(value)}: the rate must be a whole number of at least 1 (no leading zero)`);
     else if (!['minute', 'hour', 'day'].includes(unit.replace(/s$/, ''))) p.add(path, `${JSON.stringify(value)}: the unit must be minute(s), hour(s) or day(s)`);
     else if ((n === 1) !== !unit.endsWith('s')) p.add(path, `${JSON.stringify(value)}: write the unit ${n === 1 ? 'singular' : 'plural'} for ${n} (EventBridge rejects it otherwise)`);
+    else if (unit.startsWith('minute') && n < MINUTES_PER_HOUR) p.add(path, `${JSON.stringify(value)} runs more often than hourly: ${TOO_OFTEN}`);
     return { expression: value, scheduled: true };
   }
   const cron = /^cron\((.*)\)$/.exec(value);
   if (cron) {
     const problem = cronProblem(cron[1]);
     if (problem) p.add(path, `${JSON.stringify(value)}: ${problem}`);
+    else if (cronMinutes(cron[1]) > 1) p.add(path, `${JSON.stringify(value)} fires more than once an hour (its minutes field names several minutes): ${TOO_OFTEN}`);
     return { expression: value, scheduled: true };
   }
   p.add(path, `${JSON.stringify(value)} must be "rate(<n> <unit>)", "cron(<6 fields>)" or "${DRIFT_SCHEDULE_OFF}"`);
@@ -347,10 +360,23 @@ function cronProblem(body: string): string | undefined {
   return undefined;
 }
 
+/** How many minutes of an hour a valid cron expression fires at: more than one is more often than hourly. */
+function cronMinutes(body: string): number {
+  const field = body.trim().split(/\s+/)[0];
+  const minutes = new Set<number>();
+  for (const item of field.split(',')) {
+    const [range, step] = item.split('/');
+    const [from, to] = range === '*' ? [0, 59] : range.split('-').map(Number);
+    const last = to ?? (step === undefined ? from : 59);
+    for (let minute = from; minute <= last; minute += Math.max(1, Number(step ?? 1))) minutes.add(minute);
+  }
+  return minutes.size;
+}
+
 function cronItemValid(item: string, rule: CronField): boolean {
   if (rule.special?.test(item)) return true;
   const [range, step, ...rest] = item.split('/');
-  if (rest.length > 0 || (step !== undefined && !/^\d+$/.test(step))) return false;
+  if (rest.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) return false;
   if (range === '*') return true;
   const bounds = range.split('-');
   if (bounds.length > 2) return false;

@@ -1,12 +1,13 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'projen';
+import { Logger, Testing } from 'projen';
 import * as YAML from 'yaml';
 import { FULL_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
-import { GUARDRAILS, GuardrailRun, TYPES, one, statementsOf } from '../program/infra/guardrails';
+import { FILE_GUARDRAILS, GUARDRAILS, GuardrailRun, TYPES, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
 import { CicdPipelineProject, PipelineProps } from '../src';
+import { RECOMMENDED_NODE_MAJOR, SUPPORTED_NODE_MAJORS } from '../src/node-support';
 import { resolvePipeline } from '../src/pipeline-model';
 import { SelfUpdateModel } from '../src/self-update-model';
 import { PipelineConfigError } from '../src/validation';
@@ -89,6 +90,14 @@ describe('selfUpdate is validated at synth, each problem naming its option', () 
     ['a cron with both days given', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 6 * * * *)' }, 'pipeline.selfUpdate.driftSchedule', 'exactly one of day-of-month and day-of-week must be "?"'],
     ['a cron at hour 25', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 25 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'hours "25" is not valid'],
     ['"OFF" in capitals', { ...SELF_UPDATE_S3, driftSchedule: 'OFF' }, 'pipeline.selfUpdate.driftSchedule', 'or "off"'],
+    // Finding 8: at most hourly, each run being a CLI install, npm ci and a refresh of every resource.
+    ['every minute', { ...SELF_UPDATE_S3, driftSchedule: 'rate(1 minute)' }, 'pipeline.selfUpdate.driftSchedule', 'more often than hourly: the drift check must run at most once an hour'],
+    ['every 59 minutes', { ...SELF_UPDATE_S3, driftSchedule: 'rate(59 minutes)' }, 'pipeline.selfUpdate.driftSchedule', 'more often than hourly'],
+    ['a cron every 15 minutes', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0/15 * * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron at minutes 0 and 30 of one hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0,30 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron every minute of one hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(* 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron minute range', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0-1 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'fires more than once an hour'],
+    ['a cron step of 0', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0/0 6 * * ? *)' }, 'pipeline.selfUpdate.driftSchedule', 'minutes "0/0" is not valid'],
   ])('%s', (_title, selfUpdate, optionPath, fragment) => {
     expect(problemsOf({ repository: REPO, selfUpdate }))
       .toContainEqual(expect.stringMatching(new RegExp(`^${escape(optionPath)}: .*${escape(fragment)}`, 's')));
@@ -158,6 +167,10 @@ describe('accepted forms, and what they render', () => {
     ['a working-days cron', { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 6 ? * MON-FRI *)' }, { driftSchedule: 'cron(0 6 ? * MON-FRI *)', driftScheduled: true }],
     ['every 12 hours', { ...SELF_UPDATE_S3, driftSchedule: 'rate(12 hours)' }, { driftSchedule: 'rate(12 hours)', driftScheduled: true }],
     ['off', { ...SELF_UPDATE_S3, driftSchedule: 'off' }, { driftScheduled: false }],
+    ['hourly, in minutes', { ...SELF_UPDATE_S3, driftSchedule: 'rate(60 minutes)' }, { driftSchedule: 'rate(60 minutes)' }],
+    ['hourly', { ...SELF_UPDATE_S3, driftSchedule: 'rate(1 hour)' }, { driftSchedule: 'rate(1 hour)' }],
+    ['a cron at minute 15 of every hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(15 * * * ? *)' }, { driftSchedule: 'cron(15 * * * ? *)' }],
+    ['a cron whose step names one minute', { ...SELF_UPDATE_S3, driftSchedule: 'cron(5/60 * * * ? *)' }, { driftSchedule: 'cron(5/60 * * * ? *)' }],
   ])('%s', (_title, selfUpdate, expected) => {
     expect(selfUpdateOf(selfUpdate)).toMatchObject(expected);
   });
@@ -188,8 +201,40 @@ describe('accepted forms, and what they render', () => {
   });
 });
 
-/** Runs a buildspec's build phase in bash, as CodeBuild does (one shell, stop at the first failing command), with fake `aws` and `pulumi`. */
-function runBuildPhase(buildspec: string, env: Record<string, string>) {
+const FIXTURES = path.join(__dirname, 'preview-fixtures');
+
+/**
+ * The gate the update build compiles, compiled once here with the command the
+ * buildspec runs (the fake `npx` below hands these files to the build instead
+ * of compiling again).
+ */
+let compiledCheck: string | undefined;
+function compileCheckOnce(buildspec: string): string {
+  if (compiledCheck) return compiledCheck;
+  const repo = tempDir('gate-repo');
+  fs.mkdirSync(path.join(repo, 'infra'));
+  for (const file of ['self-update-check.ts', 'self-update-classifier.ts']) {
+    fs.copyFileSync(path.join(__dirname, '..', 'program', 'infra', file), path.join(repo, 'infra', file));
+  }
+  fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(repo, 'node_modules'));
+  const command = YAML.parse(buildspec).phases.build.commands.find((c: string) => c.startsWith('npx --no-install tsc'));
+  const out = tempDir('gate-compiled');
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-c', `set -e; export PULUMI_PROJECT_DIR=infra SELF_UPDATE_TMP='${out}'; ${command}`], {
+    cwd: repo, encoding: 'utf-8', env: { PATH: process.env.PATH },
+  });
+  if (result.status !== 0) throw new Error(`the gate does not compile as the buildspec compiles it:\n${result.stdout}${result.stderr}`);
+  compiledCheck = path.join(out, 'check');
+  return compiledCheck;
+}
+
+/**
+ * Runs a phase of a buildspec in bash, as CodeBuild does (one shell, stop at
+ * the first failing command), with fake `aws`, `pulumi` and `npx`. The fake
+ * `pulumi preview --json` prints the fixture PREVIEW; the fake `aws` answers
+ * the backend's listing from META_KEY, META_VERSION and STACKS_KEY, and keeps
+ * what `sns publish` sends.
+ */
+function runPhase(buildspec: string, env: Record<string, string>, phase: 'build' | 'pre_build' = 'build') {
   const spec = YAML.parse(buildspec);
   const dir = tempDir('build-phase');
   const bin = path.join(dir, 'bin');
@@ -197,32 +242,45 @@ function runBuildPhase(buildspec: string, env: Record<string, string>) {
   fs.writeFileSync(path.join(dir, 'version'), '7');
   // pulumi up bumps the pipeline's version when CHANGES is set (UpdatePipeline increases it by 1).
   fs.writeFileSync(path.join(bin, 'pulumi'), [
-    '#!/bin/sh',
+    '#!/bin/bash',
     'echo "pulumi $*" >> "$CALLS"',
+    'if [ "$1" = preview ] && [ "$2" = --json ]; then cat "$PREVIEW"; exit "${PREVIEW_EXIT:-0}"; fi',
     'if [ "$1" = up ] && [ "$CHANGES" = 1 ]; then echo $(( $(cat "$STATE/version") + 1 )) > "$STATE/version"; fi',
     'exit "${PULUMI_EXIT:-0}"',
   ].join('\n'), { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'aws'), [
-    '#!/bin/sh',
+    '#!/bin/bash',
     'echo "aws $*" >> "$CALLS"',
     'case "$*" in',
     '  *get-pipeline-execution*) echo "$TRIGGER_DETAIL" ;;',
     '  *get-pipeline\\ *) cat "$STATE/version" ;;',
     '  *start-pipeline-execution*) echo 11111111-2222-3333-4444-555555555555 ;;',
+    '  *list-objects-v2*meta.yaml*) echo "${META_KEY:-None}" ;;',
+    '  *list-objects-v2*stacks/*) echo "${STACKS_KEY:-None}" ;;',
+    '  s3\\ cp*) printf "version: %s\\n" "$META_VERSION" ;;',
+    '  sns\\ publish*) while [ $# -gt 0 ]; do if [ "$1" = --message ]; then cat "${2#file://}" > "$STATE/published"; fi; shift; done; exit "${SNS_EXIT:-0}" ;;',
     'esac',
   ].join('\n'), { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'npx'), [
+    '#!/bin/bash',
+    'echo "npx $*" >> "$CALLS"',
+    '[ "$1 $2 $3" = "--no-install tsc --outDir" ] && mkdir -p "$4" && cp "$COMPILED_CHECK"/*.js "$4"/',
+  ].join('\n'), { mode: 0o755 });
   const variables = Object.entries<string>(spec.env.variables).map(([k, v]) => `export ${k}='${v}'`);
-  const script = ['set -e', ...variables, ...spec.phases.build.commands].join('\n');
+  const script = ['set -e', ...variables, ...spec.phases[phase].commands].join('\n');
   const result = spawnSync('bash', ['--noprofile', '--norc', '-c', script], {
     encoding: 'utf-8',
     env: {
       PATH: `${bin}:${process.env.PATH}`,
       CALLS: path.join(dir, 'calls'),
       STATE: dir,
+      COMPILED_CHECK: phase === 'build' && spec.phases.build.commands.some((c: string) => c.startsWith('npx')) ? compileCheckOnce(buildspec) : '',
+      PREVIEW: path.join(FIXTURES, 'update-allowed.json'),
       // What the program sets on the project, and CodePipeline on the action.
       PIPELINE_NAME: 'web-app-dev',
       PULUMI_STACK: 'organization/web-app/dev',
       UPDATE_ROLE_NAME: 'web-app-dev-update',
+      NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:web-app-dev-notifications',
       PIPELINE_EXECUTION_ID: 'aaaaaaaa-0000-0000-0000-000000000000',
       // A push started this execution (the trigger names the connection).
       TRIGGER_DETAIL: 'arn:aws:codestar-connections:eu-west-1:123456789012:connection/x',
@@ -230,8 +288,11 @@ function runBuildPhase(buildspec: string, env: Record<string, string>) {
     },
   });
   const calls = fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf-8').trim().split('\n') : [];
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+  const published = fs.existsSync(path.join(dir, 'published')) ? fs.readFileSync(path.join(dir, 'published'), 'utf-8') : undefined;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, published };
 }
+const runBuildPhase = (buildspec: string, env: Record<string, string>) => runPhase(buildspec, env);
+const ups = (calls: string[]) => calls.filter(call => call.startsWith('pulumi up'));
 
 describe('the self-update buildspec restarts the pipeline only when its definition changed', () => {
   const snap = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('restart'), pipeline: S3 }));
@@ -280,6 +341,128 @@ describe('the self-update buildspec restarts the pipeline only when its definiti
   });
 });
 
+describe('the update stage applies only what its role may make, and stops before anything else (never half-applied)', () => {
+  const snap = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('gate'), pipeline: S3 }));
+  const update = snap['infra/self-update.buildspec.yml'] as string;
+
+  test('the preview of the same stack comes first, then the gate, then pulumi up', () => {
+    const { status, calls } = runBuildPhase(update, {});
+    expect(status).toBe(0);
+    const order = ['pulumi preview --json', 'npx --no-install tsc', 'pulumi up'].map(start => calls.findIndex(call => call.startsWith(start)));
+    expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]))).toBe(true);
+    expect(calls).toContain('pulumi preview --json --non-interactive --stack organization/web-app/dev --cwd infra');
+  });
+
+  test.each(['new-role', 'key-policy', 'bucket-policy', 'topic-policy', 'boundary', 'trust-policy', 'delete-bucket', 'replace-key', 'remove-stage'])(
+    'a preview with %s stops before pulumi up, in the log and through the topic, asking for npx projen deploy', (name) => {
+      const { status, stderr, calls, published } = runBuildPhase(update, { PREVIEW: path.join(FIXTURES, `${name}.json`), CHANGES: '1' });
+      expect(status).not.toBe(0);
+      expect(ups(calls)).toEqual([]);
+      expect(calls.filter(call => call.includes('start-pipeline-execution'))).toEqual([]);
+      expect(stderr).toMatch(/stopped before changing anything[\s\S]*Run `npx projen deploy` as a person/);
+      expect(calls).toContainEqual(expect.stringMatching(
+        /^aws sns publish --topic-arn arn:aws:sns:eu-west-1:123456789012:web-app-dev-notifications --subject Pipeline self-update stopped: a person must run npx projen deploy --message file:\/\//));
+      expect(published).toMatch(/stopped before changing anything/);
+      expect(stderr).toContain(published!.trimEnd());
+    });
+
+  test('a topic it cannot publish to still stops the build, with the message in the log', () => {
+    const { status, stderr, calls } = runBuildPhase(update, { PREVIEW: path.join(FIXTURES, 'trust-policy.json'), SNS_EXIT: '255' });
+    expect(status).not.toBe(0);
+    expect(ups(calls)).toEqual([]);
+    expect(stderr).toMatch(/Could not publish this to the notification topic/);
+    expect(stderr).toMatch(/trust policy/);
+  });
+
+  test('a preview that fails shows its diagnostics and stops before the gate and pulumi up', () => {
+    const { status, stdout, calls } = runBuildPhase(update, { PREVIEW: path.join(FIXTURES, 'no-change.json'), PREVIEW_EXIT: '255' });
+    expect(status).not.toBe(0);
+    expect(stdout).toContain('"changeSummary"');
+    expect(calls.filter(call => call.startsWith('npx') || call.startsWith('pulumi up'))).toEqual([]);
+  });
+
+  test('a preview with no changes goes on to pulumi up, which changes nothing and restarts nothing', () => {
+    const { status, calls, published } = runBuildPhase(update, { PREVIEW: path.join(FIXTURES, 'no-change.json'), CHANGES: '0' });
+    expect(status).toBe(0);
+    expect(ups(calls)).toHaveLength(1);
+    expect(published).toBeUndefined();
+  });
+});
+
+describe('an S3 backend in Pulumi\'s legacy layout stops both builds in pre_build with the upgrade to run', () => {
+  const snap = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('layout'), pipeline: S3 }));
+  const cloud = Testing.synth(new CicdPipelineProject({
+    name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('layout-cloud'), pipeline: { repository: REPO, selfUpdate: SELF_UPDATE_CLOUD },
+  }));
+  const buildspecs = ['infra/self-update.buildspec.yml', 'infra/drift-check.buildspec.yml'];
+  const logins = (calls: string[]) => calls.filter(call => call.startsWith('pulumi login'));
+
+  test.each(buildspecs)('%s: stacks but no meta.yaml is the legacy layout: stop before login, naming pulumi state upgrade', (file) => {
+    const { status, stderr, calls } = runPhase(snap[file], { META_KEY: 'None', STACKS_KEY: 'pipelines/.pulumi/stacks/dev.json' }, 'pre_build');
+    expect(status).not.toBe(0);
+    expect(logins(calls)).toEqual([]);
+    expect(stderr).toContain('is in Pulumi\'s legacy layout');
+    expect(stderr).toContain('pulumi login s3://acme-pulumi-state/pipelines?region=eu-west-1 && pulumi state upgrade');
+    expect(stderr).toContain('pipelines/.pulumi/stacks/<project>/<stack>.json');
+    expect(calls).toContain('aws s3api list-objects-v2 --bucket acme-pulumi-state --prefix pipelines/.pulumi/meta.yaml --max-items 1 --query Contents[0].Key --output text');
+  });
+
+  test.each(buildspecs)('%s: a meta.yaml of version 0 is the legacy layout too', (file) => {
+    const { status, stderr } = runPhase(snap[file], { META_KEY: 'pipelines/.pulumi/meta.yaml', META_VERSION: '0' }, 'pre_build');
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('pulumi state upgrade');
+  });
+
+  test.each<[string, Record<string, string>]>([
+    ['the project layout (meta.yaml of version 1)', { META_KEY: 'pipelines/.pulumi/meta.yaml', META_VERSION: '1', STACKS_KEY: 'pipelines/.pulumi/stacks/web-app/dev.json' }],
+    ['an empty backend (the CLI creates the project layout)', { META_KEY: 'None', STACKS_KEY: 'None' }],
+  ])('%s goes on to login and the plugin', (_title, env) => {
+    for (const file of buildspecs) {
+      const { status, calls } = runPhase(snap[file], env, 'pre_build');
+      expect({ file, status }).toEqual({ file, status: 0 });
+      expect(logins(calls)).toEqual(['pulumi login s3://acme-pulumi-state/pipelines?region=eu-west-1']);
+    }
+  });
+
+  test('Pulumi Cloud has no layout to check', () => {
+    const { status, calls } = runPhase(cloud['infra/self-update.buildspec.yml'], {}, 'pre_build');
+    expect(status).toBe(0);
+    expect(calls.filter(call => call.startsWith('aws'))).toEqual([]);
+  });
+});
+
+describe('the consumer\'s file guardrails hold the Node line and the gate, and fail when either is undone', () => {
+  const snap = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('file-guardrails'), pipeline: S3 }));
+  const repoWith = (edit: (file: string, text: string) => string) => {
+    const dir = tempDir('guardrail-repo');
+    fs.mkdirSync(path.join(dir, 'infra'));
+    for (const file of ['infra/self-update.buildspec.yml', 'infra/drift-check.buildspec.yml']) fs.writeFileSync(path.join(dir, file), edit(file, snap[file]));
+    return dir;
+  };
+  const guardrailRun = { settings: settingsFor(S3), environment: 'dev', resources: [], beforeAuthorization: [] };
+  test.each<[string, (file: string, text: string) => string]>([
+    ['the self-update and drift builds run on a Node.js line the installed @pulumi/pulumi supports',
+      (file, text) => file.includes('drift') ? text.replace(/nodejs: "?\d+"?/, 'nodejs: 20') : text],
+    ['the self-update previews the stack and stops before pulumi up on a change only a person may make',
+      (file, text) => file.includes('self-update') ? text.replace(/^.*self-update-check\.js.*$/m, '      - "true"') : text],
+  ])('%s', (promise, breakIt) => {
+    const check = FILE_GUARDRAILS[promise];
+    expect(() => check(guardrailRun, repoWith((_file, text) => text))).not.toThrow();
+    expect(() => check(guardrailRun, repoWith(breakIt))).toThrow();
+  });
+});
+
+describe('the update and drift builds run on the repository\'s default Node.js line', () => {
+  test.each(['infra/self-update.buildspec.yml', 'infra/drift-check.buildspec.yml'])('%s asks CodeBuild for the default line, which the pinned @pulumi/pulumi accepts', (file) => {
+    const snap = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('node'), pipeline: S3 }));
+    const runtime = YAML.parse(snap[file]).phases.install['runtime-versions'].nodejs;
+    expect(runtime).toBe(RECOMMENDED_NODE_MAJOR);
+    expect(SUPPORTED_NODE_MAJORS).toContain(runtime);
+    const pulumiFloor = Number(/>=\s*(\d+)/.exec(JSON.parse(fs.readFileSync(require.resolve('@pulumi/pulumi/package.json'), 'utf-8')).engines.node)![1]);
+    expect(runtime).toBeGreaterThanOrEqual(pulumiFloor);
+  });
+});
+
 describe('under the mocks', () => {
   let s3: RegisteredResource[];
   let cloud: RegisteredResource[];
@@ -322,6 +505,7 @@ describe('under the mocks', () => {
       { name: 'ENVIRONMENT_SUFFIX', value: 'dev', type: 'PLAINTEXT' },
       { name: 'PIPELINE_NAME', value: 'web-app-dev', type: 'PLAINTEXT' },
       { name: 'UPDATE_ROLE_NAME', value: 'web-app-dev-update', type: 'PLAINTEXT' },
+      { name: 'NOTIFICATION_TOPIC_ARN', value: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:web-app-dev-notifications`, type: 'PLAINTEXT' },
     ]);
     expect(variables(cloud)).toContainEqual({ name: 'PULUMI_ACCESS_TOKEN', value: SELF_UPDATE_CLOUD.accessTokenSecretArn, type: 'SECRETS_MANAGER' });
   });
@@ -405,6 +589,64 @@ describe('under the mocks', () => {
   });
 });
 
+describe('turning selfUpdate off or removing a stage: the backend stays recorded, and the synth says once that a person deploys', () => {
+  const STAGES: PipelineProps['stages'] = [{ name: 'staging', commands: ['./deploy.sh staging'] }, { name: 'prod', commands: ['./deploy.sh prod'] }];
+  /** Synthesizes into `outdir` as `npx projen` does (the previous files stay on disk), returning projen's warnings. */
+  function synthIn(outdir: string, pipeline: PipelineProps, python = false): { warnings: string[]; pulumiYaml: any } {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const saved = process.env.PROJEN_DISABLE_POST;
+    process.env.PROJEN_DISABLE_POST = 'true'; // no npm install: only the files matter here
+    try {
+      new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir, pipeline, ...(python ? { projenrcPython: true } : {}) }).synth();
+      return {
+        warnings: warn.mock.calls.map(args => args.join(' ')),
+        pulumiYaml: YAML.parse(fs.readFileSync(path.join(outdir, 'infra', 'Pulumi.yaml'), 'utf-8')),
+      };
+    } finally {
+      warn.mockRestore();
+      if (saved === undefined) delete process.env.PROJEN_DISABLE_POST;
+      else process.env.PROJEN_DISABLE_POST = saved;
+    }
+  }
+  const personDeploys = /run "npx projen deploy" as a person .*until then the pipeline's UpdatePipeline stage stops on every execution/;
+
+  test('turning selfUpdate off keeps the backend in Pulumi.yaml, warns once, and the next synth is silent', () => {
+    const outdir = tempDir('turn-off');
+    expect(synthIn(outdir, { ...S3, stages: STAGES }).warnings).toEqual([]);
+    const off = synthIn(outdir, { repository: REPO, stages: STAGES });
+    expect(off.pulumiYaml.backend).toEqual({ url: SELF_UPDATE_S3.backendUrl });
+    expect(off.warnings).toEqual([expect.stringMatching(/^pipeline\.selfUpdate was removed from \.projenrc\.ts: the deployed pipeline's update stage may not delete its own role/)]);
+    expect(off.warnings[0]).toMatch(personDeploys);
+    expect(off.warnings[0]).toContain(`The backend stays recorded in Pulumi.yaml (${SELF_UPDATE_S3.backendUrl})`);
+    const again = synthIn(outdir, { repository: REPO, stages: STAGES });
+    expect(again.warnings).toEqual([]);
+    expect(again.pulumiYaml.backend).toEqual({ url: SELF_UPDATE_S3.backendUrl });
+  });
+
+  test('removing a deploy stage with selfUpdate on names the stage, once', () => {
+    const outdir = tempDir('remove-stage');
+    synthIn(outdir, { ...S3, stages: STAGES });
+    const removed = synthIn(outdir, { ...S3, stages: [STAGES![1]] });
+    expect(removed.warnings).toEqual([expect.stringMatching(/^Deploy stage "staging" was removed from pipeline\.stages: the update role may not delete a stage's role/)]);
+    expect(removed.warnings[0]).toMatch(personDeploys);
+    expect(synthIn(outdir, { ...S3, stages: [STAGES![1]] }).warnings).toEqual([]);
+  });
+
+  test('adding a stage or changing the backend warns of nothing here (the update stage stops on the new role itself); the new backend is recorded', () => {
+    const outdir = tempDir('add-stage');
+    synthIn(outdir, { ...S3, stages: [STAGES![1]] });
+    const moved = synthIn(outdir, { ...S3, selfUpdate: { ...SELF_UPDATE_S3, backendUrl: 's3://acme-other-state' }, stages: STAGES });
+    expect(moved.warnings).toEqual([]);
+    expect(moved.pulumiYaml.backend).toEqual({ url: 's3://acme-other-state' });
+  });
+
+  test('in a Python repository the warning names pipeline.self_update and .projenrc.py', () => {
+    const outdir = tempDir('turn-off-python');
+    synthIn(outdir, S3, true);
+    expect(synthIn(outdir, { repository: REPO }, true).warnings).toEqual([expect.stringMatching(/^pipeline\.self_update was removed from \.projenrc\.py/)]);
+  });
+});
+
 describe('the consumer README explains the fleet', () => {
   const readme: string = Testing.synth(new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir: tempDir('readme'), githubRepository: REPO }))['README.md'];
   const fleet = readme.slice(readme.indexOf('## Fleet'), readme.indexOf('\n## ', readme.indexOf('## Fleet') + 5));
@@ -416,5 +658,23 @@ describe('the consumer README explains the fleet', () => {
     expect(fleet).toMatch(/drift/i);
     expect(fleet).toMatch(/turn .*off/i);
     expect(fleet).toContain('aws resourcegroupstaggingapi get-resources --resource-type-filters codepipeline:pipeline --tag-filters Key=cicd-pipeline-type:version');
+  });
+
+  test('the update stage stops before anything is applied on a person\'s change; turning off warns and keeps the backend; the rollback rule', () => {
+    expect(fleet).toMatch(/stops the stage \*\*before anything is applied\*\*[\s\S]*npx projen deploy/);
+    expect(fleet).toMatch(/backend stays recorded in `infra\/Pulumi\.yaml`/);
+    expect(fleet).toMatch(/rolls a stage back only to an execution started in the current pipeline\s+structure version/);
+    expect(fleet).toMatch(/pulumi state upgrade/);
+  });
+
+  test('a Security model section: who can push, each role\'s can and cannot, each promise naming its test', () => {
+    const security = readme.slice(readme.indexOf('## Security model'), readme.indexOf('\n## ', readme.indexOf('## Security model') + 5));
+    expect(security).toMatch(/anyone who can push to its branch/);
+    for (const role of ['Build role', 'Each deploy stage\'s role', 'Update role', 'Drift-check role', 'Pipeline and events roles']) {
+      const bullet = security.slice(security.indexOf(`**${role}`)).split('\n- ')[0];
+      expect({ role, namesATest: /`test\/[a-z-]+\.test\.ts`/.test(bullet) }).toEqual({ role, namesATest: true });
+    }
+    expect(security).toContain('`test/iam-evaluation.test.ts`');
+    expect(security).toMatch(/stops the update stage before any change \(`test\/self-update-classifier\.test\.ts`/);
   });
 });

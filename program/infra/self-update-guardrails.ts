@@ -390,4 +390,24 @@ export const SELF_UPDATE_FILE_GUARDRAILS: Record<string, Guardrails.FileCheck> =
     expect(text).toMatch(/pulumi preview --refresh --expect-no-changes .*--stack "\$\{PULUMI_STACK\}"/);
     expect(text).not.toMatch(/pulumi (up|destroy|refresh)/);
   },
+  'the self-update and drift builds run on a Node.js line the installed @pulumi/pulumi supports': ({ settings }, repoRoot) => {
+    if (!settings.selfUpdate) return;
+    const floor = Number(/>=\s*(\d+)/.exec(installedSdkEngine())?.[1] ?? 0);
+    for (const buildspec of [settings.selfUpdate.buildspecs.update, settings.selfUpdate.buildspecs.drift]) {
+      const line = Number(/^\s+nodejs: "?(\d+)"?$/m.exec(fs.readFileSync(path.join(repoRoot, buildspec), 'utf-8'))?.[1]);
+      expect({ buildspec, nodejs: line, supported: line >= floor }).toEqual({ buildspec, nodejs: line, supported: true });
+    }
+  },
+  'the self-update previews the stack and stops before pulumi up on a change only a person may make': ({ settings }, repoRoot) => {
+    if (!settings.selfUpdate) return;
+    const text = fs.readFileSync(path.join(repoRoot, settings.selfUpdate.buildspecs.update), 'utf-8');
+    const preview = text.search(/pulumi preview --json .*--stack "\$\{PULUMI_STACK\}"/);
+    const gate = text.search(/node "\$\{SELF_UPDATE_TMP\}\/check\/self-update-check\.js"/);
+    const up = text.search(/pulumi up --yes/);
+    expect({ preview: preview >= 0, gate: gate > preview, up: up > gate }).toEqual({ preview: true, gate: true, up: true });
+    expect(text).toContain('aws sns publish --topic-arn "${NOTIFICATION_TOPIC_ARN}"');
+  },
 };
+
+/** `engines.node` of the installed SDK: the oldest Node.js it runs on. */
+const installedSdkEngine = () => JSON.parse(fs.readFileSync(require.resolve('@pulumi/pulumi/package.json'), 'utf-8')).engines?.node as string ?? '';

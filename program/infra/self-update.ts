@@ -83,6 +83,10 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
       { name: 'PIPELINE_NAME', value: scope.names.pipeline, type: 'PLAINTEXT' },
       // The loop guard recognizes an execution this role started by the role's name in its trigger.
       { name: 'UPDATE_ROLE_NAME', value: scope.names.updateRole, type: 'PLAINTEXT' },
+      // Where a stopped update says that a person must deploy (self-update-check.ts). Publishing takes sns:Publish on
+      // the topic and, as it is encrypted, kms:GenerateDataKey* and kms:Decrypt on its key (Amazon SNS Developer
+      // Guide, "Key management": what publishers to an encrypted topic need).
+      { name: 'NOTIFICATION_TOPIC_ARN', value: args.arns.topic, type: 'PLAINTEXT' },
     ],
   });
   const stage: aws.types.input.codepipeline.PipelineStage = {
