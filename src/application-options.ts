@@ -65,7 +65,7 @@ export function checkApplicationOptions(p: Problems, options: object): void {
  * e.g. `releaseToNpm` without `release`) before they are reported together.
  */
 export function withoutApplicationOptions<T extends object>(options: T): T {
-  const kept: Record<string, unknown> = { ...options };
+  const kept: Record<string, unknown> = { ...(options as Record<string, unknown>) };
   for (const [option] of rejected(options)) delete kept[option];
   return kept as T;
 }

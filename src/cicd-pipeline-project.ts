@@ -2,11 +2,10 @@ import { SampleFile } from 'projen';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
 import { checkApplicationOptions, withoutApplicationOptions } from './application-options';
-import { DeployStageModel } from './deploy-stages';
 import { ManagedFilesCheck } from './managed-files-check';
 import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION, currentNodeVersion, nodeSupportWarning } from './node-support';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
-import { PLACEHOLDER_REPOSITORY, resolvePipeline, resolveProjectPipeline } from './pipeline-model';
+import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
@@ -84,7 +83,7 @@ export class CicdPipelineProject extends TypeScriptProject {
       sampleCode: false,
       readme: {
         filename: 'README.md',
-        contents: consumerReadme(options.name, projenrcPython, options.pulumiProject ?? pulumiProjectName(options.name), readmeStages(options)),
+        contents: consumerReadme(options.name, projenrcPython, options.pulumiProject ?? pulumiProjectName(options.name)),
       },
       // An application repository: nothing is published, so no release workflow, bump/release tasks,
       // npm tarball (which would pack infra/ and the Dockerfile) or open-source licence boilerplate.
@@ -164,21 +163,6 @@ export class CicdPipelineProject extends TypeScriptProject {
     });
     // `.projenrc.py` runs the library from its Python package, which `npm install` does not move.
     python?.followUpgrade(this.upgradeWorkflow ? this.tasks.tryFind('post-upgrade') : undefined, upgradeMajor);
-  }
-}
-
-/**
- * The deploy stages the README shows. The README is written in the base
- * constructor, before the options are checked in the user's language; options
- * with a problem give none here, and the check right after reports it (so
- * nothing is written).
- */
-function readmeStages(options: CicdPipelineProjectOptions): DeployStageModel[] {
-  try {
-    const repository = options.pipeline?.repository ?? options.githubRepository ?? PLACEHOLDER_REPOSITORY;
-    return resolvePipeline({ ...options.pipeline, repository }).stages;
-  } catch {
-    return [];
   }
 }
 

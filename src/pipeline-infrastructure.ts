@@ -3,11 +3,12 @@ import { Component } from 'projen';
 import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
 import { DeployBuildspecFile } from './deploy-buildspec';
+import { PipelineGuideFile } from './pipeline-guide';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { PulumiProgramFiles, checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { TaggingPolicyFile } from './tagging-policy';
-import { formatOption, optionAssignment, optionStyle, projenrcFileName } from './validation';
+import { formatOption, optionAssignment, optionStyle, projenrcFileName, projenrcOf } from './validation';
 import { pinnedVersions } from './versions';
 
 /** Where a user without the Pulumi CLI finds it. */
@@ -76,6 +77,7 @@ export class PipelineInfrastructure extends Component {
     for (const stage of model.stages) new DeployBuildspecFile(project, stage);
     new TaggingPolicyFile(project, taggingPolicyPath, model);
     new PulumiProgramFiles(project, { model, projectName: pulumiProject, dir: this.infraDir, buildspecPath });
+    new PipelineGuideFile(project, { model, pulumiProject, projenrc: projenrcOf(project), infraDir: this.infraDir });
 
     const versions = pinnedVersions();
     project.addDevDeps(`@pulumi/pulumi@${versions.pulumi}`, `@pulumi/aws@${versions.pulumiAws}`);

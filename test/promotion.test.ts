@@ -9,7 +9,6 @@ import { renderBuildspec } from '../src/buildspec';
 import { renderDeployBuildspec } from '../src/deploy-buildspec';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
-import { consumerReadme } from '../src/samples';
 
 /**
  * Issue 12: build once, deploy through stages with manual approval, and build
@@ -228,7 +227,7 @@ describe('the rendered files', () => {
       const text = fs.readFileSync(path.join(outdir, 'deploy', `${stage.name}.buildspec.yml`), 'utf-8');
       for (const version of ['1.1', '1.2'] as const) expect(YAML.parse(text, { version })).toEqual(renderDeployBuildspec(stage));
     }
-    expect(fs.readFileSync(path.join(outdir, 'README.md'), 'utf-8')).toContain('--> stage1["deploy: prod"]');
+    expect(fs.readFileSync(path.join(outdir, 'PIPELINE.md'), 'utf-8')).toContain('deploy_1["deploy: prod (assumes its target role), rolls back on failure"]');
     const settings = fs.readFileSync(path.join(outdir, 'infra', 'pipeline-settings.json'), 'utf-8');
     expect(JSON.parse(settings).stages.map((s: any) => [s.name, s.buildspec, s.secrets])).toEqual([
       ['dev', 'deploy/dev.buildspec.yml', []],
@@ -284,21 +283,5 @@ describe('the guardrails catch a broken promise', () => {
     expect(check).toBeDefined();
     expect(() => check(run(resources))).not.toThrow();
     expect(() => check(run(broken(change)))).toThrow();
-  });
-});
-
-describe('the consumer README shows the stages', () => {
-  test('the diagram runs Build → dev → prod, with prod\'s approval; the table says who approves, which role and rollback', () => {
-    const readme = consumerReadme('web-app', false, 'web-app', resolvePipeline(PROMOTION_PROPS).stages);
-    expect(readme).toMatch(/build --> stage0\["deploy: dev"\]/);
-    expect(readme).toMatch(/stage0 --> approve1\{"approve prod"\} --> stage1\["deploy: prod"\]/);
-    expect(readme).toContain(`| \`prod\` | yes: the topic's subscribers and release@acme.example, TEAM@acme.example | \`${PROD_ROLE_ARN}\` | yes | \`deploy/prod.buildspec.yml\` |`);
-    expect(readme).toContain('`deploy/<stage>.buildspec.yml`');
-  });
-
-  test('without stages it says how to add them', () => {
-    const readme = consumerReadme('web-app');
-    expect(readme).not.toMatch(/stage0/);
-    expect(readme).toMatch(/## Deploy stages[\s\S]*no deploy stages yet[\s\S]*stages: \[/i);
   });
 });
