@@ -4,9 +4,11 @@ import * as YAML from 'yaml';
 import { PARAMETER_ARN, PROD_ROLE_ARN, PROMOTION_PROPS, SECRET_ARN, settingsFor, tempDir } from './helpers';
 import { GUARDRAILS, GuardrailRun, TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { PIPELINE_COMPONENT_TYPE } from '../program/infra/pipeline';
 import { CicdPipelineProject } from '../src';
 import { renderBuildspec } from '../src/buildspec';
 import { renderDeployBuildspec } from '../src/deploy-buildspec';
+import { deployRoleArn } from '../src/pipeline-guide';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
 
@@ -30,6 +32,14 @@ describe('under the mocks, dev then prod (approval, target role, rollback) and b
   let resources: RegisteredResource[];
   beforeAll(async () => {
     resources = await runUnderMocks(settingsFor(PROMOTION_PROPS), 'prod');
+  });
+
+  test('the deployRoleArns output gives each stage\'s registered role: the ARN PIPELINE.md tells a target role to trust', () => {
+    const outputs = one(resources, PIPELINE_COMPONENT_TYPE).outputs;
+    const arnOf = (stage: string) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${one(resources, TYPES.role, `deploy-${stage}-role`).inputs.name}`;
+    expect(outputs.deployRoleArns).toEqual({ dev: arnOf('dev'), prod: arnOf('prod') });
+    const model = resolvePipeline(PROMOTION_PROPS);
+    expect(deployRoleArn(model, model.stages[1], 'prod').replace('<pipeline-account-id>', MOCK_ACCOUNT)).toBe(outputs.deployRoleArns.prod);
   });
 
   test('the stages are Source → Build → dev → prod, executed QUEUED', () => {
