@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Component } from 'projen';
 import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
+import { DOCTOR_SCRIPT, SECRETS_PROVIDER_VARIABLE } from './doctor/run';
 import { DeployBuildspecFile } from './deploy-buildspec';
 import { PipelineGuideFile } from './pipeline-guide';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline } from './pipeline-model';
@@ -106,6 +107,13 @@ export class PipelineInfrastructure extends Component {
     pulumiTask('preview', 'preview', 'Preview the pipeline changes of the selected stack (pulumi preview)');
     pulumiTask('deploy', 'up', 'Deploy the pipeline to the selected stack (pulumi up)');
     pulumiTask('destroy', 'destroy', 'Destroy the pipeline of the selected stack (pulumi destroy)');
+
+    // A shipped script, not an inline one: projen runs `exec` in its own shell, and the checks are unit-tested.
+    project.addTask('doctor', {
+      description: 'Check, read-only, what a deploy needs: Node.js, the Pulumi CLI and login, the stack and its secrets provider, the connection',
+      exec: `node ${DOCTOR_SCRIPT} ${this.infraDir}`,
+      ...(model.selfUpdate?.secretsProvider ? { env: { [SECRETS_PROVIDER_VARIABLE]: model.selfUpdate.secretsProvider.url } } : {}),
+    });
 
     if (model.repository === PLACEHOLDER_REPOSITORY) {
       project.logger.warn(
