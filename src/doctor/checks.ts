@@ -20,15 +20,15 @@ export interface CommandResult {
 }
 
 export interface DoctorEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly nodeVersion: string;
+  readonly homeDir: string;
   /** Runs a command in `cwd` (relative to the repository root) without a shell. */
   run(command: string, args: readonly string[], cwd?: string): CommandResult;
   /** A file's text (path relative to the repository root), or undefined when it does not exist. */
   readFile(file: string): string | undefined;
   /** Whether a file exists (absolute path, e.g. in the home directory). */
   exists(file: string): boolean;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly nodeVersion: string;
-  readonly homeDir: string;
 }
 
 export type CheckStatus = 'ok' | 'missing' | 'skipped';
@@ -211,7 +211,8 @@ export function runChecks(env: DoctorEnvironment, config: DoctorConfiguration): 
   const stack = checkStack(env, config, login.loggedIn === true);
   const secrets = checkSecretsProvider(env, config, stack.stack);
   const connection = checkConnection(env, config, credentials.status === 'ok', stack.stack);
-  return [node, cli, credentials, login, stack, secrets, connection].map(({ name, status, detail, next }) => ({ name, status, detail, ...(next ? { next } : {}) }));
+  return [node, cli, credentials, login, stack, secrets, connection]
+    .map(({ name, status, detail, next }) => ({ name, status, detail, ...(next ? { next } : {}) }));
 }
 
 /** The report: one line per check, then the next step; exit code 1 when anything is missing. */
