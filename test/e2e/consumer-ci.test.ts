@@ -45,7 +45,8 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
   test('the published tarball carries the compiled library, the program and API.md, not the sources or tests', () => {
     const files = runIn(env, path.dirname(v1.tarball), 'tar', ['-tzf', v1.tarball]).split('\n');
     for (const file of PROGRAM_FILES) expect(files).toContain(`package/program/infra/${file}`);
-    for (const file of ['package/program/infra/tsconfig.json', 'package/lib/index.js', 'package/.jsii', 'package/API.md', 'package/README.md']) {
+    for (const file of ['package/program/infra/tsconfig.json', 'package/lib/index.js', 'package/.jsii', 'package/API.md', 'package/README.md',
+      'package/lib/doctor/run.js', 'package/python-runner/run_projenrc.py']) {
       expect(files).toContain(file);
     }
     expect(files.filter(f => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
