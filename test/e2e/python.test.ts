@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'projen';
-import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
-import { FULL_PROPS, REPO_ROOT, tempDir } from '../helpers';
-import { PROJENRC_RUNNER } from '../../src/python-projenrc';
 import { newConsumer, pythonWithWheel, run, runFailing } from './harness';
 import { buildRelease } from './releases';
+import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
+import { PROJENRC_RUNNER } from '../../src/python-projenrc';
+import { FULL_PROPS, REPO_ROOT, tempDir } from '../helpers';
 
 /**
  * Files that record which projenrc a project uses, and so legitimately differ
