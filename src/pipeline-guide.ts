@@ -4,6 +4,7 @@ import { DeployStageModel } from './deploy-stages';
 import { renderName, stageNameRules } from './naming';
 import { renderMermaid } from './pipeline-diagram';
 import { PLACEHOLDER_REPOSITORY, PipelineModel } from './pipeline-model';
+import { formatOption } from './validation';
 import { SecretVariables, secretArns } from './variables';
 import { pinnedVersions } from './versions';
 
@@ -69,7 +70,8 @@ function firstDeploySection({ model, pulumiProject, infraDir, projenrc }: Pipeli
   const selfUpdate = model.selfUpdate;
   const steps: string[] = [];
   if (model.repository === PLACEHOLDER_REPOSITORY) {
-    steps.push(`Name the GitHub repository in \`${projenrc}\` (\`githubRepository\`; ${PLACEHOLDER_REPOSITORY} is a placeholder the program refuses to deploy) and run \`npx projen\`.`);
+    const option = formatOption('githubRepository', projenrc.endsWith('.py') ? 'python' : 'typescript');
+    steps.push(`Name the GitHub repository in \`${projenrc}\` (\`${option}\`; ${PLACEHOLDER_REPOSITORY} is a placeholder the program refuses to deploy) and run \`npx projen\`.`);
   }
   steps.push(`Install the Pulumi CLI ${pinnedVersions().pulumi} (the version of the pinned SDK, which the pipeline's own stages run too) ` +
     'and have AWS credentials for the account the pipeline goes to. `npx projen doctor` checks both and says what is missing.');

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Logger } from 'projen';
-import { tempDir } from './helpers';
+import { REPO_ROOT, tempDir } from './helpers';
 import { APPLICATION_REJECTED_OPTIONS } from '../src/application-options';
 import { CicdPipelineProject, CicdPipelineProjectOptions } from '../src/cicd-pipeline-project';
 import * as nodeSupport from '../src/node-support';
@@ -72,6 +73,14 @@ describe('options that do not fit an application', () => {
   test('in a .projenrc.py they are spelled in snake_case', () => {
     expect(problemsOf({ releaseToNpm: true, publishToPypi: {} }, { JSII_AGENT: 'Python/3.12.0' }))
       .toEqual([expect.stringMatching(/^release_to_npm: /), expect.stringMatching(/^publish_to_pypi: /)]);
+  });
+
+  test('the README names every rejected option, beside the pipeline\'s own options', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf-8');
+    const section = readme.slice(readme.indexOf('**The pipeline\'s own options come first.**'), readme.indexOf('Every option, with its default, is in'));
+    for (const option of [...APPLICATION_REJECTED_OPTIONS, 'pipeline', 'githubRepository', 'pulumiProject', 'projenrcPython', 'pythonExec']) {
+      expect({ option, named: section.includes(`\`${option}\``) }).toEqual({ option, named: true });
+    }
   });
 
   test('every rejected option is one projen or jsii really has (no typo that would never match)', () => {
