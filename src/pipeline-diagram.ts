@@ -129,9 +129,13 @@ function renderNode(node: DiagramNode): string {
   return `${node.id}${open}"${escapeLabel(node.label)}"${close}`;
 }
 
+/** Link text Mermaid reads as written without quotes (the oldest, most widely supported form). */
+const PLAIN_LINK_TEXT = /^[\w ,.:-]+$/;
+
 function renderEdge(edge: DiagramEdge): string {
   const arrow = edge.dotted ? '-.->' : '-->';
-  return `${edge.from} ${arrow}${edge.label ? `|"${escapeLabel(edge.label)}"|` : ''} ${edge.to}`;
+  const text = edge.label === undefined ? '' : PLAIN_LINK_TEXT.test(edge.label) ? edge.label : `"${escapeLabel(edge.label)}"`;
+  return `${edge.from} ${arrow}${text ? `|${text}|` : ''} ${edge.to}`;
 }
 
 /** Mermaid ends a quoted label at `"` and reads `#...;` as an entity: both are written as entities. */

@@ -91,6 +91,11 @@ describe(`${GUIDE_PATH}: the guide to this configuration, regenerated on every s
     expect(parseFlowchart('flowchart LR\n  a["#quot;x#quot;"] -->|"y"| b{"z"}').edges).toEqual([{ from: 'a', to: 'b', label: 'y', dotted: false }]);
   });
 
+  test('labels with Mermaid\'s own characters are written as entity codes, so the diagram still parses', () => {
+    const chart = parseFlowchart(mermaidOf(guideOf({ repository: REPO, notifications: { emails: ['ops#1@acme.example'] } })));
+    expect(chart.nodes.get('mail')?.label).toBe('e-mail: ops#35;1@acme.example');
+  });
+
   test('is a managed, read-only file with the projen marker; the README links to it', () => {
     const outdir = tempDir('guide-files');
     process.env.PROJEN_DISABLE_POST = 'true';
