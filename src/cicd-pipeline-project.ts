@@ -1,16 +1,16 @@
 import { SampleFile } from 'projen';
 import { NodePackageManager } from 'projen/lib/javascript';
 import { TypeScriptProject, TypeScriptProjectOptions } from 'projen/lib/typescript';
-import { DeployStageModel } from './deploy-stages';
+import { checkApplicationOptions, withoutApplicationOptions } from './application-options';
 import { ManagedFilesCheck } from './managed-files-check';
-import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION } from './node-support';
+import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION, currentNodeVersion, nodeSupportWarning } from './node-support';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
-import { PLACEHOLDER_REPOSITORY, resolvePipeline, resolveProjectPipeline } from './pipeline-model';
+import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
-import { optionStyle, projenrcFileName, projenrcOf } from './validation';
+import { formatOption, optionStyle, projenrcFileName, projenrcOf } from './validation';
 
 /** This package's npm name: the dependency the project type keeps on itself. */
 export const PACKAGE_NAME = 'cicd-pipeline-type';
@@ -83,7 +83,7 @@ export class CicdPipelineProject extends TypeScriptProject {
       sampleCode: false,
       readme: {
         filename: 'README.md',
-        contents: consumerReadme(options.name, projenrcPython, options.pulumiProject ?? pulumiProjectName(options.name), readmeStages(options)),
+        contents: consumerReadme(options.name, projenrcPython, options.pulumiProject ?? pulumiProjectName(options.name)),
       },
       // An application repository: nothing is published, so no release workflow, bump/release tasks,
       // npm tarball (which would pack infra/ and the Dockerfile) or open-source licence boilerplate.
@@ -97,7 +97,8 @@ export class CicdPipelineProject extends TypeScriptProject {
       // Node.js lines that are not end-of-life, and that the pinned @pulumi/* accept (src/node-support.ts).
       minNodeVersion: MIN_NODE_VERSION,
       workflowNodeVersion: WORKFLOW_NODE_VERSION,
-      ...options,
+      // Publishing options are reported with every other problem below, not acted on.
+      ...withoutApplicationOptions(options),
       buildWorkflowOptions: {
         ...options.buildWorkflowOptions,
         preBuildSteps: [...(projenrcPython ? pythonSetupSteps() : []), ...options.buildWorkflowOptions?.preBuildSteps ?? []],
@@ -124,9 +125,23 @@ export class CicdPipelineProject extends TypeScriptProject {
 
     const style = optionStyle(this);
     const pulumiProject = options.pulumiProject ?? pulumiProjectName(this.package.packageName);
-    const pipeline = resolveProjectPipeline(withReleaseBranch(options.pipeline, options.defaultReleaseBranch ?? 'main'), options.githubRepository, {
-      style, file: projenrcFileName(this, style), alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
+    const releaseBranch = options.defaultReleaseBranch ?? 'main';
+    const pipeline = resolveProjectPipeline(withReleaseBranch(options.pipeline, releaseBranch), options.githubRepository, {
+      style,
+      file: projenrcFileName(this, style),
+      alsoCheck: p => {
+        checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined);
+        checkApplicationOptions(p, options);
+      },
     });
+    const nodeWarning = nodeSupportWarning(currentNodeVersion());
+    if (nodeWarning) this.logger.warn(nodeWarning);
+    if (pipeline.branch !== releaseBranch) {
+      // projen's upgrade workflow and build workflow's self-mutation open their pull requests against the default branch.
+      this.logger.warn(`${formatOption('pipeline.branch', style)} "${pipeline.branch}" is not ${formatOption('defaultReleaseBranch', style)} ` +
+        `"${releaseBranch}": upgrade and self-mutation pull requests land on "${releaseBranch}", so an upgrade reaches this pipeline ` +
+        `only when "${releaseBranch}" is merged into "${pipeline.branch}".`);
+    }
     this.pipelineInfrastructure = new PipelineInfrastructure(this, { pipeline, pulumiProject: options.pulumiProject });
 
     for (const [filePath, contents] of Object.entries(sampleFiles())) {
@@ -148,21 +163,6 @@ export class CicdPipelineProject extends TypeScriptProject {
     });
     // `.projenrc.py` runs the library from its Python package, which `npm install` does not move.
     python?.followUpgrade(this.upgradeWorkflow ? this.tasks.tryFind('post-upgrade') : undefined, upgradeMajor);
-  }
-}
-
-/**
- * The deploy stages the README shows. The README is written in the base
- * constructor, before the options are checked in the user's language; options
- * with a problem give none here, and the check right after reports it (so
- * nothing is written).
- */
-function readmeStages(options: CicdPipelineProjectOptions): DeployStageModel[] {
-  try {
-    const repository = options.pipeline?.repository ?? options.githubRepository ?? PLACEHOLDER_REPOSITORY;
-    return resolvePipeline({ ...options.pipeline, repository }).stages;
-  } catch {
-    return [];
   }
 }
 

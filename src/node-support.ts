@@ -25,3 +25,22 @@ export const RECOMMENDED_NODE_MAJOR = 24;
 
 /** `workflowNodeVersion` of a consumer repo (and of this library): `actions/setup-node` syntax. */
 export const WORKFLOW_NODE_VERSION = `${RECOMMENDED_NODE_MAJOR}.x`;
+
+/** The Node.js this process runs on (the jsii kernel's, under `.projenrc.py`). */
+export function currentNodeVersion(): string {
+  return process.versions.node;
+}
+
+/**
+ * The warning for a synth on a Node.js older than the support matrix, or
+ * undefined on a supported one. A warning, not an error: the synth itself
+ * works, but the pinned `@pulumi/pulumi` and the workflows need 22 or later.
+ */
+export function nodeSupportWarning(version: string): string | undefined {
+  const major = Number(/^v?(\d+)\./.exec(version)?.[1]);
+  const floor = Math.min(...SUPPORTED_NODE_MAJORS);
+  if (!Number.isFinite(major) || major >= floor) return undefined;
+  return `Node.js ${version.replace(/^v/, '')} is end-of-life and not supported: this repository needs Node.js ${floor} or later ` +
+    `(engines >= ${MIN_NODE_VERSION}; the pinned @pulumi/pulumi refuses older ones), and its workflows use ${RECOMMENDED_NODE_MAJOR}. ` +
+    `Install Node.js ${RECOMMENDED_NODE_MAJOR} (e.g. \`nvm install ${RECOMMENDED_NODE_MAJOR}\`).`;
+}

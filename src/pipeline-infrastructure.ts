@@ -4,11 +4,13 @@ import { NodeProject } from 'projen/lib/javascript';
 import { BuildspecFile } from './buildspec';
 import { DeployBuildspecFile } from './deploy-buildspec';
 import { handoverWarnings, readPreviousSynth, recordedBackendUrl } from './deploy-handover';
+import { DOCTOR_SCRIPT, SECRETS_PROVIDER_VARIABLE } from './doctor/run';
+import { PipelineGuideFile } from './pipeline-guide';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
 import { PulumiProgramFiles, SETTINGS_FILE, checkPulumiProject, pulumiProjectName } from './pulumi-program';
 import { TaggingPolicyFile } from './tagging-policy';
-import { formatOption, optionAssignment, optionStyle, projenrcFileName } from './validation';
+import { formatOption, optionAssignment, optionStyle, projenrcFileName, projenrcOf } from './validation';
 import { pinnedVersions } from './versions';
 
 /** Where a user without the Pulumi CLI finds it. */
@@ -82,6 +84,7 @@ export class PipelineInfrastructure extends Component {
     new PulumiProgramFiles(project, {
       model, projectName: pulumiProject, dir: this.infraDir, buildspecPath, backendUrl: recordedBackendUrl(model, previous),
     });
+    new PipelineGuideFile(project, { model, pulumiProject, projenrc: projenrcOf(project), infraDir: this.infraDir });
 
     const versions = pinnedVersions();
     project.addDevDeps(`@pulumi/pulumi@${versions.pulumi}`, `@pulumi/aws@${versions.pulumiAws}`);
@@ -110,6 +113,13 @@ export class PipelineInfrastructure extends Component {
     pulumiTask('preview', 'preview', 'Preview the pipeline changes of the selected stack (pulumi preview)');
     pulumiTask('deploy', 'up', 'Deploy the pipeline to the selected stack (pulumi up)');
     pulumiTask('destroy', 'destroy', 'Destroy the pipeline of the selected stack (pulumi destroy)');
+
+    // A shipped script, not an inline one: projen runs `exec` in its own shell, and the checks are unit-tested.
+    project.addTask('doctor', {
+      description: 'Check, read-only, what a deploy needs: Node.js, the Pulumi CLI and login, the stack and its secrets provider, the connection',
+      exec: `node ${DOCTOR_SCRIPT} ${this.infraDir}`,
+      ...(model.selfUpdate?.secretsProvider ? { env: { [SECRETS_PROVIDER_VARIABLE]: model.selfUpdate.secretsProvider.url } } : {}),
+    });
 
     if (model.repository === PLACEHOLDER_REPOSITORY) {
       project.logger.warn(

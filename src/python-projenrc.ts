@@ -7,6 +7,13 @@ import { installedVersion, pinnedVersions, projenVersion } from './versions';
 /** What `.projenrc.py` imports, pinned to the versions package.json resolved to. */
 export const PROJENRC_REQUIREMENTS = 'requirements-dev.txt';
 
+/**
+ * The script the `default` task runs `.projenrc.py` with, in a consumer
+ * repository (shipped in this package, a devDependency of every consumer):
+ * a configuration error prints once, without the jsii traceback.
+ */
+export const PROJENRC_RUNNER = 'node_modules/cicd-pipeline-type/python-runner/run_projenrc.py';
+
 /** The Python the generated workflows set up to run `.projenrc.py`. */
 export const WORKFLOW_PYTHON_VERSION = '3.12';
 
@@ -48,7 +55,9 @@ export class PythonProjenrcSupport extends Component {
   public constructor(project: NodeProject, options: PythonProjenrcSupportOptions) {
     super(project);
     this.pythonExec = options.pythonExec;
-    new PythonProjenrc(project, { pythonExec: options.pythonExec });
+    const projenrc = new PythonProjenrc(project, { pythonExec: options.pythonExec });
+    project.defaultTask?.reset();
+    project.defaultTask?.execArgs([options.pythonExec, PROJENRC_RUNNER, projenrc.filePath]);
 
     // The versions npm installed: after `npx projen upgrade` moved package.json, the Python
     // package still synthesizing is the old one, and it must pin the new one for pip.

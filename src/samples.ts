@@ -1,6 +1,5 @@
-import { deployBuildspecPath } from './deploy-buildspec';
-import { DeployStageModel } from './deploy-stages';
 import { RECOMMENDED_NODE_MAJOR } from './node-support';
+import { GUIDE_PATH } from './pipeline-guide';
 
 /**
  * Files a new repository starts with. They are written once (projen
@@ -68,104 +67,8 @@ export function sampleFiles(): Record<string, string> {
   };
 }
 
-/**
- * The diagram's deploy stages after Build: a stage's entry gate (alarms,
- * window) as a hexagon, an approval as a decision, and a bake after the
- * deploy, which the next stage follows.
- */
-function stageDiagram(stages: readonly DeployStageModel[]): string {
-  const last = (i: number) => (stages[i].guard?.bakeMinutes !== undefined ? `bake${i}` : `stage${i}`);
-  return stages.map((stage, i) => {
-    const previous = i === 0 ? 'build' : last(i - 1);
-    const guard = stage.guard;
-    const checks = [
-      ...(guard && guard.alarms.length > 0 ? [`no alarm in ALARM (${guard.alarms.length})`] : []),
-      ...(guard?.window ? [`window ${guard.window.cron} ${guard.window.timezone}`] : []),
-    ];
-    const gate = checks.length > 0 ? ` --> gate${i}{{"gate ${stage.name}: ${checks.join(', ')}"}}` : '';
-    const approval = stage.manualApproval ? ` --> approve${i}{"approve ${stage.name}"}` : '';
-    const bake = guard?.bakeMinutes !== undefined ? ` --> bake${i}(["bake ${guard.bakeMinutes} min: ALARM rolls back"])` : '';
-    return `\n    ${previous}${gate}${approval} --> stage${i}["deploy: ${stage.name}"]${bake}`;
-  }).join('');
-}
-
-/** The README's paragraph on the stages' release gates, when any stage has one. */
-function gatesSection(stages: readonly DeployStageModel[]): string {
-  const guarded = stages.filter(stage => stage.guard !== undefined);
-  if (guarded.length === 0) return '';
-  const rows = guarded.map(stage => {
-    const guard = stage.guard!;
-    const cell = (value: string | undefined) => (value === undefined ? '—' : value);
-    return `| \`${stage.name}\` | ${cell(guard.alarms.length > 0 ? guard.alarms.map(a => `\`${a.name}\``).join(', ') : undefined)} | ` +
-      `${cell(guard.bakeMinutes !== undefined ? `${guard.bakeMinutes} min` : undefined)} | ` +
-      `${cell(guard.window ? `\`${guard.window.cron}\` ${guard.window.timezone}` : undefined)} | ${guard.retryOnFailure ? 'yes' : 'no'} |`;
-  });
-  return `
-### Release gates
-
-| stage | enters only while these alarms are not in ALARM | bake (rolls back on ALARM) | deployment window | retries on failure |
-| --- | --- | --- | --- | --- |
-${rows.join('\n')}
-
-These are CodePipeline V2 stage conditions. A rollback goes to the stage's last successful execution started in the
-current pipeline structure version: after a change of the pipeline's definition there is none yet. The notification
-topic says \`BLOCKED or failed\`, \`WINDOW\` or \`ROLLBACK\`; override or inspect a condition on the stage in the
-CodePipeline console.
-`;
-}
-
-/** The README's section on deploy stages: a table of the configured ones, or how to add them. */
-function stagesSection(stages: readonly DeployStageModel[], projenrc: string): string {
-  if (stages.length === 0) {
-    return `## Deploy stages
-
-There are no deploy stages yet: the pipeline ends when the image is pushed. Add them in \`${projenrc}\` (\`stages=[DeployStageProps(...)]\`
-in Python) and run \`npx projen\`:
-
-\`\`\`ts
-pipeline: {
-  stages: [
-    { name: 'dev', commands: ['./scripts/deploy.sh dev'] },
-    { name: 'prod', commands: ['./scripts/deploy.sh prod'], manualApproval: { emails: ['release@example.com'] },
-      assumeRoleArn: 'arn:aws:iam::111122223333:role/deployer', rollbackOnFailure: true },
-  ],
-},
-\`\`\`
-
-Each stage deploys the image the Build stage pushed, never rebuilding it (see API.md, \`DeployStageProps\`).
-`;
-  }
-  const cell = (value: string | undefined) => (value === undefined ? '—' : `\`${value}\``);
-  const rows = stages.map(stage => {
-    const approval = stage.manualApproval
-      ? `yes: the topic's subscribers${stage.manualApproval.emails.length > 0 ? ` and ${stage.manualApproval.emails.join(', ')}` : ''}`
-      : 'no';
-    return `| \`${stage.name}\` | ${approval} | ${cell(stage.assumeRoleArn)} | ${stage.rollbackOnFailure ? 'yes' : 'no'} | \`${deployBuildspecPath(stage.name)}\` |`;
-  });
-  return `## Deploy stages
-
-After Build, the pipeline deploys the image it built, never rebuilding it, through these stages in order:
-
-| stage | manual approval | role assumed | rolls back on failure | buildspec (managed) |
-| --- | --- | --- | --- | --- |
-${rows.join('\n')}
-
-Each stage runs its \`commands\` in its own CodeBuild project, which is not privileged (it cannot build images), with
-\`IMAGE_URI\`, \`IMAGE_TAG\` and \`IMAGE_DIGEST\` of the execution's image, the repository at the built commit, and the
-build's \`imagedefinitions.json\` and \`imageDetail.json\` in \`$CODEBUILD_SRC_DIR_image\`. Its role may write the stage's
-logs, read the pipeline's artifacts, read the stage's \`secrets\` (by ARN) and assume its target role, nothing else; a
-target role must trust the stage's role (\`<name>-<env>-deploy-<stage>\`). An approval request is published to the
-notification topic: the e-mail shows the commit and the image digest and links to the commit; approve or reject it in
-the CodePipeline console (it is rejected after seven days). A stage that rolls back on failure runs again with its last
-successful execution's image, but only one started since the pipeline's definition last changed (CodePipeline's
-"current pipeline structure version"): the first deploy after a change of the pipeline cannot roll back. A rejected
-approval is a failure too. While stages exist, executions run QUEUED (unless
-\`executionMode\` says otherwise): every commit is deployed in order and a newer one never skips an approval.
-${gatesSection(stages)}`;
-}
-
 /** The README of a new repository (written once). */
-export function consumerReadme(name: string, projenrcPython = false, pulumiProject = name, stages: readonly DeployStageModel[] = []): string {
+export function consumerReadme(name: string, projenrcPython = false, pulumiProject = name): string {
   const projenrc = projenrcPython ? '.projenrc.py' : '.projenrc.ts';
   const python = projenrcPython ? `
 ## Python set-up
@@ -189,19 +92,14 @@ This repository deploys its own CI/CD pipeline to AWS with Pulumi. The pipeline,
 \`tagging-policy.json\` are generated by [cicd-pipeline-type](https://www.npmjs.com/package/cicd-pipeline-type):
 change them in \`${projenrc}\` and run \`npx projen\`, never by hand.
 
-\`\`\`mermaid
-flowchart LR
-  gh[GitHub push to the branch] -->|CodeConnections| src[Source stage]
-  subgraph CodePipeline V2
-    src --> build[Build stage: CodeBuild]${stageDiagram(stages)}
-  end
-  build -->|docker build + push, tag = commit SHA| ecr[(ECR repository)]
-  src -. artifacts .-> s3[(S3 artifact bucket, KMS)]
-  build -. imagedefinitions.json, imageDetail.json .-> s3
-  CodePipeline -->|execution state change| eb[EventBridge rule] --> sns[SNS topic, KMS] --> mail[e-mail]
-\`\`\`
+**[${GUIDE_PATH}](${GUIDE_PATH})** is the guide to this repository's pipeline as configured now: its diagram (update,
+build, deploy stages and approvals), the steps from synth to a running pipeline for this configuration, the role each
+cross-account target must trust, the secrets it reads, the repository secrets, and what notifications go where.
+\`npx projen\` regenerates it whenever the options change; \`npx projen doctor\` checks the local set-up against it.
 
 ## Before the first deploy
+
+The general steps (${GUIDE_PATH} lists those of this configuration; with \`selfUpdate\`, create the stack as "Fleet" says):
 
 1. In \`${projenrc}\`, set \`githubRepository: 'owner/name'\` (your GitHub repository; \`OWNER/REPO\` is a placeholder
    the program refuses to deploy) and, if you have one, \`pipeline: { connectionArn: '...' }\` (\`github_repository\` and \`pipeline=PipelineProps(...)\` in Python). Run \`npx projen\`.
@@ -239,7 +137,13 @@ later action reads \`#{BuildVariables.IMAGE_URI}\`) and hands on \`imagedefiniti
 deploy action; the container name is \`codeBuild.containerName\`, by default the pipeline name) and
 \`imageDetail.json\` (for ECS blue/green).
 
-${stagesSection(stages, projenrc)}
+## Deploy stages
+
+Add \`stages\` to the pipeline options in \`${projenrc}\` (\`stages=[DeployStageProps(...)]\` in Python) and run \`npx projen\`:
+each deploys the image the Build stage pushed, never rebuilding it, optionally after a manual approval and with a role to
+assume (see API.md, \`DeployStageProps\`). ${GUIDE_PATH} shows the configured ones, their approvals and the trust their target
+roles need.
+
 ## Tearing down an environment
 
 \`npx projen destroy\` runs \`pulumi destroy\` for the selected stack. What happens to the stateful resources
@@ -267,6 +171,7 @@ the old one is deleted or imported (\`pulumi import\`).
 | \`npx projen destroy\` | \`pulumi destroy\` for the selected stack (see "Tearing down an environment") |
 | \`npx projen upgrade\` | move cicd-pipeline-type and projen to their newest compatible release, then resynthesize |
 | \`npx projen upgrade:pipeline-type\` | the same across a new major version |
+| \`npx projen doctor\` | check, read-only, the local set-up for a deploy: Node.js, the Pulumi CLI, the login, the stack and its secrets provider, the connection |
 
 \`preview\`, \`deploy\` and \`destroy\` need the [Pulumi CLI](https://www.pulumi.com/docs/iac/download-install/); without it they
 stop at once and say so.
@@ -278,7 +183,8 @@ files fails: a managed file edited by hand is regenerated by the build, the step
 names it, and *Fail build on mutation* fails the check (for a branch of this repository, projen's *self-mutation*
 job pushes the regenerated files back). Change \`${projenrc}\` instead and run \`npx projen\`.
 \`.github/workflows/upgrade.yml\` runs \`npx projen upgrade\` every day and opens a pull request when a new
-release of cicd-pipeline-type (or another dependency) is out.
+release of cicd-pipeline-type (or another dependency) is out. Both need the repository secret \`PROJEN_GITHUB_TOKEN\`:
+a token that may write this repository's contents, pull requests and workflows (${GUIDE_PATH}, "Repository secrets").
 
 This is an application, not a library: there is no release workflow and nothing is published to npm.
 
@@ -386,7 +292,7 @@ Renaming it orphans every deployed stack, so it is a deliberate step: set \`pulu
 
 - Managed (read-only, regenerated by \`npx projen\`): \`infra/Pulumi.yaml\`, \`infra/*.ts\`,
   \`infra/pipeline-settings.json\`, \`infra/tsconfig.json\`, \`buildspec.yml\`, \`deploy/<stage>.buildspec.yml\` (one per
-  deploy stage), \`tagging-policy.json\`.
+  deploy stage), \`tagging-policy.json\`, \`${GUIDE_PATH}\`.
 - Yours (written once, never overwritten): \`infra/Pulumi.<env>.yaml\`, \`Dockerfile\`, \`src/\`, \`test/\`, this README,
   and whatever your stages' \`commands\` run (e.g. \`scripts/deploy.sh\`).
   Keep secrets in Pulumi config (\`pulumi config set --secret\`), never in \`${projenrc}\`. The build and the deploy

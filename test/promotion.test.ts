@@ -4,12 +4,13 @@ import * as YAML from 'yaml';
 import { PARAMETER_ARN, PROD_ROLE_ARN, PROMOTION_PROPS, SECRET_ARN, settingsFor, tempDir } from './helpers';
 import { GUARDRAILS, GuardrailRun, TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { PIPELINE_COMPONENT_TYPE } from '../program/infra/pipeline';
 import { CicdPipelineProject } from '../src';
 import { renderBuildspec } from '../src/buildspec';
 import { renderDeployBuildspec } from '../src/deploy-buildspec';
+import { deployRoleArn } from '../src/pipeline-guide';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
-import { consumerReadme } from '../src/samples';
 
 /**
  * Issue 12: build once, deploy through stages with manual approval, and build
@@ -31,6 +32,14 @@ describe('under the mocks, dev then prod (approval, target role, rollback) and b
   let resources: RegisteredResource[];
   beforeAll(async () => {
     resources = await runUnderMocks(settingsFor(PROMOTION_PROPS), 'prod');
+  });
+
+  test('the deployRoleArns output gives each stage\'s registered role: the ARN PIPELINE.md tells a target role to trust', () => {
+    const outputs = one(resources, PIPELINE_COMPONENT_TYPE).outputs;
+    const arnOf = (stage: string) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${one(resources, TYPES.role, `deploy-${stage}-role`).inputs.name}`;
+    expect(outputs.deployRoleArns).toEqual({ dev: arnOf('dev'), prod: arnOf('prod') });
+    const model = resolvePipeline(PROMOTION_PROPS);
+    expect(deployRoleArn(model, model.stages[1], 'prod').replace('<pipeline-account-id>', MOCK_ACCOUNT)).toBe(outputs.deployRoleArns.prod);
   });
 
   test('the stages are Source → Build → dev → prod, executed QUEUED', () => {
@@ -228,7 +237,7 @@ describe('the rendered files', () => {
       const text = fs.readFileSync(path.join(outdir, 'deploy', `${stage.name}.buildspec.yml`), 'utf-8');
       for (const version of ['1.1', '1.2'] as const) expect(YAML.parse(text, { version })).toEqual(renderDeployBuildspec(stage));
     }
-    expect(fs.readFileSync(path.join(outdir, 'README.md'), 'utf-8')).toContain('--> stage1["deploy: prod"]');
+    expect(fs.readFileSync(path.join(outdir, 'PIPELINE.md'), 'utf-8')).toContain('deploy_1["deploy: prod (assumes its target role), rolls back on failure"]');
     const settings = fs.readFileSync(path.join(outdir, 'infra', 'pipeline-settings.json'), 'utf-8');
     expect(JSON.parse(settings).stages.map((s: any) => [s.name, s.buildspec, s.secrets])).toEqual([
       ['dev', 'deploy/dev.buildspec.yml', []],
@@ -284,21 +293,5 @@ describe('the guardrails catch a broken promise', () => {
     expect(check).toBeDefined();
     expect(() => check(run(resources))).not.toThrow();
     expect(() => check(run(broken(change)))).toThrow();
-  });
-});
-
-describe('the consumer README shows the stages', () => {
-  test('the diagram runs Build → dev → prod, with prod\'s approval; the table says who approves, which role and rollback', () => {
-    const readme = consumerReadme('web-app', false, 'web-app', resolvePipeline(PROMOTION_PROPS).stages);
-    expect(readme).toMatch(/build --> stage0\["deploy: dev"\]/);
-    expect(readme).toMatch(/stage0 --> approve1\{"approve prod"\} --> stage1\["deploy: prod"\]/);
-    expect(readme).toContain(`| \`prod\` | yes: the topic's subscribers and release@acme.example, TEAM@acme.example | \`${PROD_ROLE_ARN}\` | yes | \`deploy/prod.buildspec.yml\` |`);
-    expect(readme).toContain('`deploy/<stage>.buildspec.yml`');
-  });
-
-  test('without stages it says how to add them', () => {
-    const readme = consumerReadme('web-app');
-    expect(readme).not.toMatch(/stage0/);
-    expect(readme).toMatch(/## Deploy stages[\s\S]*no deploy stages yet[\s\S]*stages: \[/i);
   });
 });

@@ -6,9 +6,9 @@ import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '..
 import { alarmArnsFor } from '../program/infra/release-gates';
 import { CicdPipelineProject } from '../src';
 import { resolvePipeline } from '../src/pipeline-model';
+import { GUIDE_PATH } from '../src/pipeline-guide';
 import { DeployStageProps, PipelineProps } from '../src/pipeline-props';
 import { cronProblems, isIanaTimeZone } from '../src/release-gates';
-import { consumerReadme } from '../src/samples';
 import { PipelineConfigError } from '../src/validation';
 
 /**
@@ -357,27 +357,35 @@ describe('the DeploymentWindow cron and the time zone', () => {
   });
 });
 
-describe('the consumer README shows the gates', () => {
-  test('the diagram puts prod\'s gate before its deploy and its bake after, and a table lists the gates', () => {
-    const readme = consumerReadme('my-app', false, 'my-app', resolvePipeline(EXAMPLE).stages);
-    expect(readme).toContain('build --> stage0["deploy: dev"]');
-    expect(readme).toContain(`stage0 --> gate1{{"gate prod: no alarm in ALARM (2), window ${WINDOW.cron} ${WINDOW.timezone}"}} --> stage1["deploy: prod"] --> bake1(["bake 30 min: ALARM rolls back"])`);
-    expect(readme).toContain(`| \`prod\` | \`${ALARMS[0]}\`, \`${ALARMS[1]}\` | 30 min | \`${WINDOW.cron}\` Europe/Berlin | no |`);
+describe('the guide (PIPELINE.md) shows the gates', () => {
+  const guideOf = (pipeline: PipelineProps) => {
+    const outdir = tempDir('release-gates-guide');
+    process.env.PROJEN_DISABLE_POST = 'true';
+    new CicdPipelineProject({ name: 'my-app', defaultReleaseBranch: 'main', outdir, pipeline }).synth();
+    const guide = fs.readFileSync(path.join(outdir, GUIDE_PATH), 'utf-8');
+    fs.rmSync(outdir, { recursive: true, force: true });
+    return guide;
+  };
+
+  test('the diagram puts prod\'s entry gate before its deploy and its bake after, and a table lists the gates', () => {
+    const guide = guideOf(EXAMPLE);
+    expect(guide).toContain(`gate_1{{"enter prod: inside window ${WINDOW.cron} ${WINDOW.timezone}, no alarm of 2 in ALARM"}}`);
+    expect(guide).toContain('bake_1(["bake prod 30 min: an alarm in ALARM rolls back"])');
+    expect(guide).toMatch(/deploy_0 --> gate_1\n[\s\S]*gate_1 --> deploy_1\n[\s\S]*deploy_1 --> bake_1/);
+    expect(guide).toContain(`| \`prod\` | \`${ALARMS[0]}\`, \`${ALARMS[1]}\` | 30 min | \`${WINDOW.cron}\` Europe/Berlin | no |`);
   });
 
-  test('without gates neither the diagram nor a gates table appears', () => {
-    const readme = consumerReadme('my-app', false, 'my-app', resolvePipeline(PROMOTION_PROPS).stages);
-    expect(readme).not.toMatch(/gate\d|bake\d|### Release gates/);
+  test('without gates neither the diagram nor a gates table shows one', () => {
+    expect(guideOf(PROMOTION_PROPS)).not.toMatch(/gate_\d|bake_\d|### Release gates/);
   });
 
-  test('a synthesized repository from the README example has the gates in its settings and its README', () => {
+  test('a synthesized repository from the README example has the gates in its settings', () => {
     const outdir = tempDir('release-gates');
     process.env.PROJEN_DISABLE_POST = 'true';
     new CicdPipelineProject({ name: 'my-app', defaultReleaseBranch: 'main', outdir, pipeline: EXAMPLE }).synth();
     const settings = JSON.parse(fs.readFileSync(path.join(outdir, 'infra', 'pipeline-settings.json'), 'utf-8'));
     expect(settings.stages[1].guard).toEqual({ alarms: ALARMS.map(name => ({ name })), bakeMinutes: 30, window: WINDOW, retryOnFailure: false });
     expect(settings.stages[0]).not.toHaveProperty('guard');
-    expect(fs.readFileSync(path.join(outdir, 'README.md'), 'utf-8')).toContain('### Release gates');
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 });

@@ -35,5 +35,7 @@ export = async () => {
     /** With selfUpdate: the update stage's project, and the drift check's (`aws codebuild start-build --project-name ...`). */
     selfUpdateProject: pipeline.selfUpdateProject,
     driftCheckProject: pipeline.driftCheckProject,
+    /** Each deploy stage's role ARN, by stage: the principal its target role's trust policy names. */
+    deployRoleArns: pipeline.deployRoleArns,
   };
 };

@@ -72,6 +72,8 @@ export class CicdPipeline extends pulumi.ComponentResource {
   /** With self-update: the CodeBuild projects of the update stage and of the drift check. */
   public readonly selfUpdateProject: pulumi.Output<string> | undefined;
   public readonly driftCheckProject: pulumi.Output<string> | undefined;
+  /** Each deploy stage's role ARN, by stage: what a cross-account target role must trust (PIPELINE.md shows the statement). */
+  public readonly deployRoleArns: Record<string, pulumi.Output<string>>;
 
   public constructor(name: string, args: CicdPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PIPELINE_COMPONENT_TYPE, name, {}, opts);
@@ -156,6 +158,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       'the pipeline is created once the connection is AVAILABLE.');
     this.selfUpdateProject = update?.project.name;
     this.driftCheckProject = drift?.project.name;
+    this.deployRoleArns = stages.roleArns;
     this.registerOutputs({
       pipelineName: this.pipelineName,
       pipelineConsoleUrl: this.pipelineConsoleUrl,
@@ -168,6 +171,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       nextStep: this.nextStep,
       selfUpdateProject: this.selfUpdateProject,
       driftCheckProject: this.driftCheckProject,
+      deployRoleArns: this.deployRoleArns,
     });
   }
 }

@@ -28,6 +28,8 @@ export interface DeployStages {
   readonly declarations: aws.types.input.codepipeline.PipelineStage[];
   /** What the pipeline's role needs for them: starting their projects, publishing approval requests, reading the gates' alarms. */
   readonly pipelineStatements: object[];
+  /** Each stage's role ARN, by stage name: the principal a stage's target role trusts. */
+  readonly roleArns: Record<string, pulumi.Output<string>>;
 }
 
 /**
@@ -38,11 +40,13 @@ export interface DeployStages {
  */
 export function deployStages(scope: Scope, args: DeployStagesArgs): DeployStages {
   const { settings } = args;
-  const projects = settings.stages.map((stage, i) => deployProject(scope, args, stage, scope.stageNames[i]));
+  const deploys = settings.stages.map((stage, i) => deployProject(scope, args, stage, scope.stageNames[i]));
+  const projects = deploys.map(deploy => deploy.project);
   approvalSubscriptions(scope, args.topic, settings);
   const approvals = settings.stages.some(stage => stage.manualApproval !== undefined);
   return {
     declarations: settings.stages.map((stage, i) => declaration(args, stage, projects[i])),
+    roleArns: Object.fromEntries(settings.stages.map((stage, i) => [stage.name, deploys[i].roleArn])),
     pipelineStatements: projects.length === 0 ? [] : [
       {
         Sid: 'RunTheDeploys',
@@ -72,7 +76,7 @@ export function deployStages(scope: Scope, args: DeployStagesArgs): DeployStages
  * `deploy-<stage>-logs`, `deploy-<stage>-role|-policy|-policy-attachment`.
  */
 function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageSettings,
-  names: Record<StageNameKey, string>): aws.codebuild.Project {
+  names: Record<StageNameKey, string>): { project: aws.codebuild.Project; roleArn: pulumi.Output<string> } {
   const { key, bucket, settings } = args;
   const prefix = `deploy-${stage.name}`;
   const parent = { parent: scope.parent };
@@ -124,7 +128,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
       ...secretReadStatements(stage.secrets),
     ],
   });
-  return new aws.codebuild.Project(prefix, {
+  const project = new aws.codebuild.Project(prefix, {
     name: names.deployProject,
     description: `Deploys the image of ${settings.source.repository} to ${stage.name}`,
     serviceRole: access.role.arn,
@@ -143,6 +147,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
     encryptionKey: key.arn,
     tags: scope.versionedTags,
   }, { ...parent, dependsOn: [access.attachment] });
+  return { project, roleArn: access.role.arn };
 }
 
 /**

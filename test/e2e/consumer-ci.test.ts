@@ -45,7 +45,8 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
   test('the published tarball carries the compiled library, the program and API.md, not the sources or tests', () => {
     const files = runIn(env, path.dirname(v1.tarball), 'tar', ['-tzf', v1.tarball]).split('\n');
     for (const file of PROGRAM_FILES) expect(files).toContain(`package/program/infra/${file}`);
-    for (const file of ['package/program/infra/tsconfig.json', 'package/lib/index.js', 'package/.jsii', 'package/API.md', 'package/README.md']) {
+    for (const file of ['package/program/infra/tsconfig.json', 'package/lib/index.js', 'package/.jsii', 'package/API.md', 'package/README.md',
+      'package/lib/doctor/run.js', 'package/python-runner/run_projenrc.py']) {
       expect(files).toContain(file);
     }
     expect(files.filter(f => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
@@ -69,7 +70,7 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
   });
 
   test('managed files exist, are read-only and carry the projen marker', () => {
-    const managed = ['buildspec.yml', 'tagging-policy.json', 'infra/Pulumi.yaml', 'infra/tsconfig.json', 'infra/pipeline-settings.json',
+    const managed = ['buildspec.yml', 'tagging-policy.json', 'PIPELINE.md', 'infra/Pulumi.yaml', 'infra/tsconfig.json', 'infra/pipeline-settings.json',
       ...PROGRAM_FILES.map(f => `infra/${f}`)];
     for (const file of managed) {
       const full = path.join(repo, file);
@@ -158,6 +159,20 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
         expect({ name, out }).toEqual({ name, out: expect.stringContaining('The Pulumi CLI is not installed (or not on the PATH). Install it: https://www.pulumi.com/docs/iac/download-install/') });
         expect(out).not.toContain('command not found');
       }
+    });
+
+    test('doctor, with CI=true and no AWS credentials, says what is missing, one line each, and exits non-zero', () => {
+      const noAws: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(ci).filter(([key]) => !key.startsWith('AWS_')));
+      const missingFile = path.join(clone, 'no-such-aws-file');
+      const out = runInFailing({ ...noAws, AWS_SHARED_CREDENTIALS_FILE: missingFile, AWS_CONFIG_FILE: missingFile }, clone, 'npx', ['projen', 'doctor']);
+      expect(out).toContain('cicd-pipeline-type doctor (read-only)');
+      expect(out).toMatch(/ok {7}Node\.js: 2[246]\./);
+      expect(out).toContain('MISSING  Pulumi CLI: not found on the PATH');
+      expect(out).toContain('MISSING  AWS credentials: none found');
+      expect(out).toContain('skipped  GitHub connection: needs AWS credentials');
+      expect(out).toMatch(/Next: Pulumi CLI: install it \(version \d+\.\d+\.\d+, https:\/\/www\.pulumi\.com/);
+      expect(out).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
+      expect(git(clone, 'status', '--porcelain')).toBe(''); // read-only
     });
 
     test('the entry point compiles as Pulumi runs it and refuses the placeholder repository', () => {

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'projen';
-import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
-import { FULL_PROPS, REPO_ROOT, tempDir } from '../helpers';
 import { newConsumer, pythonWithWheel, run, runFailing } from './harness';
 import { buildRelease } from './releases';
+import { CicdPipelineProject, CicdPipelineProjectOptions } from '../../src';
+import { PROJENRC_RUNNER } from '../../src/python-projenrc';
+import { FULL_PROPS, REPO_ROOT, tempDir } from '../helpers';
 
 /**
  * Files that record which projenrc a project uses, and so legitimately differ
@@ -24,6 +25,7 @@ const PROJENRC_FILES: Record<string, string> = {
   '.github/workflows/build.yml': 'sets up Python and installs requirements-dev.txt before the build, and names .projenrc.py in its message',
   '.github/workflows/upgrade.yml': 'sets up Python and installs requirements-dev.txt before the upgrade',
   'requirements-dev.txt': 'what .projenrc.py imports, pinned (a Python projenrc only)',
+  'PIPELINE.md': 'the guide names the projenrc the options are written in, and spells the options as it does',
 };
 
 /** The same project in both languages: every nested struct of PipelineProps is used. */
@@ -119,7 +121,7 @@ describe('the Python package', () => {
     expect(differing.filter(f => !(f in PROJENRC_FILES))).toEqual([]);
     expect(py['infra/pipeline-settings.json']).toBe(ts['infra/pipeline-settings.json']);
     expect(py['buildspec.yml']).toBe(ts['buildspec.yml']);
-    expect(JSON.parse(py['.projen/tasks.json']).tasks.default.steps).toEqual([{ execArgs: ['python', '.projenrc.py'] }]);
+    expect(JSON.parse(py['.projen/tasks.json']).tasks.default.steps).toEqual([{ execArgs: ['python', PROJENRC_RUNNER, '.projenrc.py'] }]);
     expect(fs.existsSync(path.join(pyDir, '.projenrc.ts'))).toBe(false);
   });
 
@@ -147,6 +149,24 @@ describe('the Python package', () => {
     expect(out).toContain('pipeline.repository: must be "owner/name"');
     expect(out).toContain('pipeline.registry.keep_images: must be from 1 to 10000 (got -1)');
     expect(out).toContain('pipeline.tags.custom.aws:x: tag key must not start with "aws:"');
+    expect(fs.readdirSync(dir)).toEqual(['.projenrc.py']);
+  });
+
+  test('through the default task\'s runner, a validation error prints once, without the jsii traceback', () => {
+    const dir = tempDir('py-once');
+    fs.writeFileSync(path.join(dir, '.projenrc.py'), [
+      'from cicd_pipeline_type import CicdPipelineProject, PipelineProps, RegistryProps',
+      'CicdPipelineProject(name="x", default_release_branch="main", release_to_npm=True,',
+      '    pipeline=PipelineProps(repository="acme/x", registry=RegistryProps(keep_images=-1))).synth()',
+    ].join('\n'));
+    // The runner from the packed library, where a consumer's default task finds it (node_modules/cicd-pipeline-type/...).
+    const runner = path.join(tempDir('runner'), 'package', PROJENRC_RUNNER.replace('node_modules/cicd-pipeline-type/', ''));
+    run(path.dirname(tarball), 'tar', ['-xzf', tarball, '-C', path.dirname(path.dirname(path.dirname(runner)))]);
+    const out = runFailing(dir, venvPython, [runner, '.projenrc.py']);
+    expect(out.match(/Invalid pipeline configuration in \.projenrc\.py \(2 problems\); nothing was written/g)).toHaveLength(1);
+    expect(out).toContain('  - release_to_npm: does not apply to an application');
+    expect(out).toContain('  - pipeline.registry.keep_images: must be from 1 to 10000 (got -1)');
+    expect(out).not.toMatch(/Traceback|jsii[/\\]_|JavaScriptError/);
     expect(fs.readdirSync(dir)).toEqual(['.projenrc.py']);
   });
 
