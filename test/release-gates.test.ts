@@ -5,8 +5,8 @@ import { GUARDRAILS, GuardrailRun, TYPES, asList, describeGuardrails, one, state
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
 import { alarmArnsFor } from '../program/infra/release-gates';
 import { CicdPipelineProject } from '../src';
-import { resolvePipeline } from '../src/pipeline-model';
 import { GUIDE_PATH } from '../src/pipeline-guide';
+import { resolvePipeline } from '../src/pipeline-model';
 import { DeployStageProps, PipelineProps } from '../src/pipeline-props';
 import { cronProblems, isIanaTimeZone } from '../src/release-gates';
 import { PipelineConfigError } from '../src/validation';
