@@ -3,6 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
 import { ENVIRONMENT_VARIABLE, SelfUpdateSettings, selfUpdateStackName } from './settings';
 
+/** The Sids of `stateStatements`: a boundary keeps them as they are (boundary.ts). */
+export const STATE_SIDS = ['ListState', 'ReadBackendMarker', 'WriteState', 'ReadState', 'UseSecretsKey', 'ReadCloudToken'];
+
 /** What the drift check needs (read the state), or the self-update (read and write it). */
 export type StateAccess = 'read' | 'write';
 

@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
 import { GithubSource } from './source';
+import { NameKey } from './settings';
 import { StackArns } from './stack-arns';
 
 /**
@@ -62,7 +63,10 @@ interface ResourceGroup {
   readonly pipeline?: boolean;
 }
 
-const POLICY_READS = ['iam:GetPolicy*', 'iam:ListPolicy*'];
+const POLICY_READS = ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:ListPolicyTags'];
+
+/** The tag keys the program puts on its roles: the only ones a self-update may set or remove. */
+export const programTagKeys = (scope: Scope) => ({ 'ForAllValues:StringEquals': { 'aws:TagKeys': Object.keys(scope.tags).sort() } });
 
 /** Every resource this program manages, grouped by kind and scoped to this stack. */
 function resourceGroups(scope: Scope, { arns, key, source }: StackResources): ResourceGroup[] {
@@ -70,7 +74,7 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
     {
       sid: 'PipelineKey',
       resources: key.arn,
-      read: ['kms:DescribeKey', 'kms:GetKey*', 'kms:ListResourceTags'],
+      read: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags'],
       change: ['kms:EnableKeyRotation', 'kms:UpdateKeyDescription', 'kms:TagResource', 'kms:UntagResource'],
     },
     {
@@ -127,20 +131,35 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
     {
       sid: 'Roles',
       resources: arns.roles,
-      read: ['iam:GetRole*', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies'],
+      read: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies'],
       // No UpdateAssumeRolePolicy: who may assume a role changes only by a person's deploy.
-      change: ['iam:TagRole', 'iam:UntagRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
+      change: ['iam:UpdateRole', 'iam:UpdateRoleDescription'],
       pipeline: true,
     },
     {
-      sid: 'RolePolicies',
-      resources: arns.rolePolicies,
-      read: POLICY_READS,
-      // CreatePolicyVersion sets the new version as default; DeletePolicyVersion makes room (5 at most).
-      change: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
+      // A role's tags can satisfy `aws:PrincipalTag` conditions anywhere in the account: only the program's own
+      // tag keys (`aws:TagKeys`, a condition key of iam:TagRole and iam:UntagRole in "Actions, resources, and
+      // condition keys for AWS Identity and Access Management"). A new tag key is a person's deploy.
+      sid: 'RoleTags',
+      resources: arns.roles,
+      read: [],
+      change: ['iam:TagRole', 'iam:UntagRole'],
+      condition: programTagKeys(scope),
       pipeline: true,
     },
-    { sid: 'Boundary', resources: arns.boundary, read: POLICY_READS, change: [], pipeline: true },
+    // Every role's policy and boundary, to be read (a refresh reads them); no self-update changes a boundary (boundary.ts).
+    { sid: 'RolePolicies', resources: [...arns.rolePolicies, arns.anyBoundary], read: POLICY_READS, change: [], pipeline: true },
+    {
+      // The other roles' policies: a role's effective permissions are its policies ∩ the boundary of its kind
+      // (boundary.ts), which no self-update changes. Its own two are out of reach (no role rewrites its own grants),
+      // and no CreatePolicy or AttachRolePolicy: a new policy or attachment, like a new role, is a person's deploy.
+      // CreatePolicyVersion sets the new version as default; DeletePolicyVersion makes room (5 at most).
+      sid: 'OtherRolesPolicies',
+      resources: arns.rolePoliciesBut('updateRole', 'updatePipelinePolicy'),
+      read: [],
+      change: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
+      pipeline: true,
+    },
   ];
 }
 
@@ -181,9 +200,10 @@ export function listConnectionsStatement(scope: Scope): object {
 export function readStatements(scope: Scope, resources: StackResources): SplitStatements {
   const groups = resourceGroups(scope, resources);
   const read = (group: ResourceGroup) => statementOf(`Read${group.sid}`, group, group.read);
+  const reading = groups.filter(group => group.read.length > 0);
   return {
-    resources: [...groups.filter(group => !group.pipeline).map(read), unscopedReads, listConnectionsStatement(scope)],
-    pipeline: groups.filter(group => group.pipeline).map(read),
+    resources: [...reading.filter(group => !group.pipeline).map(read), unscopedReads, listConnectionsStatement(scope)],
+    pipeline: reading.filter(group => group.pipeline).map(read),
   };
 }
 
@@ -205,4 +225,27 @@ export function ownLogsStatement(arns: StackArns, logGroup: 'updateLogGroup' | '
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     Resource: [arns.logGroup(logGroup), pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`],
   };
+}
+
+/**
+ * The service each role of this stack is handed to (`iam:PassedToService`):
+ * CodePipeline assumes the pipeline's, CodeBuild the projects', EventBridge
+ * the drift schedule's.
+ */
+const PASSED_TO: Array<[NameKey[], string]> = [
+  [['pipelineRole'], 'codepipeline.amazonaws.com'],
+  [['buildRole', 'updateRole', 'driftRole'], 'codebuild.amazonaws.com'],
+  [['eventsRole'], 'events.amazonaws.com'],
+];
+
+/** Each of this stack's roles, passed only to the service that assumes it. */
+export function passRoleStatements(arns: StackArns): object[] {
+  return PASSED_TO.map(([keys, service]) => ({
+    Sid: `PassRolesTo${service.split('.')[0].replace(/^./, c => c.toUpperCase())}`,
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    // Each deploy stage's role is CodeBuild's too.
+    Resource: [...keys.map(arns.role), ...(service === 'codebuild.amazonaws.com' ? arns.stageRoles : [])],
+    Condition: { StringEquals: { 'iam:PassedToService': service } },
+  }));
 }
