@@ -5,7 +5,7 @@ import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
 import { GithubSource } from './source';
-import { SplitStatements, connectionActions, connectionArns } from './stack-access';
+import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
 import { StackArns } from './stack-arns';
 
 /*
@@ -287,12 +287,7 @@ function driftCeiling(scope: Scope, args: BoundaryArgs): object[] {
       Resource: stackResourcePatterns(scope, args),
     },
     ...reads.filter(separate),
-    {
-      Sid: 'WriteOwnLogs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: [arns.logGroup('driftLogGroup'), pulumi.interpolate`${arns.logGroup('driftLogGroup')}:log-stream:*`],
-    },
+    ownLogsStatement(arns, 'driftLogGroup'),
     { Sid: 'CheckOutTheProgram', Effect: 'Allow', Action: connectionActions('GetConnectionToken', 'UseConnection'), Resource: connectionArns(source) },
     ...args.driftState,
   ];

@@ -217,13 +217,17 @@ export function manageStatements(scope: Scope, resources: StackResources): Split
   };
 }
 
-/** Writes its own build's logs: the one thing a read-only project writes. */
+/**
+ * Writes its own build's logs: the one thing a read-only project writes. Both actions are authorized on the
+ * log stream ("Actions, resources, and condition keys for Amazon CloudWatch Logs": CreateLogStream and
+ * PutLogEvents, resource type log-stream), so the group's own ARN is not named.
+ */
 export function ownLogsStatement(arns: StackArns, logGroup: 'updateLogGroup' | 'driftLogGroup'): object {
   return {
     Sid: 'WriteOwnLogs',
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    Resource: [arns.logGroup(logGroup), pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`],
+    Resource: pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`,
   };
 }
 
