@@ -1,8 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
-import { GithubSource } from './source';
 import { NameKey } from './settings';
+import { GithubSource } from './source';
 import { StackArns } from './stack-arns';
 
 /**
