@@ -48,10 +48,16 @@ import { StackArns } from './stack-arns';
  */
 
 /**
- * What the update role may never do, in its boundary (where no commit can remove it) and in its policy.
- * Each list is checked by name in the guardrails (self-update-guardrails.ts). Actions from "Actions,
- * resources, and condition keys for" AWS Identity and Access Management, AWS Key Management Service,
- * Amazon S3, Amazon SNS, Amazon Elastic Container Registry and Amazon CloudWatch Logs.
+ * What the update role may never do: denied in its boundary (where no commit can remove it) and granted
+ * nowhere in its policy; checked by name in the guardrails (self-update-guardrails.ts) and evaluated in
+ * test/iam-evaluation.test.ts. Actions from the Service Authorization Reference, "Actions, resources, and
+ * condition keys for" AWS Identity and Access Management, AWS Key Management Service, Amazon S3, Amazon SNS,
+ * Amazon Elastic Container Registry and Amazon CloudWatch Logs. No condition key of iam:CreateRole constrains
+ * the trust policy (its keys: iam:PermissionsBoundary, aws:RequestTag, aws:TagKeys), so creating roles is
+ * denied outright. SNS: "To remove the ability to change topic permissions, you must deny permissions to the
+ * AddPermission, RemovePermission, and SetTopicAttributes actions" (Amazon SNS API Reference,
+ * SetTopicAttributes). ecr:PutRegistryPolicy, ecr:DeleteRegistryPolicy and logs:PutResourcePolicy are
+ * authorized on "*" only, hence the denies' `Resource: "*"`.
  */
 export const UPDATE_ROLE_NEVER = {
   /**
@@ -239,6 +245,15 @@ function stageCeiling({ arns, key }: BoundaryArgs, stage: DeployStageSettings, n
  * service's ARN shape). Such a pattern could match another repository's
  * resource whose name begins with `<pipeline>-`; the policy never does.
  * The state, the secrets key and the unscoped reads keep their conditions.
+ *
+ * Parliament reports RESOURCE_MISMATCH for this statement: a read pattern
+ * also stands for actions of other resource types (`s3:Get*` for access
+ * points), which match none of these ARNs and so grant nothing. The shared
+ * boundary had the same finding for `s3:*`; it is inherent in writing reads
+ * briefly. (Its UNKNOWN_CONDITION_FOR_ACTION for `kms:ResourceAliases`, in
+ * the state's statements, predates this: AWS documents the key under the
+ * `key` resource type of "Actions, resources, and condition keys for AWS Key
+ * Management Service", which parliament's database does not have.)
  */
 function updateCeiling(scope: Scope, args: BoundaryArgs): object[] {
   const allows = [...args.update.resources, ...args.update.pipeline].filter(s => (s as Statement).Effect === 'Allow') as Statement[];
@@ -274,7 +289,7 @@ function stackResourcePatterns(scope: Scope, { arns, key, source }: BoundaryArgs
 
 const asList = (value: unknown): string[] => (Array.isArray(value) ? value : [value]) as string[];
 
-/** The drift check's ceiling: reads of this stack (written briefly, as the update's), its logs, the program's checkout, the state. */
+/** The drift check's ceiling: the reads of its policy on this stack's resources, its logs, the program's checkout, the state. */
 function driftCeiling(scope: Scope, args: BoundaryArgs): object[] {
   const { arns, source } = args;
   const reads = [...args.driftReads.resources, ...args.driftReads.pipeline] as Statement[];
@@ -283,7 +298,7 @@ function driftCeiling(scope: Scope, args: BoundaryArgs): object[] {
     {
       Sid: 'ReadThisStack',
       Effect: 'Allow',
-      Action: briefReads(reads.filter(s => !separate(s)).flatMap(s => asList(s.Action))),
+      Action: [...new Set(reads.filter(s => !separate(s)).flatMap(s => asList(s.Action)))],
       Resource: stackResourcePatterns(scope, args),
     },
     ...reads.filter(separate),
