@@ -390,7 +390,13 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['prod reads its parameter', { role: 'deploy-prod', action: 'ssm:GetParameters', resource: PARAM_PROD, expect: 'Allowed' }],
     ['prod assumes its target role', { role: 'deploy-prod', action: 'sts:AssumeRole', resource: TARGET_ROLE, expect: 'Allowed' }],
     ['the update role updates the pipeline', { role: 'self-update', action: 'codepipeline:UpdatePipeline', resource: PIPELINE, expect: 'Allowed' }],
-    ['the update role updates a project', { role: 'self-update', action: 'codebuild:UpdateProject', resource: project(dev.deployProject), expect: 'Allowed' }],
+    ['the update role updates a project, with its own role', {
+      role: 'self-update',
+      action: 'codebuild:UpdateProject',
+      resource: project(dev.deployProject),
+      expect: 'Allowed',
+      context: { 'codebuild:serviceRole': role(dev.deployRole) },
+    }],
     ['the update role restarts the pipeline', { role: 'self-update', action: 'codepipeline:StartPipelineExecution', resource: PIPELINE, expect: 'Allowed' }],
     ['the update role changes another role\'s policy (within that role\'s boundary)', {
       role: 'self-update', action: 'iam:CreatePolicyVersion', resource: policy(names.buildRole), expect: 'Allowed',
@@ -459,6 +465,28 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the update role deletes the repository', update('ecr:DeleteRepository', REPOSITORY)],
     ['the update role deletes images', update('ecr:BatchDeleteImage', REPOSITORY)],
     ['the update role deletes a log group', update('logs:DeleteLogGroup', logGroup(names.logGroup))],
+    // A project's role: PassRole cannot say which project a role goes to; the update role's policy can.
+    ['the update role points the build at prod\'s role (its target before any approval)', {
+      role: 'self-update',
+      action: 'codebuild:UpdateProject',
+      resource: project(names.buildProject),
+      expect: 'Denied',
+      context: { 'codebuild:serviceRole': role(prod.deployRole) },
+    }],
+    ['the update role points the dev deploy at prod\'s role', {
+      role: 'self-update',
+      action: 'codebuild:UpdateProject',
+      resource: project(dev.deployProject),
+      expect: 'Denied',
+      context: { 'codebuild:serviceRole': role(prod.deployRole) },
+    }],
+    ['the update role creates a project with the update role', {
+      role: 'self-update',
+      action: 'codebuild:CreateProject',
+      resource: project(`${names.pipeline}-deploy-evil`),
+      expect: 'Denied',
+      context: { 'codebuild:serviceRole': role(names.updateRole) },
+    }],
     // The rest are outside its ceiling's allows (implicitly denied), whatever its policy says.
     ['the update role deletes the pipeline', { ...update('codepipeline:DeletePipeline', PIPELINE), expect: 'Denied' }],
     ['the update role reads a stage\'s secret', { ...update('secretsmanager:GetSecretValue', SECRET_PROD), expect: 'Denied' }],

@@ -304,6 +304,7 @@ describe('under the mocks', () => {
       'aws:iam/policy:Policy::boundary-build', 'aws:iam/policy:Policy::boundary-drift-check', 'aws:iam/policy:Policy::boundary-drift-schedule',
       'aws:iam/policy:Policy::boundary-pipeline', 'aws:iam/policy:Policy::boundary-self-update', 'aws:iam/policy:Policy::drift-check-pipeline-policy', 'aws:iam/policy:Policy::drift-check-policy',
       'aws:iam/policy:Policy::drift-schedule-policy', 'aws:iam/policy:Policy::self-update-pipeline-policy', 'aws:iam/policy:Policy::self-update-policy',
+      'aws:iam/policy:Policy::self-update-projects-policy', 'aws:iam/rolePolicyAttachment:RolePolicyAttachment::self-update-projects-policy-attachment',
       'aws:iam/role:Role::drift-check-role', 'aws:iam/role:Role::drift-schedule-role', 'aws:iam/role:Role::self-update-role',
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment::drift-check-pipeline-policy-attachment',
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment::drift-check-policy-attachment',
@@ -329,7 +330,7 @@ describe('under the mocks', () => {
   });
 
   test('issue 17: CreateRole, PutRolePolicy, AttachRolePolicy and UpdateAssumeRolePolicy are granted nowhere: a new role is a person\'s deploy', () => {
-    const statements = [...grants(s3, 'self-update-pipeline-policy'), ...grants(s3, 'self-update-policy')];
+    const statements = [...grants(s3, 'self-update-pipeline-policy'), ...grants(s3, 'self-update-policy'), ...grants(s3, 'self-update-projects-policy')];
     for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy']) {
       const granting = statements.filter(s => s.Effect === 'Allow' && [].concat(s.Action).includes(action as never)).map(s => s.Sid);
       expect({ action, granting }).toEqual({ action, granting: [] });
@@ -386,6 +387,10 @@ describe('under the mocks', () => {
     ['the update role reaches only this stack\'s resources (ARNs of this repository\'s names), its state and its secrets key',
       TYPES.policy, 'self-update-pipeline-policy', editPolicy(statements => {
         statements.find(s => s.Sid === 'ManageRoles').Resource.push(`arn:aws:iam::${MOCK_ACCOUNT}:role/another-app-dev-build`);
+      })],
+    ['the update role changes each CodeBuild project only with that project\'s own role (codebuild:serviceRole)', TYPES.policy, 'self-update-projects-policy',
+      editPolicy(statements => {
+        statements.find(s => s.Sid === 'ChangeTheBuildProject').Condition.StringEquals['codebuild:serviceRole'] = `arn:aws:iam::${MOCK_ACCOUNT}:role/web-app-dev-update`;
       })],
     ['with selfUpdate every role carries the boundary of its own kind, a policy of the program that exists before the role', TYPES.role, 'build-role', inputs => {
       delete inputs.permissionsBoundary;

@@ -256,7 +256,8 @@ function stageCeiling({ arns, key }: BoundaryArgs, stage: DeployStageSettings, n
  * Management Service", which parliament's database does not have.)
  */
 function updateCeiling(scope: Scope, args: BoundaryArgs): object[] {
-  const allows = [...args.update.resources, ...args.update.pipeline].filter(s => (s as Statement).Effect === 'Allow') as Statement[];
+  const allows = [...args.update.resources, ...args.update.pipeline, ...args.update.projects ?? []]
+    .filter(s => (s as Statement).Effect === 'Allow') as Statement[];
   const separate = (s: Statement) => STATE_SIDS.includes(s.Sid) || ['ReadUnscoped', 'ListConnections'].includes(s.Sid);
   return [
     {

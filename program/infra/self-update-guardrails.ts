@@ -45,6 +45,8 @@ const actionMatches = (pattern: string, action: string) =>
 /** Every name this stack's resources have in AWS (in the mocked account). */
 const physicalNames = (settings: PipelineSettings, environment: string) => [
   ...Object.values(resourceNames(settings, environment, MOCK_ACCOUNT)),
+  // The update role's third policy (stack-arns.ts).
+  `${resourceNames(settings, environment, MOCK_ACCOUNT).updatePipelinePolicy}-projects`,
   ...settings.stages.flatMap(stage => Object.values(stageResourceNames(stage, environment))),
 ];
 /** The secrets and target roles the build and deploy stages are configured with (their ARNs, as given). */
@@ -117,7 +119,7 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
 
 /** The statements of a role's policies (its own and its "-pipeline" one), by the role's logical prefix. */
 const roleStatements = (kit: GuardrailKit, resources: RegisteredResource[], prefix: string): Statement[] =>
-  resources.filter(r => r.type === kit.TYPES.policy && (r.name === `${prefix}-policy` || r.name === `${prefix}-pipeline-policy`))
+  resources.filter(r => r.type === kit.TYPES.policy && [`${prefix}-policy`, `${prefix}-pipeline-policy`, `${prefix}-projects-policy`].includes(r.name))
     .flatMap(policy => kit.statementsOf(policy));
 const allows = (statements: Statement[]) => statements.filter(s => s.Effect === 'Allow');
 /** The statements of the boundary of a role, by the role's logical prefix. */
@@ -226,6 +228,24 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
       for (const statement of tagging) expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys } });
       expect(ceiling.filter(s => s.Effect === 'Deny' && asList(s.Action).includes('iam:TagRole')).map(s => s.Condition))
         .toEqual([{ 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': tagKeys } }]);
+    }),
+    'the update role changes each CodeBuild project only with that project\'s own role (codebuild:serviceRole)': selfUpdateOnly(({ resources, settings, environment }) => {
+      const names = resourceNames(settings, environment, MOCK_ACCOUNT);
+      const arn = (kind: string, name: string) => kind === 'role'
+        ? `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` : `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${name}`;
+      const owners = new Map([
+        [names.buildProject, names.buildRole], [names.updateProject, names.updateRole], [names.driftProject, names.driftRole],
+        ...settings.stages.map(stage => stageResourceNames(stage, environment))
+          .map((stage): [string, string] => [stage.deployProject, stage.deployRole]),
+      ].map(([project, role]) => [arn('project', project), arn('role', role)]));
+      const changing = allows(roleStatements(kit, resources, 'self-update'))
+        .filter(s => asList(s.Action).some((a: string) => actionMatches(a, 'codebuild:UpdateProject') || actionMatches(a, 'codebuild:CreateProject')));
+      expect(changing.length).toBe(owners.size);
+      for (const statement of changing) {
+        const [project, ...others] = asList(statement.Resource) as string[];
+        expect({ sid: statement.Sid, others, role: statement.Condition?.StringEquals?.['codebuild:serviceRole'] })
+          .toEqual({ sid: statement.Sid, others: [], role: owners.get(project) });
+      }
     }),
     'the update role passes only this stack\'s roles, each to the one service that assumes it': selfUpdateOnly(({ resources, settings, environment }) => {
       const roles = resources.filter(r => r.type === TYPES.role).map(r => `arn:aws:iam::${MOCK_ACCOUNT}:role/${r.inputs.name}`);

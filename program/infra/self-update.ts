@@ -5,7 +5,7 @@ import { SOURCE_ARTIFACT } from './codepipeline';
 import { useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { SelfUpdateSettings } from './settings';
-import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements } from './stack-access';
+import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
 
 /** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
@@ -70,6 +70,7 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
     logRetentionDays: args.logRetentionDays,
     statements: statements.resources,
     second: { name: 'updatePipelinePolicy', statements: statements.pipeline },
+    third: { name: args.arns.updateProjectsPolicyName, statements: statements.projects ?? [] },
     source: { type: 'CODEPIPELINE', buildspec: args.selfUpdate.buildspecs.update },
     artifacts: { type: 'CODEPIPELINE' },
     environmentVariables: [
@@ -134,5 +135,6 @@ export function updateStatements(scope: Scope, args: UpdateAccessArgs): SplitSta
       ...manage.pipeline,
       ...passRoleStatements(arns),
     ],
+    projects: projectStatements(scope, arns),
   };
 }

@@ -106,7 +106,8 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       change: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey', 'logs:TagResource', 'logs:UntagResource',
         'logs:TagLogGroup', 'logs:UntagLogGroup'],
     },
-    { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: ['codebuild:CreateProject', 'codebuild:UpdateProject'], pipeline: true },
+    // Changed only through `projectStatements`, each project with its own role.
+    { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: [], pipeline: true },
     {
       sid: 'Pipeline',
       resources: arns.pipeline,
@@ -167,6 +168,33 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
 export interface SplitStatements {
   readonly resources: object[];
   readonly pipeline: object[];
+  /** The update role's third policy: what changes a project, each with its own role (`projectStatements`). */
+  readonly projects?: object[];
+}
+
+/**
+ * Creating or changing each of this stack's CodeBuild projects, only with the
+ * project's own service role (`codebuild:serviceRole`, a condition key of
+ * CreateProject and UpdateProject in "Actions, resources, and condition keys
+ * for AWS CodeBuild"). Without it a commit could point the build or the `dev`
+ * deploy at `prod`'s role, whose target it then assumes before any approval:
+ * PassRole alone cannot say which project a role goes to.
+ */
+export function projectStatements(scope: Scope, arns: StackArns): object[] {
+  const pairs: Array<[string, pulumi.Output<string>, pulumi.Output<string>]> = [
+    ['ChangeTheBuildProject', arns.project('buildProject'), arns.role('buildRole')],
+    ['ChangeTheUpdateProject', arns.project('updateProject'), arns.role('updateRole')],
+    ['ChangeTheDriftProject', arns.project('driftProject'), arns.role('driftRole')],
+    ...scope.stageNames.map((stage, i): [string, pulumi.Output<string>, pulumi.Output<string>] =>
+      [`ChangeDeployProject${i + 1}`, arns.projectNamed(stage.deployProject), arns.roleNamed(stage.deployRole)]),
+  ];
+  return pairs.map(([sid, project, role]) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['codebuild:CreateProject', 'codebuild:UpdateProject'],
+    Resource: project,
+    Condition: { StringEquals: { 'codebuild:serviceRole': role } },
+  }));
 }
 
 const statementOf = (sid: string, group: ResourceGroup, actions: string[]) => ({

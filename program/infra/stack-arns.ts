@@ -32,6 +32,8 @@ export interface StackArns {
   readonly rolePolicies: Arn[];
   /** The same but those of the given name keys (the update role's own, which it may not rewrite). */
   readonly rolePoliciesBut: (...keys: NameKey[]) => Arn[];
+  /** The update role's third policy, which ties each project to its own role (`<updatePipelinePolicy>-projects`). */
+  readonly updateProjectsPolicyName: string;
   readonly policy: (key: NameKey) => Arn;
   /** Each role's own permissions boundary (boundary.ts), by the role's physical name. */
   readonly boundaryOf: (roleName: string) => Arn;
@@ -40,6 +42,7 @@ export interface StackArns {
   /** Every boundary of this stack, as one `<boundaryPolicy>-*` pattern (no other policy's name begins so). */
   readonly anyBoundary: Arn;
   readonly role: (key: NameKey) => Arn;
+  readonly roleNamed: (name: string) => Arn;
   readonly projects: Arn[];
   readonly project: (key: NameKey) => Arn;
   readonly projectNamed: (name: string) => Arn;
@@ -84,8 +87,12 @@ export function stackArns(scope: Scope): StackArns {
     ...stageLogGroups.flatMap(arn => [arn, pulumi.interpolate`${arn}:*`]),
   ];
   const policyKeys = [...roleKeys, ...keysEndingIn(names, 'Policy').filter(key => key !== 'boundaryPolicy')];
+  const updateProjectsPolicyName = `${names.updatePipelinePolicy}-projects`;
+  // The update role's third policy goes with its second (both its own).
   const rolePoliciesBut = (...but: NameKey[]) => [
-    ...policyKeys.filter(key => !but.includes(key)).map(key => iam('policy', names[key])), ...anyStage.map(name => iam('policy', name)),
+    ...policyKeys.filter(key => !but.includes(key)).map(key => iam('policy', names[key])),
+    ...(but.includes('updatePipelinePolicy') ? [] : [iam('policy', updateProjectsPolicyName)]),
+    ...anyStage.map(name => iam('policy', name)),
   ];
   const boundaryNameOf = (roleName: string) => {
     const kind = roleKindOf(scope, roleName);
@@ -104,8 +111,10 @@ export function stackArns(scope: Scope): StackArns {
     anyBoundary: iam('policy', `${names.boundaryPolicy}-*`),
     rolePolicies: rolePoliciesBut(),
     rolePoliciesBut,
+    updateProjectsPolicyName,
     policy: key => iam('policy', names[key]),
     role,
+    roleNamed: name => iam('role', name),
     projects: [...keysEndingIn(names, 'Project').map(project), ...anyStage.map(name => regional('codebuild', `project/${name}`))],
     project,
     projectNamed: name => regional('codebuild', `project/${name}`),
