@@ -38,9 +38,16 @@ const READ_VERB = /^[a-z0-9-]+:(Get|List|Describe|BatchGet)/;
 /** IAM's limit for a managed policy, whitespace aside ("IAM and AWS STS quotas"). */
 const MANAGED_POLICY_MAX = 6144;
 
-/** Whether an IAM pattern (with `*` and `?`: an action or a resource) matches `action`. */
-const actionMatches = (pattern: string, action: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action);
+/** Whether an IAM pattern (with `*` and `?`: an action or a resource) matches `action`; each pattern compiled once (the checks stay fast). */
+const compiled = new Map<string, RegExp>();
+const actionMatches = (pattern: string, action: string) => {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    compiled.set(pattern, regex);
+  }
+  return regex.test(action);
+};
 
 /** Every name this stack's resources have in AWS (in the mocked account). */
 const physicalNames = (settings: PipelineSettings, environment: string) => [
