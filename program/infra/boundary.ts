@@ -86,7 +86,10 @@ export const UPDATE_ROLE_NEVER = {
   roleTagging: ['iam:TagRole', 'iam:UntagRole'],
 };
 
-/** The update role's denies: the same statements in its boundary and at the end of its policy. */
+/**
+ * The update role's denies, in its boundary: no commit can remove them (the role's policy, which grants none
+ * of these actions, cannot be rewritten by the role either: `NeverBoundariesOrOwnPolicies`).
+ */
 export function updateRoleDenies(scope: Scope, arns: StackArns): object[] {
   const never = UPDATE_ROLE_NEVER;
   return [
@@ -97,7 +100,7 @@ export function updateRoleDenies(scope: Scope, arns: StackArns): object[] {
       Sid: 'NeverBoundariesOrOwnPolicies',
       Effect: 'Deny',
       Action: never.policyChanges,
-      // `<updateRole>*`: the update role's policy and its second one (`<updateRole>-pipeline`).
+      // `<updateRole>*`: the update role's own policies (`<updateRole>`, `<updateRole>-pipeline`, `...-pipeline-projects`).
       Resource: [arns.anyBoundary, pulumi.interpolate`${arns.policy('updateRole')}*`],
     },
     { Sid: 'NeverOwnRole', Effect: 'Deny', Action: never.ownRoleChanges, Resource: arns.role('updateRole') },
