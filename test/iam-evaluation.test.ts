@@ -231,13 +231,15 @@ interface World {
   readonly roles: Map<string, RoleUnderTest>;
   readonly keyArn: string;
   readonly bucketArn: string;
+  readonly topicArn: string;
 }
 
-/** The resource policy a request meets: the pipeline key's, the artifact bucket's, the target role's trust (cross-account). */
+/** The resource policy a request meets: the pipeline key's, the artifact bucket's, the topic's, the target role's trust (cross-account). */
 function resourcePolicyFor(world: World, resource: string): Doc | undefined {
   const docOf = (type: string) => JSON.parse(one(world.resources, type).inputs.policy);
   if (resource === world.keyArn) return docOf(TYPES.key);
   if (resource === world.bucketArn || resource.startsWith(`${world.bucketArn}/`)) return docOf(TYPES.bucketPolicy);
+  if (resource === world.topicArn) return docOf(TYPES.topicPolicy);
   if (resource === TARGET_ROLE) {
     // The target account trusts the pipeline's whole account: only the pipeline's own policies and boundaries keep a role out.
     return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` }, Action: 'sts:AssumeRole', Resource: '*' }] };
@@ -291,6 +293,7 @@ async function worldOf(props: PipelineProps, environment = ENV): Promise<World &
     roles: rolesOf(resources),
     keyArn: pipeline.artifactStores[0].encryptionKey.id,
     bucketArn: `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`,
+    topicArn: JSON.parse(one(resources, TYPES.topicPolicy).inputs.policy).Statement[0].Resource,
   };
 }
 
