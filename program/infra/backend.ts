@@ -3,6 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
 import { ENVIRONMENT_VARIABLE, SelfUpdateSettings, selfUpdateStackName } from './settings';
 
+/** The Sids of `stateStatements`: a boundary keeps them as they are (boundary.ts). */
+export const STATE_SIDS = ['ListState', 'ReadBackendMarker', 'WriteState', 'ReadState', 'UseSecretsKey', 'ReadCloudToken'];
+
 /** What the drift check needs (read the state), or the self-update (read and write it). */
 export type StateAccess = 'read' | 'write';
 
@@ -106,7 +109,10 @@ export function stateStatements(scope: Scope, selfUpdate: SelfUpdateSettings, pu
  * update, encrypt new ones; also what a state bucket encrypted with this key
  * needs). IAM cannot name a key by its alias ("Using aliases to control access
  * to KMS keys": an alias ARN in `Resource` matches nothing), so an alias is
- * matched with `kms:ResourceAliases` on the account's keys.
+ * matched with `kms:ResourceAliases` on the account's keys. (Parliament reports
+ * it as UNKNOWN_CONDITION_FOR_ACTION: AWS documents the key under the `key`
+ * resource type, "Actions, resources, and condition keys for AWS Key Management
+ * Service", which parliament's database predates.)
  */
 function secretsKeyStatement(scope: Scope, key: NonNullable<SelfUpdateSettings['secretsKey']>, access: StateAccess): object {
   const partition = key.partition ?? scope.partition;

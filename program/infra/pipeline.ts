@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { artifactStore } from './artifacts';
 import { qualifiedStack, stateStatements } from './backend';
-import { permissionsBoundary } from './boundary';
+import { permissionsBoundaries } from './boundary';
 import { dockerBuild } from './build';
 import { codePipeline, pipelineRole } from './codepipeline';
 import { driftCheck } from './drift';
@@ -9,10 +9,11 @@ import { pipelineKey } from './key';
 import { executionNotifications } from './notifications';
 import { imageRegistry } from './registry';
 import { gateNotificationRules, gateNotifications } from './release-gates';
-import { scopeOf, withPermissionsBoundary } from './scope';
-import { selfUpdateStage } from './self-update';
+import { scopeOf, withPermissionsBoundaries } from './scope';
+import { selfUpdateStage, updateStatements } from './self-update';
 import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
 import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
+import { readStatements } from './stack-access';
 import { stackArns } from './stack-arns';
 import { deployStages } from './stages';
 
@@ -35,7 +36,7 @@ export interface CicdPipelineArgs {
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own
  * stack current, a scheduled drift check reports hand-made changes, and every
- * role carries a permissions boundary the program owns. Each part lives in the
+ * role carries the permissions boundary of its kind, which the program owns. Each part lives in the
  * file named after it and returns what the next needs.
  *
  * Creation order where Pulumi cannot infer it from inputs:
@@ -52,8 +53,8 @@ export interface CicdPipelineArgs {
  * 4. the pipeline itself is created only once the GitHub connection is
  *    authorized: the first deploy of a new connection creates everything else
  *    and says, in the `nextStep` output, to authorize it and deploy again;
- * 5. with self-update, the permissions boundary exists before any role (each
- *    carries it), and the drift check's failure rule waits for the topic
+ * 5. with self-update, each role's permissions boundary exists before the role
+ *    (which carries it), and the drift check's failure rule waits for the topic
  *    policy that lets it publish.
  */
 export class CicdPipeline extends pulumi.ComponentResource {
@@ -85,15 +86,17 @@ export class CicdPipeline extends pulumi.ComponentResource {
 
     const key = pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
     const source = githubSource(unbounded, settings.source, args.connection);
-    const boundary = selfUpdate ? permissionsBoundary(unbounded, {
+    // Each role kind's ceiling (boundary.ts), built from the rendered names before any role exists.
+    const boundaries = selfUpdate ? permissionsBoundaries(unbounded, {
       arns,
       key,
       source,
-      state: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'write'),
-      secrets: [...settings.build.secrets, ...settings.stages.flatMap(stage => stage.secrets)],
-      assumeRoleArns: settings.stages.flatMap(stage => stage.assumeRoleArn ? [stage.assumeRoleArn] : []),
+      settings,
+      update: updateStatements(unbounded, { arns, key, source, selfUpdate, pulumiProject, environment }),
+      driftReads: readStatements(unbounded, { arns, key, source }),
+      driftState: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'read'),
     }) : undefined;
-    const scope = withPermissionsBoundary(unbounded, boundary);
+    const scope = withPermissionsBoundaries(unbounded, boundaries);
     const artifacts = artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
     const project = dockerBuild(scope, {

@@ -23,6 +23,8 @@ export interface ServiceRole {
  */
 export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs): ServiceRole {
   const parent = { parent: scope.parent };
+  const boundary = scope.permissionsBoundaries?.[args.roleName];
+  if (scope.permissionsBoundaries && !boundary) throw new Error(`role ${args.roleName} has no permissions boundary of its kind (boundary.ts)`);
   const role = new aws.iam.Role(`${prefix}-role`, {
     name: args.roleName,
     assumeRolePolicy: pulumi.jsonStringify({
@@ -34,8 +36,9 @@ export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs)
         Condition: { StringEquals: { 'aws:SourceAccount': scope.accountId } },
       }],
     }),
-    // With self-update, every role is bounded (boundary.ts), so that no commit can grant one more than the boundary.
-    ...(scope.permissionsBoundary ? { permissionsBoundary: scope.permissionsBoundary } : {}),
+    // With self-update, every role is bounded by the ceiling of its kind (boundary.ts), so that no commit can grant
+    // one more than what that kind of role is for.
+    ...(boundary ? { permissionsBoundary: boundary } : {}),
     tags: scope.tags,
   }, parent);
   const policy = new aws.iam.Policy(`${prefix}-policy`, {

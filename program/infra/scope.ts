@@ -26,8 +26,11 @@ export interface Scope {
   readonly tags: Record<string, string>;
   /** The tags of the pipeline and its build projects: `tags` and the fleet's version tag. */
   readonly versionedTags: Record<string, string>;
-  /** The permissions boundary every role carries, once the program owns one (with self-update). */
-  readonly permissionsBoundary?: pulumi.Output<string>;
+  /**
+   * With self-update, each role's own permissions boundary (boundary.ts), by the role's physical name: every
+   * role carries the one of its kind.
+   */
+  readonly permissionsBoundaries?: Readonly<Record<string, pulumi.Output<string>>>;
   /** Whether destroy keeps (long-lived) or deletes (ephemeral) the stateful resources. */
   readonly lifecycle: EnvironmentLifecycle;
 }
@@ -58,7 +61,9 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
   };
 }
 
-/** The same scope, whose roles carry `boundary` as their permissions boundary. */
-export function withPermissionsBoundary(scope: Scope, boundary: aws.iam.Policy | undefined): Scope {
-  return boundary ? { ...scope, permissionsBoundary: boundary.arn } : scope;
+/** The same scope, whose roles carry `boundaries` (by role name) as their permissions boundaries. */
+export function withPermissionsBoundaries(scope: Scope, boundaries: Record<string, aws.iam.Policy> | undefined): Scope {
+  return boundaries
+    ? { ...scope, permissionsBoundaries: Object.fromEntries(Object.entries(boundaries).map(([role, policy]) => [role, policy.arn])) }
+    : scope;
 }

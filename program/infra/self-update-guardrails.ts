@@ -15,12 +15,15 @@ export interface GuardrailKit {
 type Statement = Record<string, any>;
 
 /**
- * Role changes IAM can tie to the role's permissions boundary with
- * `iam:PermissionsBoundary` (Service Authorization Reference, "Actions defined
- * by AWS Identity and Access Management"): each must carry the condition.
+ * What the update role may never do (issue 17): create a role, change a trust
+ * policy, a boundary or a resource policy, add inline or attached grants,
+ * create a KMS grant, delete stateful resources. Kept here, apart from the
+ * program's own list (boundary.ts), so that a change there shows here.
  */
-const BOUNDED_ROLE_ACTIONS = [
-  'iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy',
+const UPDATE_ROLE_NEVER_ACTIONS = [
+  'iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePolicy',
+  'iam:AttachRolePolicy', 'kms:PutKeyPolicy', 'kms:CreateGrant', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 'sns:SetTopicAttributes',
+  'ecr:SetRepositoryPolicy', 'kms:ScheduleKeyDeletion', 's3:DeleteBucket', 'ecr:DeleteRepository', 'logs:DeleteLogGroup',
 ];
 /** Changes to a managed policy: none may reach the boundary. */
 const POLICY_CHANGES = [
@@ -35,13 +38,22 @@ const READ_VERB = /^[a-z0-9-]+:(Get|List|Describe|BatchGet)/;
 /** IAM's limit for a managed policy, whitespace aside ("IAM and AWS STS quotas"). */
 const MANAGED_POLICY_MAX = 6144;
 
-/** Whether an IAM pattern (with `*` and `?`: an action or a resource) matches `action`. */
-const actionMatches = (pattern: string, action: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action);
+/** Whether an IAM pattern (with `*` and `?`: an action or a resource) matches `action`; each pattern compiled once (the checks stay fast). */
+const compiled = new Map<string, RegExp>();
+const actionMatches = (pattern: string, action: string) => {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    compiled.set(pattern, regex);
+  }
+  return regex.test(action);
+};
 
 /** Every name this stack's resources have in AWS (in the mocked account). */
 const physicalNames = (settings: PipelineSettings, environment: string) => [
   ...Object.values(resourceNames(settings, environment, MOCK_ACCOUNT)),
+  // The update role's third policy (stack-arns.ts).
+  `${resourceNames(settings, environment, MOCK_ACCOUNT).updatePipelinePolicy}-projects`,
   ...settings.stages.flatMap(stage => Object.values(stageResourceNames(stage, environment))),
 ];
 /** The secrets and target roles the build and deploy stages are configured with (their ARNs, as given). */
@@ -72,7 +84,7 @@ function stateScope(su: SelfUpdateSettings, settings: PipelineSettings, environm
  * of its rendered names, its key or connection, its state and secrets, or
  * `"*"` / the account's connections for the few actions that need them.
  */
-function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement: Statement, resource: string): boolean {
+function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement: Statement, resource: string, pipelinePatterns = false): boolean {
   const { resources, settings, environment } = run;
   const su = settings.selfUpdate!;
   const actions = kit.asList(statement.Action) as string[];
@@ -100,6 +112,13 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
   // The deploy stages' roles, policies, projects and log groups, as one pattern per kind (stack-arns.ts).
   const stageNames = `${resourceNames(settings, environment, MOCK_ACCOUNT).pipeline}-deploy-*`;
   if (settings.stages.length > 0 && resource.replace(/:(log-stream:)?\*$/, '').endsWith(`/${stageNames}`)) return true;
+  // Every boundary of the stack (read by a refresh) as `<boundaryPolicy>-*`.
+  const names = resourceNames(settings, environment, MOCK_ACCOUNT);
+  if (resource === `arn:aws:iam::${MOCK_ACCOUNT}:policy/${names.boundaryPolicy}-*`) return true;
+  // The update and drift ceilings name the stack's logs, projects, rules, roles and policies as `<pipeline>-*` (boundary.ts).
+  if (pipelinePatterns && new RegExp(`^arn:aws:(logs|codebuild|events|iam):[a-z0-9-]*:${MOCK_ACCOUNT}:(log-group:/aws/codebuild/|project/|rule/|role/|policy/)${names.pipeline}-\\*$`).test(resource)) {
+    return true;
+  }
   // The ARN of one of the stack's physical names: the resource part ends with it (a log group may add `:*` or `:log-stream:*`).
   const tail = resource.replace(/:(log-stream:)?\*$/, '').replace(/\/\*$/, '');
   return physicalNames(settings, environment).some(name => tail === `arn:aws:s3:::${name}` || tail.endsWith(`/${name}`) || tail.endsWith(`:${name}`));
@@ -107,13 +126,19 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
 
 /** The statements of a role's policies (its own and its "-pipeline" one), by the role's logical prefix. */
 const roleStatements = (kit: GuardrailKit, resources: RegisteredResource[], prefix: string): Statement[] =>
-  resources.filter(r => r.type === kit.TYPES.policy && (r.name === `${prefix}-policy` || r.name === `${prefix}-pipeline-policy`))
+  resources.filter(r => r.type === kit.TYPES.policy && [`${prefix}-policy`, `${prefix}-pipeline-policy`, `${prefix}-projects-policy`].includes(r.name))
     .flatMap(policy => kit.statementsOf(policy));
 const allows = (statements: Statement[]) => statements.filter(s => s.Effect === 'Allow');
+/** The statements of the boundary of a role, by the role's logical prefix. */
+const boundaryOf = (kit: GuardrailKit, resources: RegisteredResource[], prefix: string): Statement[] => {
+  const arn = kit.one(resources, kit.TYPES.role, `${prefix}-role`).inputs.permissionsBoundary;
+  return kit.statementsOf(resources.find(r => r.type === kit.TYPES.policy && `arn:aws:iam::${MOCK_ACCOUNT}:policy/${r.inputs.name}` === arn)!);
+};
+/** The logical prefixes of the stack's roles. */
+const roleKinds = (kit: GuardrailKit, resources: RegisteredResource[]) =>
+  resources.filter(r => r.type === kit.TYPES.role).map(r => r.name.replace(/-role$/, ''));
 const envOf = (project: RegisteredResource) => Object.fromEntries((project.inputs.environment.environmentVariables as any[]).map(v => [v.name, v]));
 const stagesOf = (kit: GuardrailKit, resources: RegisteredResource[]): any[] => kit.one(resources, kit.TYPES.pipeline).inputs.stages;
-const boundaryArnOf = (settings: PipelineSettings, environment: string) =>
-  `arn:aws:iam::${MOCK_ACCOUNT}:policy/${resourceNames(settings, environment, MOCK_ACCOUNT).boundaryPolicy}`;
 /** The stack the pipeline updates, as the CLI names it: `<organization>/<project>/<stack>`. */
 const qualifiedStack = (settings: PipelineSettings, environment: string) =>
   `${MOCK_ORGANIZATION}/${settings.pulumiProject}/${selfUpdateStackName(settings.selfUpdate!, environment)}`;
@@ -174,27 +199,59 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
         }
       }
     }),
-    'the update role creates or changes a role only with the boundary (iam:PermissionsBoundary), and attaches only this stack\'s policies': selfUpdateOnly(({ resources, settings, environment }) => {
-      const boundary = boundaryArnOf(settings, environment);
-      const statements = allows(roleStatements(kit, resources, 'self-update'));
-      const granted = new Set<string>();
-      for (const statement of statements) {
-        const bounded = BOUNDED_ROLE_ACTIONS.filter(action => asList(statement.Action).some((pattern: string) => actionMatches(pattern, action)));
-        if (bounded.length === 0) continue;
-        bounded.forEach(action => granted.add(action));
-        expect({ sid: statement.Sid, boundary: statement.Condition?.StringEquals?.['iam:PermissionsBoundary'] }).toEqual({ sid: statement.Sid, boundary });
-        if (bounded.some(action => /(Attach|Detach)RolePolicy$/.test(action))) {
-          const policies = resources.filter(r => r.type === TYPES.policy && r.name !== 'boundary').map(r => `arn:aws:iam::${MOCK_ACCOUNT}:policy/${r.inputs.name}`);
-          const attachable = asList(statement.Condition?.ArnEquals?.['iam:PolicyARN'] ?? []) as string[];
-          expect(policies.filter(policy => !attachable.some(pattern => actionMatches(pattern, policy)))).toEqual([]);
-          expect(asList(statement.Condition.ArnEquals['iam:PolicyARN'])).not.toContain(boundary);
+    'the update role never creates a role, changes a trust, resource policy or boundary, grants, deletes stateful data, rewrites its own grants or tags with other keys: denied in its boundary, granted nowhere in its policy': selfUpdateOnly(({ resources, settings, environment }) => {
+      const own = allows(roleStatements(kit, resources, 'self-update'));
+      for (const action of UPDATE_ROLE_NEVER_ACTIONS) {
+        const granting = own.filter(s => asList(s.Action).some((pattern: string) => actionMatches(pattern, action))).map(s => s.Sid);
+        expect({ action, grantedBy: granting }).toEqual({ action, grantedBy: [] });
+      }
+      const ceiling = boundaryOf(kit, resources, 'self-update');
+      const deniedEverywhere = (action: string) => ceiling.some(s => s.Effect === 'Deny' && !s.Condition && asList(s.Resource).includes('*') &&
+        asList(s.Action).includes(action));
+      for (const action of UPDATE_ROLE_NEVER_ACTIONS) {
+        expect({ action, deniedInBoundary: deniedEverywhere(action) }).toEqual({ action, deniedInBoundary: true });
+      }
+      // Its own policies and every boundary: no new version, no other default, no deletion.
+      const names = resourceNames(settings, environment, MOCK_ACCOUNT);
+      const kept = [`arn:aws:iam::${MOCK_ACCOUNT}:policy/${names.boundaryPolicy}-x`, `arn:aws:iam::${MOCK_ACCOUNT}:policy/${names.updateRole}`,
+        `arn:aws:iam::${MOCK_ACCOUNT}:policy/${names.updatePipelinePolicy}`];
+      for (const action of POLICY_CHANGES.filter(a => !/tag/i.test(a))) {
+        for (const policy of kept) {
+          const denied = ceiling.some(s => s.Effect === 'Deny' && !s.Condition && asList(s.Action).includes(action) &&
+            (asList(s.Resource) as string[]).some(pattern => actionMatches(pattern, policy)));
+          expect({ action, policy, denied }).toEqual({ action, policy, denied: true });
+          expect({
+            action,
+            policy,
+            grantedBy: own.filter(s => asList(s.Action).some((a: string) => actionMatches(a, action)) &&
+            (asList(s.Resource) as string[]).some(pattern => actionMatches(pattern, policy))).map(s => s.Sid),
+          }).toEqual({ action, policy, grantedBy: [] });
         }
       }
-      // Without them the self-update could not add a role an upgrade brings.
-      expect([...granted].sort()).toEqual(expect.arrayContaining(['iam:AttachRolePolicy', 'iam:CreateRole', 'iam:PutRolePolicy']));
-      for (const statement of statements) {
-        expect({ sid: statement.Sid, neverGranted: asList(statement.Action).filter((a: string) => /^iam:(\*|UpdateAssumeRolePolicy|DeleteRolePermissionsBoundary)$/.test(a)) })
-          .toEqual({ sid: statement.Sid, neverGranted: [] });
+      // Role tags: only the program's own keys, in its policy (ForAllValues) and its boundary (ForAnyValue ... deny).
+      const tagKeys = Object.keys({ ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' }).sort();
+      const tagging = own.filter(s => asList(s.Action).some((a: string) => actionMatches(a, 'iam:TagRole')));
+      expect(tagging.length).toBeGreaterThan(0);
+      for (const statement of tagging) expect(statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys } });
+      expect(ceiling.filter(s => s.Effect === 'Deny' && asList(s.Action).includes('iam:TagRole')).map(s => s.Condition))
+        .toEqual([{ 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': tagKeys } }]);
+    }),
+    'the update role changes each CodeBuild project only with that project\'s own role (codebuild:serviceRole)': selfUpdateOnly(({ resources, settings, environment }) => {
+      const names = resourceNames(settings, environment, MOCK_ACCOUNT);
+      const arn = (kind: string, name: string) => kind === 'role'
+        ? `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` : `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${name}`;
+      const owners = new Map([
+        [names.buildProject, names.buildRole], [names.updateProject, names.updateRole], [names.driftProject, names.driftRole],
+        ...settings.stages.map(stage => stageResourceNames(stage, environment))
+          .map((stage): [string, string] => [stage.deployProject, stage.deployRole]),
+      ].map(([project, role]) => [arn('project', project), arn('role', role)]));
+      const changing = allows(roleStatements(kit, resources, 'self-update'))
+        .filter(s => asList(s.Action).some((a: string) => actionMatches(a, 'codebuild:UpdateProject') || actionMatches(a, 'codebuild:CreateProject')));
+      expect(changing.length).toBe(owners.size);
+      for (const statement of changing) {
+        const [project, ...others] = asList(statement.Resource) as string[];
+        expect({ sid: statement.Sid, others, role: statement.Condition?.StringEquals?.['codebuild:serviceRole'] })
+          .toEqual({ sid: statement.Sid, others: [], role: owners.get(project) });
       }
     }),
     'the update role passes only this stack\'s roles, each to the one service that assumes it': selfUpdateOnly(({ resources, settings, environment }) => {
@@ -217,40 +274,32 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
         expect({ role, to }).toEqual({ role, to: ['codebuild.amazonaws.com'] });
       }
     }),
-    'with selfUpdate every role carries the program\'s permissions boundary': selfUpdateOnly(({ resources, settings, environment }) => {
-      one(resources, TYPES.policy, 'boundary');
+    'with selfUpdate every role carries the boundary of its own kind, a policy of the program that exists before the role': selfUpdateOnly(({ resources, settings, environment }) => {
+      const names = resourceNames(settings, environment, MOCK_ACCOUNT);
       const roles = resources.filter(r => r.type === TYPES.role);
-      expect(roles.length).toBeGreaterThanOrEqual(5);
+      expect(roles.length).toBeGreaterThanOrEqual(5 + settings.stages.length);
+      const kinds: Record<string, string> = {
+        'pipeline-role': 'pipeline',
+        'build-role': 'build',
+        'self-update-role': 'update',
+        'drift-check-role': 'drift',
+        'drift-schedule-role': 'events',
+        ...Object.fromEntries(settings.stages.map(stage => [`deploy-${stage.name}-role`, `deploy-${stage.name}`])),
+      };
       for (const role of roles) {
-        expect({ role: role.name, boundary: role.inputs.permissionsBoundary })
-          .toEqual({ role: role.name, boundary: boundaryArnOf(settings, environment) });
-        // It exists before the role that carries it.
-        expect(role.dependencies).toContain(one(resources, TYPES.policy, 'boundary').urn);
-      }
-    }),
-    'the boundary is out of the update role\'s reach: no one may change it or take it from a role': selfUpdateOnly(({ resources, settings, environment }) => {
-      const boundary = boundaryArnOf(settings, environment);
-      const own = statementsOf(one(resources, TYPES.policy, 'boundary'));
-      const denies = (statements: Statement[], action: string, resource: string) => statements.some(s =>
-        s.Effect === 'Deny' && asList(s.Action).includes(action) && asList(s.Resource).includes(resource) && !s.Condition);
-      for (const action of POLICY_CHANGES) {
-        expect({ action, deniedInBoundary: denies(own, action, boundary) }).toEqual({ action, deniedInBoundary: true });
-      }
-      expect(denies(own, 'iam:DeleteRolePermissionsBoundary', '*')).toBe(true);
-      const withoutIt = own.find(s => s.Effect === 'Deny' && s.Condition?.StringNotEquals?.['iam:PermissionsBoundary'] === boundary);
-      expect(asList(withoutIt?.Action ?? [])).toEqual(expect.arrayContaining(BOUNDED_ROLE_ACTIONS));
-      // The update role itself is granted nothing but reads on it.
-      for (const statement of allows(roleStatements(kit, resources, 'self-update')).filter(s => asList(s.Resource).includes(boundary))) {
-        expect({ sid: statement.Sid, changes: asList(statement.Action).filter((a: string) => !READ_VERB.test(a)) })
-          .toEqual({ sid: statement.Sid, changes: [] });
+        const name = `${names.boundaryPolicy}-${kinds[role.name]}`;
+        expect({ role: role.name, boundary: role.inputs.permissionsBoundary }).toEqual({ role: role.name, boundary: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${name}` });
+        const policy = resources.find(r => r.type === TYPES.policy && r.inputs.name === name)!;
+        expect({ role: role.name, boundaryRegistered: policy !== undefined }).toEqual({ role: role.name, boundaryRegistered: true });
+        expect(role.dependencies).toContain(policy.urn);
       }
     }),
     'every role\'s own grants fit inside the boundary it carries (a grant outside it would fail in AWS, silently here)': selfUpdateOnly(({ resources }) => {
-      const boundary = allows(statementsOf(one(resources, TYPES.policy, 'boundary')));
-      const covered = (action: string, resource: string) => boundary.some(b =>
-        asList(b.Action).some((pattern: string) => actionMatches(pattern, action)) &&
-        asList(b.Resource).some((pattern: string) => actionMatches(pattern, resource)));
       for (const role of resources.filter(r => r.type === TYPES.role)) {
+        const boundary = allows(boundaryOf(kit, resources, role.name.replace(/-role$/, '')));
+        const covered = (action: string, resource: string) => boundary.some(b =>
+          asList(b.Action).some((pattern: string) => actionMatches(pattern, action)) &&
+          asList(b.Resource).some((pattern: string) => actionMatches(pattern, resource)));
         const policies = resources.filter(r => r.type === TYPES.attachment && r.inputs.role === role.inputs.name)
           .map(attachment => resources.find(r => r.type === TYPES.policy && attachment.inputs.policyArn === `arn:aws:iam::${MOCK_ACCOUNT}:policy/${r.inputs.name}`)!);
         expect({ role: role.name, policies: policies.length > 0 }).toEqual({ role: role.name, policies: true });
@@ -261,12 +310,31 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
         }
       }
     }),
-    'the boundary allows nothing outside this stack, its state and its secrets key': selfUpdateOnly(run => {
-      for (const statement of allows(statementsOf(one(run.resources, TYPES.policy, 'boundary')))) {
-        for (const resource of asList(statement.Resource) as string[]) {
-          expect({ sid: statement.Sid, resource, withinStack: withinStack(kit, run, statement, resource) })
-            .toEqual({ sid: statement.Sid, resource, withinStack: true });
+    'each boundary allows nothing outside this stack, its state and its secrets key': selfUpdateOnly(run => {
+      for (const prefix of roleKinds(kit, run.resources)) {
+        for (const statement of allows(boundaryOf(kit, run.resources, prefix))) {
+          for (const resource of asList(statement.Resource) as string[]) {
+            expect({ prefix, sid: statement.Sid, resource, withinStack: withinStack(kit, run, statement, resource, ['self-update', 'drift-check'].includes(prefix)) })
+              .toEqual({ prefix, sid: statement.Sid, resource, withinStack: true });
+          }
         }
+      }
+    }),
+    'the build\'s ceiling holds no target role, state or stage secret; a deploy stage\'s only its own target and secrets': selfUpdateOnly(({ resources, settings, environment }) => {
+      const su = settings.selfUpdate!;
+      const state = stateScope(su, settings, environment);
+      const reachable = (prefix: string) => allows(boundaryOf(kit, resources, prefix)).flatMap(s => asList(s.Resource) as string[]);
+      const build = reachable('build');
+      const foreign = (mine: string[]) => configuredArns(settings).filter(arn => !mine.includes(arn));
+      const stateOf = (arns: string[]) => arns.filter(arn => state.bucketArn !== undefined && arn.startsWith(state.bucketArn));
+      expect({ build: build.filter(arn => foreign(settings.build.secrets).includes(arn) || arn.startsWith('arn:aws:iam::')), state: stateOf(build) })
+        .toEqual({ build: [], state: [] });
+      for (const stage of settings.stages) {
+        const mine = [...stage.secrets, ...(stage.assumeRoleArn ? [stage.assumeRoleArn] : [])];
+        const ceiling = reachable(`deploy-${stage.name}`);
+        expect({ stage: stage.name, others: ceiling.filter(arn => foreign(mine).includes(arn)), state: stateOf(ceiling) })
+          .toEqual({ stage: stage.name, others: [], state: [] });
+        expect(ceiling).toEqual(expect.arrayContaining(mine));
       }
     }),
     'the backend gives the roles only this stack\'s state, listing only under its prefix, and only the secrets key': selfUpdateOnly(({ resources, settings, environment }) => {

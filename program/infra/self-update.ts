@@ -1,29 +1,23 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { stackVariables, stateStatements } from './backend';
-import { BOUNDARY_CHANGES, BOUNDED_ROLE_ACTIONS } from './boundary';
 import { SOURCE_ARTIFACT } from './codepipeline';
 import { useKeyStatement } from './roles';
 import { Scope } from './scope';
-import { NameKey, SelfUpdateSettings } from './settings';
-import { SplitStatements, StackResources, manageStatements, ownLogsStatement } from './stack-access';
-import { StackArns } from './stack-arns';
+import { SelfUpdateSettings } from './settings';
+import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
 
 /** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
 export const SELF_UPDATE_STAGE = 'UpdatePipeline';
 export const SELF_UPDATE_ACTION = 'SelfUpdate';
 
-/**
- * The service each role of this stack is handed to (`iam:PassedToService`):
- * CodePipeline assumes the pipeline's, CodeBuild the projects', EventBridge
- * the drift schedule's.
- */
-const PASSED_TO: Array<[NameKey[], string]> = [
-  [['pipelineRole'], 'codepipeline.amazonaws.com'],
-  [['buildRole', 'updateRole', 'driftRole'], 'codebuild.amazonaws.com'],
-  [['eventsRole'], 'events.amazonaws.com'],
-];
+/** What the update role's grants depend on (its boundary is built from them before any role exists). */
+export interface UpdateAccessArgs extends StackResources {
+  readonly selfUpdate: SelfUpdateSettings;
+  readonly pulumiProject: string;
+  readonly environment: string;
+}
 
 export interface SelfUpdateArgs extends StackResources {
   readonly bucket: aws.s3.Bucket;
@@ -76,6 +70,7 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
     logRetentionDays: args.logRetentionDays,
     statements: statements.resources,
     second: { name: 'updatePipelinePolicy', statements: statements.pipeline },
+    third: { name: args.arns.updateProjectsPolicyName, statements: statements.projects ?? [] },
     source: { type: 'CODEPIPELINE', buildspec: args.selfUpdate.buildspecs.update },
     artifacts: { type: 'CODEPIPELINE' },
     environmentVariables: [
@@ -117,13 +112,14 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
 /**
  * What `pulumi up` of this stack needs, on this stack's resources only: read
  * and change them in place, read the source artifact, use the pipeline's key,
- * and its state. Nothing here deletes a stateful resource, replaces the
- * pipeline, changes who may assume a role or touches the boundary; what a
- * self-update may not do stays a person's deploy.
+ * and its state. Nothing here creates a role, changes who may assume one,
+ * changes a boundary or a resource policy, creates a KMS grant, deletes a
+ * stateful resource or rewrites this role's own grants (boundary.ts,
+ * `UPDATE_ROLE_NEVER`, denies each in the update role's boundary):
+ * what a self-update may not do stays a person's deploy.
  */
-function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
-  const { arns, key, bucket } = args;
-  const boundedByThis = { 'iam:PermissionsBoundary': arns.boundary };
+export function updateStatements(scope: Scope, args: UpdateAccessArgs): SplitStatements {
+  const { arns, key } = args;
   const manage = manageStatements(scope, args);
   return {
     resources: [
@@ -133,7 +129,7 @@ function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
         Sid: 'ReadSource',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
-        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Resource: pulumi.interpolate`${arns.bucket}/*`,
         Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       useKeyStatement(key),
@@ -141,36 +137,8 @@ function updateStatements(scope: Scope, args: SelfUpdateArgs): SplitStatements {
     ],
     pipeline: [
       ...manage.pipeline,
-      {
-        Sid: 'GrantWithinBoundary',
-        Effect: 'Allow',
-        Action: BOUNDED_ROLE_ACTIONS.filter(action => !/(Attach|Detach)RolePolicy$/.test(action)),
-        Resource: arns.roles,
-        Condition: { StringEquals: boundedByThis },
-      },
-      {
-        Sid: 'AttachWithinBoundary',
-        Effect: 'Allow',
-        Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-        Resource: arns.roles,
-        Condition: { StringEquals: boundedByThis, ArnEquals: { 'iam:PolicyARN': arns.rolePolicies } },
-      },
       ...passRoleStatements(arns),
-      // Also in the boundary, where no commit can remove them.
-      { Sid: 'KeepTheBoundary', Effect: 'Deny', Action: BOUNDARY_CHANGES, Resource: arns.boundary },
-      { Sid: 'KeepEveryBoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
     ],
+    projects: projectStatements(scope, arns),
   };
-}
-
-/** Each of this stack's roles, passed only to the service that assumes it. */
-function passRoleStatements(arns: StackArns): object[] {
-  return PASSED_TO.map(([keys, service]) => ({
-    Sid: `PassRolesTo${service.split('.')[0].replace(/^./, c => c.toUpperCase())}`,
-    Effect: 'Allow',
-    Action: 'iam:PassRole',
-    // Each deploy stage's role is CodeBuild's too.
-    Resource: [...keys.map(arns.role), ...(service === 'codebuild.amazonaws.com' ? arns.stageRoles : [])],
-    Condition: { StringEquals: { 'iam:PassedToService': service } },
-  }));
 }

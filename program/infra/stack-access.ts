@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
+import { NameKey } from './settings';
 import { GithubSource } from './source';
 import { StackArns } from './stack-arns';
 
@@ -62,7 +63,10 @@ interface ResourceGroup {
   readonly pipeline?: boolean;
 }
 
-const POLICY_READS = ['iam:GetPolicy*', 'iam:ListPolicy*'];
+const POLICY_READS = ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:ListPolicyTags'];
+
+/** The tag keys the program puts on its roles: the only ones a self-update may set or remove. */
+export const programTagKeys = (scope: Scope) => ({ 'ForAllValues:StringEquals': { 'aws:TagKeys': Object.keys(scope.tags).sort() } });
 
 /** Every resource this program manages, grouped by kind and scoped to this stack. */
 function resourceGroups(scope: Scope, { arns, key, source }: StackResources): ResourceGroup[] {
@@ -70,7 +74,7 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
     {
       sid: 'PipelineKey',
       resources: key.arn,
-      read: ['kms:DescribeKey', 'kms:GetKey*', 'kms:ListResourceTags'],
+      read: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags'],
       change: ['kms:EnableKeyRotation', 'kms:UpdateKeyDescription', 'kms:TagResource', 'kms:UntagResource'],
     },
     {
@@ -102,7 +106,8 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       change: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey', 'logs:TagResource', 'logs:UntagResource',
         'logs:TagLogGroup', 'logs:UntagLogGroup'],
     },
-    { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: ['codebuild:CreateProject', 'codebuild:UpdateProject'], pipeline: true },
+    // Changed only through `projectStatements`, each project with its own role.
+    { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: [], pipeline: true },
     {
       sid: 'Pipeline',
       resources: arns.pipeline,
@@ -127,20 +132,35 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
     {
       sid: 'Roles',
       resources: arns.roles,
-      read: ['iam:GetRole*', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies'],
+      read: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies'],
       // No UpdateAssumeRolePolicy: who may assume a role changes only by a person's deploy.
-      change: ['iam:TagRole', 'iam:UntagRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
+      change: ['iam:UpdateRole', 'iam:UpdateRoleDescription'],
       pipeline: true,
     },
     {
-      sid: 'RolePolicies',
-      resources: arns.rolePolicies,
-      read: POLICY_READS,
-      // CreatePolicyVersion sets the new version as default; DeletePolicyVersion makes room (5 at most).
-      change: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
+      // A role's tags can satisfy `aws:PrincipalTag` conditions anywhere in the account: only the program's own
+      // tag keys (`aws:TagKeys`, a condition key of iam:TagRole and iam:UntagRole in "Actions, resources, and
+      // condition keys for AWS Identity and Access Management"). A new tag key is a person's deploy.
+      sid: 'RoleTags',
+      resources: arns.roles,
+      read: [],
+      change: ['iam:TagRole', 'iam:UntagRole'],
+      condition: programTagKeys(scope),
       pipeline: true,
     },
-    { sid: 'Boundary', resources: arns.boundary, read: POLICY_READS, change: [], pipeline: true },
+    // Every role's policy and boundary, to be read (a refresh reads them); no self-update changes a boundary (boundary.ts).
+    { sid: 'RolePolicies', resources: [...arns.rolePolicies, arns.anyBoundary], read: POLICY_READS, change: [], pipeline: true },
+    {
+      // The other roles' policies: a role's effective permissions are its policies ∩ the boundary of its kind
+      // (boundary.ts), which no self-update changes. Its own two are out of reach (no role rewrites its own grants),
+      // and no CreatePolicy or AttachRolePolicy: a new policy or attachment, like a new role, is a person's deploy.
+      // CreatePolicyVersion sets the new version as default; DeletePolicyVersion makes room (5 at most).
+      sid: 'OtherRolesPolicies',
+      resources: arns.rolePoliciesBut('updateRole', 'updatePipelinePolicy'),
+      read: [],
+      change: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
+      pipeline: true,
+    },
   ];
 }
 
@@ -148,6 +168,33 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
 export interface SplitStatements {
   readonly resources: object[];
   readonly pipeline: object[];
+  /** The update role's third policy: what changes a project, each with its own role (`projectStatements`). */
+  readonly projects?: object[];
+}
+
+/**
+ * Creating or changing each of this stack's CodeBuild projects, only with the
+ * project's own service role (`codebuild:serviceRole`, a condition key of
+ * CreateProject and UpdateProject in "Actions, resources, and condition keys
+ * for AWS CodeBuild"). Without it a commit could point the build or the `dev`
+ * deploy at `prod`'s role, whose target it then assumes before any approval:
+ * PassRole alone cannot say which project a role goes to.
+ */
+export function projectStatements(scope: Scope, arns: StackArns): object[] {
+  const pairs: Array<[string, pulumi.Output<string>, pulumi.Output<string>]> = [
+    ['ChangeTheBuildProject', arns.project('buildProject'), arns.role('buildRole')],
+    ['ChangeTheUpdateProject', arns.project('updateProject'), arns.role('updateRole')],
+    ['ChangeTheDriftProject', arns.project('driftProject'), arns.role('driftRole')],
+    ...scope.stageNames.map((stage, i): [string, pulumi.Output<string>, pulumi.Output<string>] =>
+      [`ChangeDeployProject${i + 1}`, arns.projectNamed(stage.deployProject), arns.roleNamed(stage.deployRole)]),
+  ];
+  return pairs.map(([sid, project, role]) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['codebuild:CreateProject', 'codebuild:UpdateProject'],
+    Resource: project,
+    Condition: { StringEquals: { 'codebuild:serviceRole': role } },
+  }));
 }
 
 const statementOf = (sid: string, group: ResourceGroup, actions: string[]) => ({
@@ -181,9 +228,10 @@ export function listConnectionsStatement(scope: Scope): object {
 export function readStatements(scope: Scope, resources: StackResources): SplitStatements {
   const groups = resourceGroups(scope, resources);
   const read = (group: ResourceGroup) => statementOf(`Read${group.sid}`, group, group.read);
+  const reading = groups.filter(group => group.read.length > 0);
   return {
-    resources: [...groups.filter(group => !group.pipeline).map(read), unscopedReads, listConnectionsStatement(scope)],
-    pipeline: groups.filter(group => group.pipeline).map(read),
+    resources: [...reading.filter(group => !group.pipeline).map(read), unscopedReads, listConnectionsStatement(scope)],
+    pipeline: reading.filter(group => group.pipeline).map(read),
   };
 }
 
@@ -197,12 +245,39 @@ export function manageStatements(scope: Scope, resources: StackResources): Split
   };
 }
 
-/** Writes its own build's logs: the one thing a read-only project writes. */
+/**
+ * Writes its own build's logs: the one thing a read-only project writes. Both actions are authorized on the
+ * log stream ("Actions, resources, and condition keys for Amazon CloudWatch Logs": CreateLogStream and
+ * PutLogEvents, resource type log-stream), so the group's own ARN is not named.
+ */
 export function ownLogsStatement(arns: StackArns, logGroup: 'updateLogGroup' | 'driftLogGroup'): object {
   return {
     Sid: 'WriteOwnLogs',
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    Resource: [arns.logGroup(logGroup), pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`],
+    Resource: pulumi.interpolate`${arns.logGroup(logGroup)}:log-stream:*`,
   };
+}
+
+/**
+ * The service each role of this stack is handed to (`iam:PassedToService`):
+ * CodePipeline assumes the pipeline's, CodeBuild the projects', EventBridge
+ * the drift schedule's.
+ */
+const PASSED_TO: Array<[NameKey[], string]> = [
+  [['pipelineRole'], 'codepipeline.amazonaws.com'],
+  [['buildRole', 'updateRole', 'driftRole'], 'codebuild.amazonaws.com'],
+  [['eventsRole'], 'events.amazonaws.com'],
+];
+
+/** Each of this stack's roles, passed only to the service that assumes it. */
+export function passRoleStatements(arns: StackArns): object[] {
+  return PASSED_TO.map(([keys, service]) => ({
+    Sid: `PassRolesTo${service.split('.')[0].replace(/^./, c => c.toUpperCase())}`,
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    // Each deploy stage's role is CodeBuild's too.
+    Resource: [...keys.map(arns.role), ...(service === 'codebuild.amazonaws.com' ? arns.stageRoles : [])],
+    Condition: { StringEquals: { 'iam:PassedToService': service } },
+  }));
 }

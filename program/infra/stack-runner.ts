@@ -19,6 +19,8 @@ export interface StackRunnerArgs {
   readonly statements: object[];
   /** The role's second policy: one would exceed IAM's 6,144 characters ("IAM and AWS STS quotas"). */
   readonly second?: { readonly name: NameKey; readonly statements: object[] };
+  /** A third policy, by its physical name (the update role's `-projects` one, stack-access.ts `projectStatements`). */
+  readonly third?: { readonly name: string; readonly statements: object[] };
   readonly source: aws.types.input.codebuild.ProjectSource;
   readonly sourceVersion?: string;
   readonly artifacts: aws.types.input.codebuild.ProjectArtifacts;
@@ -61,6 +63,17 @@ export function stackRunner(scope: Scope, args: StackRunnerArgs): StackRunner {
     attachments.push(new aws.iam.RolePolicyAttachment(`${args.prefix}-pipeline-policy-attachment`, {
       role: access.role.name,
       policyArn: second.arn,
+    }, parent));
+  }
+  if (args.third) {
+    const third = new aws.iam.Policy(`${args.prefix}-projects-policy`, {
+      name: args.third.name,
+      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.third.statements }),
+      tags: scope.tags,
+    }, parent);
+    attachments.push(new aws.iam.RolePolicyAttachment(`${args.prefix}-projects-policy-attachment`, {
+      role: access.role.name,
+      policyArn: third.arn,
     }, parent));
   }
   const project = new aws.codebuild.Project(args.prefix, {
