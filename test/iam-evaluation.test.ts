@@ -400,6 +400,10 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
       expect: 'Allowed',
       context: { 'codebuild:serviceRole': role(dev.deployRole) },
     }],
+    ['the update role publishes a stopped update\'s notice to the topic', { role: 'self-update', action: 'sns:Publish', resource: TOPIC, expect: 'Allowed' }],
+    ['the update role encrypts that notice with the pipeline key (the topic is encrypted)', {
+      role: 'self-update', action: 'kms:GenerateDataKey', resource: KEY, expect: 'Allowed',
+    }],
     ['the update role restarts the pipeline', { role: 'self-update', action: 'codepipeline:StartPipelineExecution', resource: PIPELINE, expect: 'Allowed' }],
     ['the update role changes another role\'s policy (within that role\'s boundary)', {
       role: 'self-update', action: 'iam:CreatePolicyVersion', resource: policy(names.buildRole), expect: 'Allowed',

@@ -24,7 +24,8 @@ describe('each recorded preview is applied or stopped for the right reason', () 
   test.each<[string, Array<[StopReason, string, string]>]>([
     ['no-change', []],
     ['update-allowed', []],
-    ['new-role', [['new-role', 'deploy-prod-role', 'create']]],
+    // A new stage's role comes with a new policy: CreatePolicy is not the update role's either.
+    ['new-role', [['new-role', 'deploy-prod-role', 'create'], ['not-allowed', 'deploy-prod-policy', 'create']]],
     ['key-policy', [['resource-policy', 'key', 'update']]],
     ['bucket-policy', [['resource-policy', 'artifacts-tls-only', 'update']]],
     ['topic-policy', [['resource-policy', 'notifications-policy', 'update']]],
@@ -35,7 +36,8 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     ['replace-key', [['stateful-data', 'key', 'create-replacement']]],
     // Removing a deploy stage deletes its project, log group, role and policy: none of them is the update role's to delete.
     ['remove-stage', [['not-allowed', 'deploy-staging', 'delete'], ['stateful-data', 'deploy-staging-logs', 'delete'],
-      ['not-allowed', 'deploy-staging-policy', 'delete'], ['not-allowed', 'deploy-staging-role', 'delete']]],
+      ['not-allowed', 'deploy-staging-policy-attachment', 'delete'], ['not-allowed', 'deploy-staging-policy', 'delete'],
+      ['not-allowed', 'deploy-staging-role', 'delete']]],
     ['own-policy', [['own-permissions', 'self-update-pipeline-policy', 'update']]],
     // The pipeline's definition is the update role's to change, but not to drop an approval from.
     ['approval-removed', [['approval-removed', 'pipeline', 'update']]],
@@ -61,6 +63,14 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     preview.steps[1].diffReasons = ['deletionWindowInDays'];
     preview.steps[1].detailedDiff = { deletionWindowInDays: { kind: 'update', inputDiff: false } };
     expect(classifyPreview(preview).stopped.map(change => [change.reason, change.properties])).toEqual([['not-allowed', ['deletionWindowInDays']]]);
+  });
+
+  test('a project moved to another service role stops it (UpdateProject is granted only with the project\'s own role)', () => {
+    const preview = fixture('update-allowed');
+    const project = preview.steps.find((step: any) => step.urn.endsWith('::build'));
+    project.diffReasons = ['serviceRole'];
+    project.detailedDiff = { serviceRole: { kind: 'update', inputDiff: true } };
+    expect(classifyPreview(preview).stopped.map(change => [change.reason, change.name])).toEqual([['not-allowed', 'build']]);
   });
 
   test('adding an approval, or changing stages that keep every approval, is applied', () => {

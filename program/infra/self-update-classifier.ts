@@ -139,8 +139,9 @@ const roleRule = (step: PreviewStep): Rule => (operation, changed) => {
 const policyRule: Rule = (operation, _changed, name) => {
   if (isBoundary(name)) return 'boundary';
   if (name.startsWith(OWN_PREFIX)) return 'own-permissions';
-  // CreatePolicy and CreatePolicyVersion are granted; DeletePolicy is not.
-  return operation === 'create' || operation === 'update' ? undefined : 'not-allowed';
+  // CreatePolicyVersion is granted (stack-access.ts, OtherRolesPolicies); CreatePolicy and DeletePolicy are not:
+  // a new policy comes with a new role or attachment, which are a person's too.
+  return operation === 'update' ? undefined : 'not-allowed';
 };
 
 /** `<stage>/<action>` of each manual approval in a pipeline's `stages` input. */
@@ -164,7 +165,17 @@ const pipelineRule = (step: PreviewStep): Rule => (operation, changed) => {
   return before.every(approval => after.includes(approval)) ? undefined : 'approval-removed';
 };
 
-const attachmentRule: Rule = (_operation, _changed, name) => name.startsWith(OWN_PREFIX) ? 'own-permissions' : undefined;
+/** AttachRolePolicy and DetachRolePolicy are granted nowhere: what is attached to a role is a person's deploy. */
+const attachmentRule: Rule = (_operation, _changed, name) => name.startsWith(OWN_PREFIX) ? 'own-permissions' : 'not-allowed';
+
+/**
+ * CreateProject and UpdateProject are granted only with the project's own service role
+ * (`codebuild:serviceRole`, stack-access.ts): moving a project to another role is a person's.
+ */
+const projectRule: Rule = (operation, changed) => {
+  if (operation !== 'create' && operation !== 'update') return 'not-allowed';
+  return changed.includes('serviceRole') ? 'not-allowed' : undefined;
+};
 
 /** Per resource type: what the update role may do to it. A type missing here stops the update. */
 const RULES: Record<string, Rule> = {
@@ -187,7 +198,7 @@ const RULES: Record<string, Rule> = {
   'aws:ecr/repositoryPolicy:RepositoryPolicy': always('resource-policy'),
   'aws:ecr/lifecyclePolicy:LifecyclePolicy': allow('create', 'update'),
   'aws:cloudwatch/logGroup:LogGroup': (operation) => operation === 'delete' || operation === 'replace' ? 'stateful-data' : undefined,
-  'aws:codebuild/project:Project': allow('create', 'update'),
+  'aws:codebuild/project:Project': projectRule,
   // Decided per step (pipelineRule): whether an approval goes.
   'aws:codepipeline/pipeline:Pipeline': allow('update'),
   'aws:codeconnections/connection:Connection': updateOnly([]),

@@ -121,7 +121,8 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       sid: 'Topic',
       resources: arns.topic,
       read: ['sns:GetTopicAttributes', 'sns:ListTagsForResource', 'sns:ListSubscriptionsByTopic'],
-      change: ['sns:TagResource', 'sns:UntagResource', 'sns:Subscribe'],
+      // Publish: a stopped update says so on the topic (self-update-check.ts).
+      change: ['sns:TagResource', 'sns:UntagResource', 'sns:Subscribe', 'sns:Publish'],
     },
     {
       sid: 'Rules',
