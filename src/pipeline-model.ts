@@ -3,7 +3,6 @@ import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
-import { checkGuardsWithSelfUpdate } from './release-gates';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
@@ -182,7 +181,6 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined);
   const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
   const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
-  checkGuardsWithSelfUpdate(p, stagesPath, stages.map(stage => stage.guard), root.option('selfUpdate'), input.selfUpdate !== undefined);
 
   return {
     name: name.value,

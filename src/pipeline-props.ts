@@ -312,8 +312,8 @@ export interface StageGuardProps {
    * pipeline role may `cloudwatch:DescribeAlarms` exactly these alarms, so they
    * must be metric alarms: CloudWatch returns composite alarms only to a
    * `DescribeAlarms` grant on every alarm (CloudWatch API Reference,
-   * DescribeAlarms). An alarm in INSUFFICIENT_DATA does not block. Not with
-   * `selfUpdate` yet (its permissions boundary does not allow alarm reads).
+   * DescribeAlarms). An alarm in INSUFFICIENT_DATA does not block. With
+   * `selfUpdate`, the pipeline role's permissions boundary allows the same reads.
    * @default - no health gate
    */
   readonly alarms?: string[];
@@ -330,9 +330,7 @@ export interface StageGuardProps {
 
   /**
    * Enter the stage only inside this deployment window; outside it the
-   * execution waits at the stage's entry until the window opens. Not with
-   * `selfUpdate` yet (its permissions boundary does not cover the window's
-   * notification rule).
+   * execution waits at the stage's entry until the window opens.
    * @default - the stage may start at any time
    */
   readonly window?: DeploymentWindowProps;

@@ -73,31 +73,6 @@ export function resolveGuard(p: Problems, path: OptionPath, value: unknown): Gua
   };
 }
 
-/**
- * Health gates and windows do not go together with `selfUpdate` yet: every
- * role then carries the program's permissions boundary, which allows neither
- * `cloudwatch:DescribeAlarms` (the pipeline role could never read the alarms,
- * so every entry would fail) nor the gates' notification rules
- * (`<pipeline>-gate-*`) to the update and drift-check roles (the self-update
- * could not create them, the drift check not read them). Rejected at synth
- * rather than found as a stage that never deploys. A retry needs neither.
- */
-export function checkGuardsWithSelfUpdate(p: Problems, stagesPath: OptionPath, guards: ReadonlyArray<GuardModel | undefined>,
-  selfUpdatePath: OptionPath, selfUpdate: boolean): void {
-  if (!selfUpdate) return;
-  guards.forEach((guard, i) => {
-    const at = stagesPath.index(i).option('guard');
-    if (guard && guard.alarms.length > 0) {
-      p.add(at.option('alarms'), `not available with ${p.name(selfUpdatePath)} yet: the permissions boundary every role then carries ` +
-        'allows neither cloudwatch:DescribeAlarms (the alarms could never be read) nor the gates\' notification rules');
-    }
-    if (guard?.window) {
-      p.add(at.option('window'), `not available with ${p.name(selfUpdatePath)} yet: the permissions boundary every role then carries ` +
-        'does not cover the gates\' notification rules, which the self-update would create and the drift check read');
-    }
-  });
-}
-
 function checkAlarms(p: Problems, path: OptionPath, value: unknown, withWindow: boolean): AlarmModel[] {
   if (value === undefined) return [];
   const max = withWindow ? MAX_RULES_PER_CONDITION - 1 : MAX_RULES_PER_CONDITION;

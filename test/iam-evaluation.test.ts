@@ -45,6 +45,7 @@ const SECURED: PipelineProps = {
       secrets: { DB_PASSWORD: PARAM_PROD, API_KEY: SECRET_PROD },
       assumeRoleArn: TARGET_ROLE,
       manualApproval: { emails: ['release@acme.example'] },
+      guard: { alarms: ['web-app-prod-5xx'], bakeMinutes: 30, window: { cron: '* * 9-15 ? * MON-THU', timezone: 'Europe/Berlin' } },
     },
   ],
   selfUpdate: SELF_UPDATE_S3,
@@ -403,6 +404,12 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the update role publishes a stopped update\'s notice to the topic', { role: 'self-update', action: 'sns:Publish', resource: TOPIC, expect: 'Allowed' }],
     ['the update role encrypts that notice with the pipeline key (the topic is encrypted)', {
       role: 'self-update', action: 'kms:GenerateDataKey', resource: KEY, expect: 'Allowed',
+    }],
+    ['the pipeline reads a release gate\'s alarm', {
+      role: 'pipeline', action: 'cloudwatch:DescribeAlarms', resource: regional('cloudwatch', 'alarm:web-app-prod-5xx'), expect: 'Allowed',
+    }],
+    ['the update role changes a release gate\'s notification rule', {
+      role: 'self-update', action: 'events:PutRule', resource: `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/${names.pipeline}-gate-blocked`, expect: 'Allowed',
     }],
     ['the update role restarts the pipeline', { role: 'self-update', action: 'codepipeline:StartPipelineExecution', resource: PIPELINE, expect: 'Allowed' }],
     ['the update role changes another role\'s policy (within that role\'s boundary)', {

@@ -295,14 +295,9 @@ describe('bad input is rejected with the option named', () => {
     expect(problems).toEqual(at(`${guard}.bakeMinutes`, 'not available with pipeline.executionMode PARALLEL'));
   });
 
-  test('health gates and windows with selfUpdate are rejected until its permissions boundary covers them; a retry is fine', () => {
+  test('health gates, windows and retries go together with selfUpdate (each role\'s ceiling covers them)', () => {
     const selfUpdate = { backendUrl: 's3://acme-pulumi-state/pipelines', secretsProvider: 'awskms://alias/pulumi-state' };
-    expect(problemsOf({ ...EXAMPLE, selfUpdate })).toEqual([
-      `${guard}.alarms: not available with pipeline.selfUpdate yet: the permissions boundary every role then carries allows neither ` +
-        'cloudwatch:DescribeAlarms (the alarms could never be read) nor the gates\' notification rules',
-      `${guard}.window: not available with pipeline.selfUpdate yet: the permissions boundary every role then carries does not cover ` +
-        'the gates\' notification rules, which the self-update would create and the drift check read',
-    ]);
+    expect(resolvePipeline({ ...EXAMPLE, selfUpdate }).stages[1].guard?.alarms.map(alarm => alarm.name)).toEqual(ALARMS);
     expect(resolvePipeline({ ...withGuard({ retryOnFailure: true }), selfUpdate }).stages[1].guard).toEqual({ alarms: [], retryOnFailure: true });
   });
 

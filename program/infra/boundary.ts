@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STATE_SIDS } from './backend';
+import { gateStatements } from './release-gates';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
@@ -166,7 +167,7 @@ export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<
 const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 
 /** Starts this stack's build, update and deploy projects, moves artifacts, uses the connection, asks for approvals. */
-function pipelineCeiling(scope: Scope, { arns, key, source }: BoundaryArgs): object[] {
+function pipelineCeiling(scope: Scope, { arns, key, source, settings }: BoundaryArgs): object[] {
   return [
     {
       Sid: 'Artifacts',
@@ -189,6 +190,8 @@ function pipelineCeiling(scope: Scope, { arns, key, source }: BoundaryArgs): obj
     { Sid: 'UseTheConnection', Effect: 'Allow', Action: connectionActions('UseConnection'), Resource: connectionArns(source) },
     { Sid: 'UseTheKey', Effect: 'Allow', Action: KEY_USE, Resource: key.arn },
     { Sid: 'PublishApprovalRequests', Effect: 'Allow', Action: 'sns:Publish', Resource: arns.topic },
+    // The release gates' alarm reads, exactly as the pipeline role's policy grants them (release-gates.ts).
+    ...gateStatements(scope, settings),
   ];
 }
 

@@ -114,6 +114,8 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
   if (settings.stages.length > 0 && resource.replace(/:(log-stream:)?\*$/, '').endsWith(`/${stageNames}`)) return true;
   // Every boundary of the stack (read by a refresh) as `<boundaryPolicy>-*`.
   const names = resourceNames(settings, environment, MOCK_ACCOUNT);
+  // The release gates' notification rules, which exist only with a guard, as `rule/<pipeline>-gate-*` (release-gates.ts).
+  if (new RegExp(`^arn:aws:events:[a-z0-9-]+:${MOCK_ACCOUNT}:rule/${names.pipeline}-gate-\\*$`).test(resource)) return true;
   if (resource === `arn:aws:iam::${MOCK_ACCOUNT}:policy/${names.boundaryPolicy}-*`) return true;
   // The update and drift ceilings name the stack's logs, projects, rules, roles and policies as `<pipeline>-*` (boundary.ts).
   if (pipelinePatterns && new RegExp(`^arn:aws:(logs|codebuild|events|iam):[a-z0-9-]*:${MOCK_ACCOUNT}:(log-group:/aws/codebuild/|project/|rule/|role/|policy/)${names.pipeline}-\\*$`).test(resource)) {

@@ -125,7 +125,8 @@ export function stackArns(scope: Scope): StackArns {
     logGroup,
     logGroupNamed: name => regional('logs', `log-group:${name}`),
     topic: regional('sns', names.notificationTopic),
-    rules: keysEndingIn(names, 'Rule').map(rule),
+    // The release gates' notification rules exist only with a guard, under one prefix (release-gates.ts, GATE_RULE_KINDS).
+    rules: [...keysEndingIn(names, 'Rule').map(rule), regional('events', `rule/${names.pipeline}-gate-*`)],
     rule,
   };
 }
