@@ -7,7 +7,8 @@ import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION } from './node-support';
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { PLACEHOLDER_REPOSITORY, resolvePipeline, resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { checkPulumiProject, pulumiProjectName } from './pulumi-program';
+import { checkProjectOptions } from './project-options';
+import { pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
 import { optionStyle, projenrcFileName, projenrcOf } from './validation';
@@ -123,9 +124,12 @@ export class CicdPipelineProject extends TypeScriptProject {
     }
 
     const style = optionStyle(this);
-    const pulumiProject = options.pulumiProject ?? pulumiProjectName(this.package.packageName);
     const pipeline = resolveProjectPipeline(withReleaseBranch(options.pipeline, options.defaultReleaseBranch ?? 'main'), options.githubRepository, {
-      style, file: projenrcFileName(this, style), alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
+      style,
+      file: projenrcFileName(this, style),
+      alsoCheck: p => checkProjectOptions(p, options, pulumiProjectName(this.package.packageName)),
+      // Written to package.json, Pulumi.yaml, the README and task commands.
+      alsoScan: { name: options.name, pulumiProject: options.pulumiProject, pythonExec: options.pythonExec },
     });
     this.pipelineInfrastructure = new PipelineInfrastructure(this, { pipeline, pulumiProject: options.pulumiProject });
 

@@ -66,7 +66,10 @@ export class PipelineInfrastructure extends Component {
     const projenrc = projenrcFileName(project, style);
     const pulumiProject = options.pulumiProject ?? pulumiProjectName(project.package.packageName);
     const model = resolvePipeline(options.pipeline, {
-      style, file: projenrc, alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
+      style,
+      file: projenrc,
+      alsoCheck: p => checkPulumiProject(p, options.pulumiProject ?? pulumiProject, options.pulumiProject !== undefined),
+      alsoScan: { pulumiProject: options.pulumiProject },
     });
     this.infraDir = path.posix.normalize(options.infraDir ?? 'infra');
     const buildspecPath = path.posix.normalize(options.buildspecPath ?? 'buildspec.yml');
