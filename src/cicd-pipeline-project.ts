@@ -75,7 +75,8 @@ export class CicdPipelineProject extends TypeScriptProject {
   public readonly pipelineInfrastructure: PipelineInfrastructure;
 
   public constructor(options: CicdPipelineProjectOptions) {
-    const projenrcPython = options.projenrcPython ?? false;
+    // Only `true` switches to .projenrc.py; anything else but a boolean is reported below, in the file actually used.
+    const projenrcPython = options.projenrcPython === true;
     super({
       projenrcTs: !projenrcPython,
       projenrcJs: false,

@@ -43,8 +43,13 @@ export const CREDENTIAL_RULES: readonly CredentialRule[] = [
   {
     // AKIA: access key; ASIA: temporary (STS) key; ABIA: STS bearer token; ACCA: context-specific credential
     // ("IAM identifiers", unique ID prefixes, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
-    id: 'aws-access-token', kind: 'AWS access key ID', prefix: 'AKIA/ASIA', keywords: ['a3t', 'akia', 'asia', 'abia', 'acca'],
-    pattern: /\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/, entropy: 3, allow: /EXAMPLE$/,
+    id: 'aws-access-token',
+    kind: 'AWS access key ID',
+    prefix: 'AKIA/ASIA',
+    keywords: ['a3t', 'akia', 'asia', 'abia', 'acca'],
+    pattern: /\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/,
+    entropy: 3,
+    allow: /EXAMPLE$/,
   },
   { id: 'npm-access-token', kind: 'npm access token', prefix: 'npm_', keywords: ['npm_'], pattern: unique('npm_[a-z0-9]{36}', 'i'), entropy: 2 },
   { id: 'slack-bot-token', kind: 'Slack bot token', prefix: 'xoxb-', keywords: ['xoxb'], pattern: /xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*/, entropy: 3 },
@@ -56,14 +61,22 @@ export const CREDENTIAL_RULES: readonly CredentialRule[] = [
   { id: 'slack-legacy-workspace-token', kind: 'Slack legacy workspace token', prefix: 'xoxa-/xoxr-', keywords: ['xoxa', 'xoxr'], pattern: /xox[ar]-(?:\d-)?[0-9a-zA-Z]{8,48}/, entropy: 2 },
   { id: 'slack-legacy-token', kind: 'Slack legacy token', prefix: 'xoxo-/xoxs-', keywords: ['xoxo', 'xoxs'], pattern: /xox[os]-\d+-\d+-\d+-[a-fA-F\d]+/, entropy: 2 },
   {
-    id: 'slack-webhook-url', kind: 'Slack webhook URL', prefix: 'https://hooks.slack.com/', keywords: ['hooks.slack.com'],
-    pattern: /(?:https?:\/\/)?hooks.slack.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{43,56}/, entropy: 0,
+    id: 'slack-webhook-url',
+    kind: 'Slack webhook URL',
+    prefix: 'https://hooks.slack.com/',
+    keywords: ['hooks.slack.com'],
+    pattern: /(?:https?:\/\/)?hooks.slack.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{43,56}/,
+    entropy: 0,
   },
   {
     // gitleaks also requires the key's body after the header; here the header alone is enough: no option has a
     // reason to carry it, and a key cut short in a paste is still a key. `BLOCK` covers PGP's armour.
-    id: 'private-key', kind: 'private key', prefix: '-----BEGIN … PRIVATE KEY-----', keywords: ['-----begin'],
-    pattern: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/i, entropy: 0,
+    id: 'private-key',
+    kind: 'private key',
+    prefix: '-----BEGIN … PRIVATE KEY-----',
+    keywords: ['-----begin'],
+    pattern: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/i,
+    entropy: 0,
   },
 ];
 
@@ -74,8 +87,13 @@ export const CREDENTIAL_RULES: readonly CredentialRule[] = [
  * into two options.
  */
 export const AWS_SECRET_KEY_RULE: CredentialRule = {
-  id: 'aws-secret-access-key', kind: 'AWS secret access key', prefix: '', keywords: [],
-  pattern: unique('[A-Za-z0-9/+=]{40}'), entropy: 3, allow: /EXAMPLE/,
+  id: 'aws-secret-access-key',
+  kind: 'AWS secret access key',
+  prefix: '',
+  keywords: [],
+  pattern: unique('[A-Za-z0-9/+=]{40}'),
+  entropy: 3,
+  allow: /EXAMPLE/,
 };
 
 /** A credential found in a string: its rule and the matched text. */
@@ -176,9 +194,10 @@ function advice(p: Problems): string {
     `instead (${option('pipeline.codeBuild.secrets')}, a stage's ${option('secrets')} or ${option('pipeline.selfUpdate.accessTokenSecretArn')})`;
 }
 
-/** The parts of a refused value no message may repeat: the credential after its fixed prefix, and what follows a key header. */
+/** The parts of a refused value no message may repeat: the credential after its fixed prefix, or what follows a key's header. */
 function withheldParts(match: CredentialMatch, text: string): string[] {
-  const parts = [match.secret.replace(/^(?:pul-|gh[pousr]_|github_pat_|npm_|xox[a-z]-|xapp-|xoxe\.xox[bp]-)/i, '')];
-  if (match.rule.id === 'private-key') parts.push(text.slice(text.indexOf(match.secret) + match.secret.length).slice(0, 512));
+  const parts = match.rule.id === 'private-key'
+    ? [text.slice(text.indexOf(match.secret) + match.secret.length).slice(0, 512)]
+    : [match.secret.replace(/^(?:pul-|gh[pousr]_|github_pat_|npm_|xox[a-z]-|xapp-|xoxe\.xox[bp]-)/i, '')];
   return parts.filter(part => part.trim().length > 0);
 }

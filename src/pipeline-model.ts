@@ -1,6 +1,6 @@
 import { partitionOfRegion } from './arns';
-import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-stages';
 import { checkCredentials } from './credentials';
+import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-stages';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';

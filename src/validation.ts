@@ -132,10 +132,13 @@ export class Problems {
 
   /** Whether `text` shares 8 or more consecutive characters with a refused credential. */
   private repeatsCredential(text: string): boolean {
+    // Ignoring case: derived names lower-case what they take from an option.
+    const lower = text.toLowerCase();
     return this.withheld.some(part => {
-      if (part.length <= WITHHELD_WINDOW) return text.includes(part);
-      for (let i = 0; i + WITHHELD_WINDOW <= part.length; i++) {
-        if (text.includes(part.slice(i, i + WITHHELD_WINDOW))) return true;
+      const secret = part.toLowerCase();
+      if (secret.length <= WITHHELD_WINDOW) return lower.includes(secret);
+      for (let i = 0; i + WITHHELD_WINDOW <= secret.length; i++) {
+        if (lower.includes(secret.slice(i, i + WITHHELD_WINDOW))) return true;
       }
       return false;
     });
