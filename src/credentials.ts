@@ -123,9 +123,13 @@ function matchRule(rule: CredentialRule, text: string): CredentialMatch | undefi
   return { rule, secret };
 }
 
+/** Every rule's keywords in one expression: one test rules nearly every string out. */
+const ANY_KEYWORD = new RegExp(
+  [...new Set(CREDENTIAL_RULES.flatMap(rule => rule.keywords))].map(k => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+
 /** The first known credential in `text`, if any. */
 export function findCredential(text: string): CredentialMatch | undefined {
-  // Options are short and almost never hold a keyword: one lower-casing and a few substring tests each.
+  if (!ANY_KEYWORD.test(text)) return undefined;
   const lower = text.toLowerCase();
   for (const rule of CREDENTIAL_RULES) {
     if (!rule.keywords.some(keyword => lower.includes(keyword))) continue;
@@ -138,48 +142,52 @@ export function findCredential(text: string): CredentialMatch | undefined {
 /** Options whose entries are keyed by names the user chose (kept as written in option paths). */
 const MAP_OPTIONS = new Set(['environmentVariables', 'secrets', 'custom']);
 
-/** A string the user wrote, where it sits, and whether it is a map key (reported at its map, never by name). */
-interface Found {
-  readonly path: OptionPath;
-  readonly text: string;
-  readonly isKey: boolean;
-}
+/** Visits a string the user wrote; `at` gives its option path (built only when needed), `isKey` marks a map key. */
+type Visit = (text: string, at: () => OptionPath, isKey: boolean) => void;
 
 /**
- * Every string in `value`, with its option path: nested structs and lists
- * are walked generically, so an option added later is covered too.
+ * Visits every string in `value`: nested structs and lists are walked
+ * generically, so an option added later is covered too.
  */
-function collectStrings(value: unknown, path: OptionPath, inMap: boolean, out: Found[]): void {
+function walkStrings(value: unknown, at: () => OptionPath, inMap: boolean, visit: Visit): void {
   if (typeof value === 'string') {
-    out.push({ path, text: value, isKey: false });
+    visit(value, at, false);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => collectStrings(item, path.index(i), false, out));
+    value.forEach((item, i) => walkStrings(item, () => at().index(i), false, visit));
   } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
-      if (inMap) out.push({ path, text: key, isKey: true });
-      collectStrings(item, inMap ? path.key(key) : path.option(key), !inMap && MAP_OPTIONS.has(key), out);
+      if (inMap) visit(key, at, true);
+      walkStrings(item, inMap ? () => at().key(key) : () => at().option(key), !inMap && MAP_OPTIONS.has(key), visit);
     }
   }
 }
 
 /**
- * Refuses every known credential in `options` (option name to value), one
+ * Refuses every known credential in `options` (option path and value), one
  * problem per option naming the option and the kind of credential, never
  * the value. Run it before any other check: later problems that would repeat
  * a refused value are withheld (see `Problems`).
  */
 export function checkCredentials(p: Problems, options: ReadonlyArray<readonly [OptionPath, unknown]>): void {
-  const found: Found[] = [];
-  for (const [path, value] of options) collectStrings(value, path, false, found);
-  const matches = found.map(f => findCredential(f.text));
-  // A secret access key counts beside an access key ID anywhere in the configuration.
-  const keyId = matches.some(m => m?.rule.id === 'aws-access-token');
-  found.forEach((f, i) => {
-    const match = matches[i] ?? (keyId ? matchRule(AWS_SECRET_KEY_RULE, f.text) : undefined);
+  const walkAll = (visit: Visit) => options.forEach(([path, value]) => walkStrings(value, () => path, false, visit));
+  const report = (match: CredentialMatch, text: string, at: () => OptionPath, isKey: boolean) => {
+    const where = isKey ? 'has a key that looks like' : 'looks like';
+    p.addCredential(at(), `${where} ${credentialLabel(match.rule)}: ${advice(p)}`, withheldParts(match, text));
+  };
+  let keyId = false;
+  walkAll((text, at, isKey) => {
+    const match = findCredential(text);
     if (!match) return;
-    const where = f.isKey ? 'has a key that looks like' : 'looks like';
-    p.addCredential(f.path, `${where} ${credentialLabel(match.rule)}: ${advice(p)}`, withheldParts(match, f.text));
+    keyId ||= match.rule.id === 'aws-access-token';
+    report(match, text, at, isKey);
   });
+  // A secret access key counts beside an access key ID anywhere in the configuration.
+  if (keyId) {
+    walkAll((text, at, isKey) => {
+      const match = findCredential(text) ? undefined : matchRule(AWS_SECRET_KEY_RULE, text);
+      if (match) report(match, text, at, isKey);
+    });
+  }
 }
 
 function credentialLabel(rule: CredentialRule): string {
