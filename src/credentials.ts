@@ -127,9 +127,12 @@ function matchRule(rule: CredentialRule, text: string): CredentialMatch | undefi
 const ANY_KEYWORD = new RegExp(
   [...new Set(CREDENTIAL_RULES.flatMap(rule => rule.keywords))].map(k => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
 
+/** No rule matches fewer characters (a legacy Slack workspace token: `xoxa-` and 8). */
+const MIN_CREDENTIAL_LENGTH = 13;
+
 /** The first known credential in `text`, if any. */
 export function findCredential(text: string): CredentialMatch | undefined {
-  if (!ANY_KEYWORD.test(text)) return undefined;
+  if (text.length < MIN_CREDENTIAL_LENGTH || !ANY_KEYWORD.test(text)) return undefined;
   const lower = text.toLowerCase();
   for (const rule of CREDENTIAL_RULES) {
     if (!rule.keywords.some(keyword => lower.includes(keyword))) continue;
@@ -142,6 +145,9 @@ export function findCredential(text: string): CredentialMatch | undefined {
 /** Options whose entries are keyed by names the user chose (kept as written in option paths). */
 const MAP_OPTIONS = new Set(['environmentVariables', 'secrets', 'custom']);
 
+/** PipelineProps nest at most five levels (`stages[0].manualApproval.emails[0]`). */
+const MAX_DEPTH = 16;
+
 /** Visits a string the user wrote; `at` gives its option path (built only when needed), `isKey` marks a map key. */
 type Visit = (text: string, at: () => OptionPath, isKey: boolean) => void;
 
@@ -149,15 +155,17 @@ type Visit = (text: string, at: () => OptionPath, isKey: boolean) => void;
  * Visits every string in `value`: nested structs and lists are walked
  * generically, so an option added later is covered too.
  */
-function walkStrings(value: unknown, at: () => OptionPath, inMap: boolean, visit: Visit): void {
+function walkStrings(value: unknown, at: () => OptionPath, inMap: boolean, visit: Visit, depth = 0): void {
   if (typeof value === 'string') {
     visit(value, at, false);
+  } else if (depth > MAX_DEPTH) {
+    return; // options nest a few levels; deeper is a cycle, which the other checks report as a wrong shape
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => walkStrings(item, () => at().index(i), false, visit));
+    value.forEach((item, i) => walkStrings(item, () => at().index(i), false, visit, depth + 1));
   } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (inMap) visit(key, at, true);
-      walkStrings(item, inMap ? () => at().key(key) : () => at().option(key), !inMap && MAP_OPTIONS.has(key), visit);
+      walkStrings(item, inMap ? () => at().key(key) : () => at().option(key), !inMap && MAP_OPTIONS.has(key), visit, depth + 1);
     }
   }
 }

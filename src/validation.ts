@@ -146,7 +146,9 @@ export class Problems {
 
   /** Problems another check already reported, with their option paths. */
   public addReported(messages: readonly string[]): void {
-    this.messages.push(...messages);
+    for (const message of messages) {
+      if (!this.repeatsCredential(message)) this.messages.push(redactRandomRuns(message));
+    }
   }
 
   /** An option path spelled for the user, for a message that names another option. */

@@ -257,8 +257,15 @@ describe('hand-written: messages', () => {
     expect(() => resolvePipeline(props as PipelineProps)).not.toThrow();
   });
 
+  test('a cyclic object is walked without overflowing the stack, and reported as the wrong shape it is', () => {
+    const codeBuild: Record<string, unknown> = {};
+    codeBuild.self = codeBuild;
+    expect(errorOf({ ...baseProps(), codeBuild }).problems).toContainEqual(expect.stringMatching(/^pipeline\.codeBuild\.self: is not an option/));
+  });
+
   test.each([
     ['a placeholder token (gitleaks\' entropy threshold)', `ghp_${'x'.repeat(36)}`],
+    ['a Pulumi token one character short (gitleaks\' exact length)', `pul-${'0123456789abcdef'.repeat(3).slice(0, 39)}`],
     ['AWS\'s documented example key ID (gitleaks\' allowlist)', 'AKIAIOSFODNN7EXAMPLE'],
     ['a variable holding the token at build time', 'echo "$GITHUB_TOKEN" | gh auth login --with-token'],
   ])('%s is accepted', (_title, command) => {
