@@ -348,8 +348,11 @@ function cronProblem(body: string): string | undefined {
   }
   const [, , dayOfMonth, , dayOfWeek] = fields;
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) return 'exactly one of day-of-month and day-of-week must be "?"';
-  // "If you use the '#' character, you can define only one expression in the day-of-week field" ("3#1,6#3" is invalid).
-  if ((dayOfWeek.match(/#/g) ?? []).length > 1) return `day-of-week ${JSON.stringify(dayOfWeek)} has more than one "#" expression; EventBridge allows one`;
+  // "If you use the '#' character, you can define only one expression in the day-of-week field" ("3#1,6#3" is
+  // invalid): "Cron expressions reference", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html.
+  if (dayOfWeek.includes('#') && dayOfWeek.includes(',')) {
+    return `day-of-week ${JSON.stringify(dayOfWeek)}: with a "#" expression the field holds that one expression only`;
+  }
   return undefined;
 }
 

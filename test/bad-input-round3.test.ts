@@ -69,11 +69,12 @@ describe('Parameter Store names never start with "aws" or "ssm", in any case', (
   });
 });
 
-describe('EventBridge cron: at most one "#" expression, and the documented field ranges', () => {
+describe('EventBridge cron: a "#" expression alone in its field, and the documented field ranges', () => {
   const schedule = (driftSchedule: string) => ({ repository: REPO, selfUpdate: { ...SELF_UPDATE_S3, driftSchedule } });
   test.each([
     // EventBridge's own example of an invalid one: "3#1,6#3" is two expressions.
-    ['two "#" expressions', 'cron(0 6 ? * 3#1,6#3 *)', 'more than one "#" expression'],
+    ['two "#" expressions', 'cron(0 6 ? * 3#1,6#3 *)', 'with a "#" expression the field holds that one expression only'],
+    ['a "#" expression beside another day', 'cron(0 6 ? * 3#1,5 *)', 'with a "#" expression the field holds that one expression only'],
     ['a step of 0', 'cron(0/0 6 * * ? *)', 'minutes "0/0" is not valid'],
     ['a step beyond the field', 'cron(0 0/24 * * ? *)', 'hours "0/24" is not valid'],
     ['a weekday nearest day 32', 'cron(0 6 32W * ? *)', 'day-of-month "32W" is not valid'],
@@ -85,6 +86,11 @@ describe('EventBridge cron: at most one "#" expression, and the documented field
 
   test.each(['cron(0 6 ? * 3#2 *)', 'cron(0 6 15W * ? *)', 'cron(0 6 31W * ? *)', 'cron(0 0/12 * * ? *)', 'cron(0 6 ? * MON-FRI *)'])('%s is accepted', driftSchedule => {
     expect(resolvePipeline(schedule(driftSchedule)).selfUpdate?.driftSchedule).toBe(driftSchedule);
+  });
+
+  test('in .projenrc.py the option is spelled in snake_case', () => {
+    const error = configError(() => resolvePipeline(schedule('cron(0 6 ? * 3#1,6#3 *)') as PipelineProps, { style: 'python' }));
+    expect(error.problems).toEqual([problemAt('pipeline.self_update.drift_schedule', '"#" expression')]);
   });
 });
 
