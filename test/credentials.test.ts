@@ -196,7 +196,7 @@ test('the base props use every string option and are valid', () => {
 });
 
 describe('hand-written: each kind of credential in each string option', () => {
-  const cases = KINDS.flatMap(kind => STRING_OPTIONS.map(option => [kind.kind, kind.prefix, option[0], kind, option] as const));
+  const cases = KINDS.flatMap(kind => STRING_OPTIONS.map(option => [kind.kind, kind.prefix.trim(), option[0], kind, option] as const));
   test.each(cases)('%s (%s…) in %s is refused there, without its value', (_kind, _prefix, _path, kind, option) => {
     expectRefused(kind, sample(kind), option);
   });
@@ -348,32 +348,39 @@ function snapshotDir(dir: string): Record<string, string> {
   return files;
 }
 
+/** The project type's own string options beside `pipeline`, written to package.json, Pulumi.yaml, the README and tasks. */
+const PROJECT_OPTIONS = ['githubRepository', 'pulumiProject', 'pythonExec', 'name'];
+
 describe('nothing is written', () => {
-  // Each kind once, in options spread over the whole table (project construction is slow).
-  const cases = KINDS.map((kind, i) => {
-    const option = STRING_OPTIONS[(i * 5) % STRING_OPTIONS.length];
-    return [kind.kind, kind.prefix, option[0], kind, option] as const;
-  });
-  test.each(cases)('%s (%s…) in %s: the constructor throws and an existing folder stays byte-identical', (_kind, _prefix, _path, kind, option) => {
+  // The constructor throws before projen writes anything: each kind, in every option, against one existing folder.
+  test.each(KINDS.map(kind => [kind.kind, kind.prefix.trim(), kind] as const))('%s (%s…) in any string option, the project\'s own included: the constructor throws and an existing folder stays byte-identical', (_kind, _prefix, kind) => {
     const outdir = tempDir('cred-nothing-written');
     fs.writeFileSync(path.join(outdir, 'package.json'), '{ "name": "hand-written" }\n');
     fs.mkdirSync(path.join(outdir, 'infra'));
     fs.writeFileSync(path.join(outdir, 'infra', 'pipeline-settings.json'), '{}\n');
     const before = snapshotDir(outdir);
-    const pipeline = baseProps();
-    option[2](pipeline, sample(kind));
-    let project: CicdPipelineProject | undefined;
-    let error: unknown;
-    try {
-      project = new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir, pipeline: pipeline as PipelineProps });
-      project.synth();
-    } catch (e) {
-      error = e;
+    const value = sample(kind);
+    const attempts: Array<[string, Record<string, unknown>]> = [
+      ...STRING_OPTIONS.map(([optionPath, , set]): [string, Record<string, unknown>] => {
+        const pipeline = baseProps();
+        set(pipeline, value);
+        return [optionPath, { pipeline }];
+      }),
+      ...PROJECT_OPTIONS.map((option): [string, Record<string, unknown>] => [option, { [option]: value, pipeline: baseProps() }]),
+    ];
+    for (const [optionPath, options] of attempts) {
+      let project: CicdPipelineProject | undefined;
+      let error: unknown;
+      try {
+        project = new CicdPipelineProject({ name: 'web-app', defaultReleaseBranch: 'main', outdir, ...options });
+        project.synth();
+      } catch (e) {
+        error = e;
+      }
+      expect({ optionPath, constructed: project !== undefined }).toEqual({ optionPath, constructed: false });
+      expect((error as PipelineConfigError).problems).toContainEqual(expect.stringMatching(new RegExp(`^${optionPath.replace(/[.[\]]/g, '\\$&')}: `)));
+      expect(snapshotDir(outdir)).toEqual(before);
     }
-    expect(project).toBeUndefined();
-    expect(error).toBeInstanceOf(PipelineConfigError);
-    expect((error as PipelineConfigError).problems).toContainEqual(expect.stringMatching(new RegExp(`^${option[0].replace(/[.[\]]/g, '\\$&')}: `)));
-    expect(snapshotDir(outdir)).toEqual(before);
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 });
