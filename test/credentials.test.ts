@@ -229,6 +229,12 @@ describe('hand-written: messages', () => {
     expectNoPartOf(error.message, secretPart(ghp, token));
   });
 
+  test('an option no check knows (as one added later would be) is walked too', () => {
+    const error = errorOf({ ...baseProps(), codeBuild: { ...baseProps().codeBuild, cacheKey: [{ token }] } });
+    expect(error.problems).toContainEqual(expect.stringMatching(/^pipeline\.codeBuild\.cacheKey\[0\]\.token: looks like a GitHub personal access token/));
+    expectNoPartOf(error.message, secretPart(ghp, token));
+  });
+
   test('a credential used as a map key is reported at the map, never by the key', () => {
     const props = baseProps();
     props.codeBuild.environmentVariables[token] = 'x';
