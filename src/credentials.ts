@@ -191,8 +191,9 @@ export function checkCredentials(p: Problems, options: ReadonlyArray<readonly [O
   });
   // A secret access key counts beside an access key ID anywhere in the configuration.
   if (keyId) {
+    // In the key ID's own option too: that option's one problem is reported, and the key is withheld everywhere.
     walkAll((text, at, isKey) => {
-      const match = findCredential(text) ? undefined : matchRule(AWS_SECRET_KEY_RULE, text);
+      const match = matchRule(AWS_SECRET_KEY_RULE, text);
       if (match) report(match, text, at, isKey);
     });
   }

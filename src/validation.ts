@@ -124,9 +124,9 @@ export class Problems {
    */
   public addCredential(path: OptionPath, message: string, withheld: readonly string[]): void {
     const name = this.name(path);
-    if (this.credentialPaths.includes(name)) return;
-    this.credentialPaths.push(name);
     this.withheld.push(...withheld);
+    if (this.credentialPaths.includes(name)) return; // one problem per option, whatever else it holds
+    this.credentialPaths.push(name);
     this.messages.push(`${name}: ${message}`);
   }
 

@@ -257,6 +257,18 @@ describe('hand-written: messages', () => {
     expectNoPartOf(error.message, keyId.slice(4));
   });
 
+  test('a key ID and its secret key in one option give one problem, and neither is repeated', () => {
+    const keyId = sample(KINDS[7]);
+    const secretKey = fc.sample(chars(ALNUM + '+/', 40), { numRuns: 1, seed: 8 })[0];
+    const props = baseProps();
+    props.codeBuild.preBuildCommands = [`aws configure set aws_access_key_id ${keyId} && aws configure set aws_secret_access_key ${secretKey}`];
+    props.tags.custom.Note = `${secretKey.slice(0, 12)}...`; // a message quoting part of it elsewhere is withheld too
+    props.tags.custom[`${secretKey.slice(0, 12)}!`] = 'x';
+    const error = errorOf(props);
+    expect(error.problems.filter(p => p.startsWith('pipeline.codeBuild.preBuildCommands[0]: '))).toHaveLength(1);
+    expectNoPartOf(error.message, secretKey);
+  });
+
   test('alone, 40 characters of the secret-key alphabet are no credential (a commit SHA is one)', () => {
     const props = baseProps();
     props.codeBuild.preBuildCommands = ['git checkout 3f786850e387550fdab836ed7e6dc881de23001b'];
