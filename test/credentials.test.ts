@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
+import { TypeScriptProject } from 'projen/lib/typescript';
 import { PROMOTION_PROPS, SELF_UPDATE_CLOUD, tempDir } from './helpers';
 import { CicdPipelineProject } from '../src/cicd-pipeline-project';
+import { PipelineInfrastructure } from '../src/pipeline-infrastructure';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
 import { PipelineConfigError } from '../src/validation';
@@ -345,6 +347,22 @@ describe('project options beside pipeline', () => {
     expect(error).toBeInstanceOf(PipelineConfigError);
     const problems = (error as PipelineConfigError).problems;
     expect(problems.filter(p => p.startsWith(`${option}: `))).toEqual([expect.stringContaining('a GitHub personal access token')]);
+    expectNoPartOf((error as PipelineConfigError).message, secretPart(ghp, token));
+  });
+});
+
+describe('PipelineInfrastructure in any Node project', () => {
+  const ghp = KINDS[1];
+  const token = sample(ghp);
+  test.each(['pulumiProject', 'infraDir', 'buildspecPath', 'taggingPolicyPath'])('a credential in its %s is refused there, without its value', option => {
+    const project = new TypeScriptProject({ name: 'svc', defaultReleaseBranch: 'main', outdir: tempDir('cred-plain') });
+    let error: unknown;
+    try {
+      new PipelineInfrastructure(project, { pipeline: { repository: 'acme/svc' }, [option]: `x/${token}` });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as PipelineConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${option}: looks like a GitHub personal access token`))]);
     expectNoPartOf((error as PipelineConfigError).message, secretPart(ghp, token));
   });
 });
