@@ -33,11 +33,20 @@ const ROLE_ARN = /^arn:([^:]*):iam::([^:]*):role\/(.*)$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const ROLE_PATH = /^\/(?:[\x21-\x7e]+\/)*$/;
 
+/**
+ * The end of a message about a value that should be an ARN and is none: it
+ * is not quoted, since what people paste in place of an ARN is often the
+ * secret (or token) the ARN should point to.
+ */
+function notShown(value: string): string {
+  return value.startsWith('arn:') ? '' : '; it is not shown, as a value that is no ARN at all may be a secret';
+}
+
 /** Why `value` is not an IAM role ARN, or undefined. */
 export function roleArnProblem(value: string): string | undefined {
   const shape = 'arn:<partition>:iam::<12-digit account>:role/<path/><name>';
   const match = ROLE_ARN.exec(value);
-  if (!match) return `${JSON.stringify(value)} is not an IAM role ARN (${shape})`;
+  if (!match) return `is not an IAM role ARN (${shape})${notShown(value)}`;
   const [, partition, account, rest] = match;
   if (!(PARTITIONS as readonly string[]).includes(partition)) return `partition ${JSON.stringify(partition)} is not one of ${PARTITIONS.join(', ')}`;
   if (!ACCOUNT.test(account)) return `account ${JSON.stringify(account)} is not a 12-digit account id`;
@@ -76,10 +85,13 @@ export function secretReference(value: string): { readonly store: SecretStore } 
   const parameter = PARAMETER_ARN.exec(value);
   const match = secret ?? parameter;
   if (!match) {
+    const shapes = 'a Secrets Manager secret (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>) or a ' +
+      'Parameter Store parameter (arn:<partition>:ssm:<region>:<account>:parameter/<name>)';
     return {
-      problem: `${JSON.stringify(value)} is not a secret ARN: give a Secrets Manager secret ` +
-        '(arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>) or a Parameter Store parameter ' +
-        '(arn:<partition>:ssm:<region>:<account>:parameter/<name>), never the value',
+      problem: value.startsWith('arn:')
+        ? `is not a secret ARN: give ${shapes}`
+        : 'is not a secret ARN (a Secrets Manager or Parameter Store ARN); it looks like a secret value, which is not shown. ' +
+          `Store the value in Secrets Manager or Parameter Store and give the ARN of ${shapes}`,
     };
   }
   const [, partition, region, account, name] = match;
@@ -98,6 +110,12 @@ export function secretReference(value: string): { readonly store: SecretStore } 
   }
   if (name.length > 1011 || !PARAMETER_NAME.test(name)) {
     return { problem: `parameter ${JSON.stringify(name)} must be 1 to 1011 letters, digits and "_.-", in at most 15 "/"-separated levels` };
+  }
+  // "A parameter name can't be prefixed with "aws" or "ssm" (case-insensitive)" (same page, and SSM API
+  // Reference, PutParameter: Name), so no such parameter exists to read.
+  const reserved = /^(aws|ssm)/i.exec(name);
+  if (reserved) {
+    return { problem: `parameter ${JSON.stringify(name)} starts with "${reserved[1]}"; Parameter Store forbids names starting with "aws" or "ssm" in any case` };
   }
   return { store: 'parameter-store' };
 }

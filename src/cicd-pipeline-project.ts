@@ -7,7 +7,8 @@ import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION, currentNodeVersion, nodeSuppor
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { checkPulumiProject, pulumiProjectName } from './pulumi-program';
+import { checkProjectOptions } from './project-options';
+import { pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
 import { formatOption, optionStyle, projenrcFileName, projenrcOf } from './validation';
@@ -74,7 +75,8 @@ export class CicdPipelineProject extends TypeScriptProject {
   public readonly pipelineInfrastructure: PipelineInfrastructure;
 
   public constructor(options: CicdPipelineProjectOptions) {
-    const projenrcPython = options.projenrcPython ?? false;
+    // Only `true` switches to .projenrc.py; anything else but a boolean is reported below, in the file actually used.
+    const projenrcPython = options.projenrcPython === true;
     super({
       projenrcTs: !projenrcPython,
       projenrcJs: false,
@@ -124,15 +126,16 @@ export class CicdPipelineProject extends TypeScriptProject {
     }
 
     const style = optionStyle(this);
-    const pulumiProject = options.pulumiProject ?? pulumiProjectName(this.package.packageName);
     const releaseBranch = options.defaultReleaseBranch ?? 'main';
     const pipeline = resolveProjectPipeline(withReleaseBranch(options.pipeline, releaseBranch), options.githubRepository, {
       style,
       file: projenrcFileName(this, style),
       alsoCheck: p => {
-        checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined);
+        checkProjectOptions(p, options, pulumiProjectName(this.package.packageName));
         checkApplicationOptions(p, options);
       },
+      // Written to package.json, Pulumi.yaml, the README and task commands.
+      alsoScan: { name: options.name, pulumiProject: options.pulumiProject, pythonExec: options.pythonExec },
     });
     const nodeWarning = nodeSupportWarning(currentNodeVersion());
     if (nodeWarning) this.logger.warn(nodeWarning);

@@ -69,7 +69,16 @@ export class PipelineInfrastructure extends Component {
     const projenrc = projenrcFileName(project, style);
     const pulumiProject = options.pulumiProject ?? pulumiProjectName(project.package.packageName);
     const model = resolvePipeline(options.pipeline, {
-      style, file: projenrc, alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
+      style,
+      file: projenrc,
+      alsoCheck: p => checkPulumiProject(p, pulumiProject, options.pulumiProject !== undefined),
+      // The component's own string options are written to files and task commands too.
+      alsoScan: {
+        pulumiProject: options.pulumiProject,
+        infraDir: options.infraDir,
+        buildspecPath: options.buildspecPath,
+        taggingPolicyPath: options.taggingPolicyPath,
+      },
     });
     this.infraDir = path.posix.normalize(options.infraDir ?? 'infra');
     const buildspecPath = path.posix.normalize(options.buildspecPath ?? 'buildspec.yml');

@@ -1,4 +1,5 @@
 import { partitionOfRegion } from './arns';
+import { checkCredentials } from './credentials';
 import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-stages';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
@@ -61,7 +62,8 @@ export const MANAGED_BY_TAG = 'ManagedBy';
  * then touches no stateful resource's tags.
  */
 export const VERSION_TAG_KEY = 'cicd-pipeline-type:version';
-const RESERVED_TAG_KEYS = [ENVIRONMENT_TAG, MANAGED_BY_TAG, 'Team', 'Project', 'CostCenter'];
+/** Every tag key the pipeline sets itself: a custom tag of the same key (ignoring case, as AWS does) would collide. */
+const RESERVED_TAG_KEYS = [ENVIRONMENT_TAG, MANAGED_BY_TAG, 'Team', 'Project', 'CostCenter', VERSION_TAG_KEY];
 /** AWS allows 50 user tags per resource. */
 const MAX_TAGS = 50;
 /** Characters AWS accepts in tag keys and values (all services' common subset). */
@@ -97,6 +99,14 @@ export interface ResolveOptions {
   readonly file?: string;
   /** Checks of the project's other options, reported in the same error. */
   readonly alsoCheck?: (p: Problems) => void;
+  /** The project's other options (by name) that are written to files: refused like pipeline options when they hold a credential. */
+  readonly alsoScan?: Record<string, unknown>;
+}
+
+/** Refuses credentials in the pipeline options and `alsoScan`, before any other check can quote one. */
+function checkAllCredentials(p: Problems, root: OptionPath, pipeline: unknown, options: ResolveOptions): void {
+  const others = Object.entries(options.alsoScan ?? {}).map(([name, value]) => [OptionPath.of(name), value] as const);
+  checkCredentials(p, [[root, pipeline], ...others]);
 }
 
 /** The repository value and the option the user set it with. */
@@ -112,9 +122,10 @@ interface RepositorySource {
  */
 export function resolvePipeline(props: PipelineProps, options: ResolveOptions = {}): PipelineModel {
   const p = new Problems(options.style, options.file);
-  options.alsoCheck?.(p);
   const root = OptionPath.of('pipeline');
   const raw: unknown = props;
+  checkAllCredentials(p, root, raw, options);
+  options.alsoCheck?.(p);
   if (!p.struct(root, raw)) {
     if (raw === undefined) p.add(root, 'is required');
     p.throwIfAny(SUBJECT);
@@ -134,10 +145,11 @@ export function resolvePipeline(props: PipelineProps, options: ResolveOptions = 
 export function resolveProjectPipeline(pipeline: PipelineProps | undefined, githubRepository: string | undefined,
   options: ResolveOptions = {}): PipelineProps {
   const p = new Problems(options.style, options.file);
-  options.alsoCheck?.(p);
   const root = OptionPath.of('pipeline');
   const top = OptionPath.of('githubRepository');
   const raw: unknown = pipeline;
+  checkAllCredentials(p, root, raw, { ...options, alsoScan: { githubRepository, ...options.alsoScan } });
+  options.alsoCheck?.(p);
   const input = raw === undefined || !p.struct(root, raw) ? {} : raw;
   const fromPipeline = input.repository;
   let source: RepositorySource | undefined;
@@ -280,8 +292,9 @@ function checkConnectionArn(p: Problems, path: OptionPath, value: unknown): stri
   if (!p.string(path, value, false)) return undefined;
   const match = CONNECTION_ARN.exec(value);
   if (!match) {
-    p.add(path, `${JSON.stringify(value)} is not a connection ARN ` +
-      '(arn:<partition>:codeconnections|codestar-connections:<region>:<12-digit account>:connection/<uuid>)');
+    // Not quoted: what people paste in place of the ARN may be a token.
+    p.add(path, 'is not a connection ARN (arn:<partition>:codeconnections|codestar-connections:<region>:<12-digit account>:connection/<uuid>)' +
+      (value.startsWith('arn:') ? '' : '; it is not shown, as a value that is no ARN at all may be a secret'));
     return value;
   }
   const [, partition, , region] = match;
@@ -467,7 +480,7 @@ function resolveTags(p: Problems, path: OptionPath, value: unknown, defaults: { 
   if (p.stringMap(customPath, t.custom)) {
     for (const [key, v] of Object.entries(t.custom)) {
       if (RESERVED_TAG_KEYS.some(r => r.toLowerCase() === key.toLowerCase())) {
-        p.add(customPath.key(key), 'is a tag the pipeline sets itself (Environment, ManagedBy, Team, Project, CostCenter)');
+        p.add(customPath.key(key), `is a tag the pipeline sets itself (${RESERVED_TAG_KEYS.join(', ')})`);
       } else {
         entries.push([key, v, customPath.key(key), true]);
       }

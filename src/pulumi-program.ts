@@ -18,7 +18,11 @@ export const PROGRAM_SOURCE_DIR = path.join(__dirname, '..', 'program', 'infra')
  */
 export const PROGRAM_FILES = fs.readdirSync(PROGRAM_SOURCE_DIR).filter(file => file.endsWith('.ts')).sort();
 
-/** Pulumi's rule for project names. */
+/**
+ * Pulumi's rule for project names: not empty, at most 100 characters, only
+ * alphanumerics, hyphens, underscores and periods (pulumi/pulumi
+ * `sdk/go/common/tokens` ValidateProjectName, which `pulumi stack init` runs).
+ */
 const PULUMI_PROJECT_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /**
@@ -33,12 +37,14 @@ export function pulumiProjectName(packageName: string): string {
 
 /**
  * Reports a Pulumi project name Pulumi rejects: at `pulumiProject` when the
- * user chose it, at `name` when it was derived from the package name.
+ * user chose it, at `name` when it was derived from the package name. A
+ * number would be written as a YAML number into `Pulumi.yaml`.
  */
-export function checkPulumiProject(p: Problems, name: string, chosen: boolean): void {
-  if (PULUMI_PROJECT_PATTERN.test(name)) return;
-  const rule = `${JSON.stringify(name)} is not a Pulumi project name (1 to 100 letters, digits, "_", "." and "-")`;
+export function checkPulumiProject(p: Problems, name: unknown, chosen: boolean): void {
   const option = OptionPath.of('pulumiProject');
+  if (chosen && !p.string(option, name, true)) return;
+  if (typeof name === 'string' && PULUMI_PROJECT_PATTERN.test(name)) return;
+  const rule = `${JSON.stringify(name)} is not a Pulumi project name (1 to 100 letters, digits, "_", "." and "-")`;
   if (chosen) p.add(option, rule);
   else p.add(OptionPath.of('name'), `derives the Pulumi project name ${rule}; set ${p.name(option)}`);
 }

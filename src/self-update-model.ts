@@ -105,7 +105,8 @@ function checkBackendUrl(p: Problems, path: OptionPath, value: unknown): Backend
   if (!p.string(path, value, true)) return undefined;
   if (value.startsWith('s3://')) return checkS3Backend(p, path, value);
   if (/^https?:\/\//i.test(value)) return checkCloudBackend(p, path, value);
-  p.add(path, `${JSON.stringify(value)} must be "s3://<bucket>[/<prefix>]" or Pulumi Cloud ("https://api.pulumi.com" or a self-hosted ` +
+  // Not quoted: a value that is no URL at all may be the access token pasted in the wrong option.
+  p.add(path, 'must be "s3://<bucket>[/<prefix>]" or Pulumi Cloud ("https://api.pulumi.com" or a self-hosted ' +
     'https:// API): the pipeline can reach no other backend from CodeBuild');
   return undefined;
 }
@@ -164,14 +165,16 @@ function checkCloudBackend(p: Problems, path: OptionPath, value: string): Backen
   try {
     url = new URL(value);
   } catch {
-    p.add(path, `${JSON.stringify(value)} is not a URL`);
+    p.add(path, 'is not a URL');
     return undefined;
   }
   const before = p.list.length;
-  if (url.protocol !== 'https:') p.add(path, `${JSON.stringify(value)} must use https:// (the access token would travel in clear text)`);
+  // A URL's user and password are never quoted.
+  const shown = JSON.stringify(url.username || url.password ? value.replace(/\/\/[^/]*@/, '//<credentials not shown>@') : value);
+  if (url.protocol !== 'https:') p.add(path, `${shown} must use https:// (the access token would travel in clear text)`);
   if (url.username || url.password) p.add(path, 'must not carry credentials: the access token comes from accessTokenSecretArn');
   if (url.search || url.hash || !['', '/'].includes(url.pathname)) {
-    p.add(path, `${JSON.stringify(value)} must be the API's address alone (no path, query or fragment), e.g. "https://api.pulumi.com"`);
+    p.add(path, `${shown} must be the API's address alone (no path, query or fragment), e.g. "https://api.pulumi.com"`);
   }
   if (url.hostname === PULUMI_CONSOLE_HOST) {
     p.add(path, `"${PULUMI_CONSOLE_HOST}" is Pulumi Cloud's console; the backend is its API, "https://api.pulumi.com"`);
@@ -193,7 +196,8 @@ function checkSecretsProvider(p: Problems, path: OptionPath, value: unknown, bac
   if (!value.startsWith('awskms://')) {
     p.add(path, value === 'passphrase' || value.startsWith('passphrase')
       ? '"passphrase" needs PULUMI_CONFIG_PASSPHRASE in every build; use an AWS KMS key ("awskms://alias/<alias>")'
-      : `${JSON.stringify(value)} must be an AWS KMS key: "awskms://<key-id>", "awskms://alias/<alias>" or "awskms:///<key ARN>"`);
+      // Not quoted: a value that is no key URL at all may be a passphrase.
+      : 'must be an AWS KMS key: "awskms://<key-id>", "awskms://alias/<alias>" or "awskms:///<key ARN>"');
     return undefined;
   }
   const before = p.list.length;
@@ -340,7 +344,7 @@ const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const CRON_FIELDS: CronField[] = [
   { name: 'minutes', min: 0, max: 59 },
   { name: 'hours', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31, special: /^(?:\?|L|LW|\d{1,2}W)$/ },
+  { name: 'day-of-month', min: 1, max: 31, special: /^(?:\?|L|LW|(?:[1-9]|[12]\d|3[01])W)$/ },
   { name: 'month', min: 1, max: 12, names: MONTHS },
   { name: 'day-of-week', min: 1, max: 7, names: DAYS, special: /^(?:\?|L|[1-7]L|[1-7]#[1-5])$/ },
   { name: 'year', min: 1970, max: 2199 },
@@ -357,6 +361,11 @@ function cronProblem(body: string): string | undefined {
   }
   const [, , dayOfMonth, , dayOfWeek] = fields;
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) return 'exactly one of day-of-month and day-of-week must be "?"';
+  // "If you use the '#' character, you can define only one expression in the day-of-week field" ("3#1,6#3" is
+  // invalid): "Cron expressions reference", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html.
+  if (dayOfWeek.includes('#') && dayOfWeek.includes(',')) {
+    return `day-of-week ${JSON.stringify(dayOfWeek)}: with a "#" expression the field holds that one expression only`;
+  }
   return undefined;
 }
 
@@ -376,7 +385,8 @@ function cronMinutes(body: string): number {
 function cronItemValid(item: string, rule: CronField): boolean {
   if (rule.special?.test(item)) return true;
   const [range, step, ...rest] = item.split('/');
-  if (rest.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) return false;
+  // An increment within the field's documented range ("1/10" in minutes); 0 would never advance.
+  if (rest.length > 0 || (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > rule.max))) return false;
   if (range === '*') return true;
   const bounds = range.split('-');
   if (bounds.length > 2) return false;

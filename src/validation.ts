@@ -95,6 +95,10 @@ export function optionAssignment(camelCase: string, value: string, style: Option
  */
 export class Problems {
   private readonly messages: string[] = [];
+  /** Option paths (as spelled for the user) whose value holds a credential: nothing more is said about them. */
+  private readonly credentialPaths: string[] = [];
+  /** Parts of refused credentials that no message may repeat. */
+  private readonly withheld: string[] = [];
 
   /**
    * @param style how option paths are spelled in messages
@@ -103,12 +107,48 @@ export class Problems {
   public constructor(public readonly style: OptionStyle = 'typescript', public readonly file?: string) {}
 
   public add(path: OptionPath, message: string): void {
-    this.messages.push(`${this.name(path)}: ${message}`);
+    const name = this.name(path);
+    // The credential's own problem is the one to fix first; any other check of the option could quote it.
+    if (this.credentialPaths.some(refused => name === refused || name.startsWith(`${refused}.`) || name.startsWith(`${refused}[`))) return;
+    if (this.repeatsCredential(name)) return; // a map key that holds one; its map's problem says so
+    const line = this.repeatsCredential(message)
+      ? `${name}: has a problem whose message would repeat a credential refused above; fix that first`
+      : `${name}: ${message}`;
+    this.messages.push(redactRandomRuns(line));
+  }
+
+  /**
+   * Reports a credential found in an option: one problem per option, which
+   * never quotes the value. Later problems at that option are dropped, and
+   * those elsewhere that would repeat any of `withheld` are replaced.
+   */
+  public addCredential(path: OptionPath, message: string, withheld: readonly string[]): void {
+    const name = this.name(path);
+    this.withheld.push(...withheld);
+    if (this.credentialPaths.includes(name)) return; // one problem per option, whatever else it holds
+    this.credentialPaths.push(name);
+    this.messages.push(`${name}: ${message}`);
+  }
+
+  /** Whether `text` shares 8 or more consecutive characters with a refused credential. */
+  private repeatsCredential(text: string): boolean {
+    // Ignoring case: derived names lower-case what they take from an option.
+    const lower = text.toLowerCase();
+    return this.withheld.some(part => {
+      const secret = part.toLowerCase();
+      if (secret.length <= WITHHELD_WINDOW) return lower.includes(secret);
+      for (let i = 0; i + WITHHELD_WINDOW <= secret.length; i++) {
+        if (lower.includes(secret.slice(i, i + WITHHELD_WINDOW))) return true;
+      }
+      return false;
+    });
   }
 
   /** Problems another check already reported, with their option paths. */
   public addReported(messages: readonly string[]): void {
-    this.messages.push(...messages);
+    for (const message of messages) {
+      if (!this.repeatsCredential(message)) this.messages.push(redactRandomRuns(message));
+    }
   }
 
   /** An option path spelled for the user, for a message that names another option. */
@@ -211,6 +251,30 @@ export class Problems {
       }
     }
   }
+}
+
+/** How many consecutive characters of a refused credential a message may not repeat. */
+const WITHHELD_WINDOW = 8;
+
+/**
+ * A run that looks random: 20 or more letters, digits, `+`, `/` or `=` with
+ * upper case, lower case and a digit and 16 or more of them between two `/`,
+ * or 32 or more hex digits. Names, paths, ARNs and commands have separators
+ * well before that; keys and tokens of formats no rule knows do not. A
+ * message never quotes one.
+ */
+const RANDOM_RUN = /[A-Za-z0-9+/=]{20,}/g;
+const HEX_RUN = /^[0-9a-fA-F]{32,}$/;
+
+function redactRandomRuns(line: string): string {
+  return line.replace(RANDOM_RUN, run => looksRandom(run) ? `<${run.length} characters not shown: they may be a secret>` : run);
+}
+
+function looksRandom(run: string): boolean {
+  if (HEX_RUN.test(run)) return true;
+  // A path's segments are names; a base64 key's "/" falls anywhere.
+  const longest = Math.max(...run.split('/').map(segment => segment.length));
+  return longest >= 16 && /[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run);
 }
 
 /** Thrown when a pipeline configuration breaks one or more rules. */
