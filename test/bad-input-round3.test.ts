@@ -152,7 +152,7 @@ describe('pythonExec is an executable name or path, nothing a shell would split 
   test.each(['python3', '.venv/bin/python', '/usr/bin/python3.12', 'py'])('%j is accepted and runs the projenrc', pythonExec => {
     const snap = Testing.synth(newProject({ githubRepository: REPO, projenrcPython: true, pythonExec }));
     const tasks = snap['.projen/tasks.json'].tasks;
-    expect(tasks.default.steps).toEqual([{ execArgs: [pythonExec, '.projenrc.py'] }]);
+    expect(tasks.default.steps).toEqual([{ execArgs: [pythonExec, 'node_modules/cicd-pipeline-type/python-runner/run_projenrc.py', '.projenrc.py'] }]);
     // The upgrade task runs it in a shell command line: a space or shell character there would split or expand it.
     expect(tasks['upgrade:pipeline-type'].steps).toContainEqual({ exec: `${pythonExec} -m pip install -r requirements-dev.txt` });
   });
