@@ -1,7 +1,8 @@
 import { roleArnProblem } from './arns';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, checkStageNames } from './naming';
-import { PipelineExecutionMode } from './pipeline-props';
+import { DeployEnvironment, deployEnvironment, isLambda } from './build-environment';
+import { BuildArchitecture, DeployComputeType, PipelineExecutionMode } from './pipeline-props';
 import { OptionPath, Problems } from './validation';
 import { RESERVED_DEPLOY_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables, secretsOf } from './variables';
 
@@ -15,6 +16,15 @@ export interface DeployStageModel {
   readonly manualApproval?: { readonly emails: string[] };
   readonly assumeRoleArn?: string;
   readonly rollbackOnFailure: boolean;
+  /** Where the commands run (Lambda or EC2 compute, on the build's architecture). */
+  readonly environment: DeployEnvironment;
+}
+
+/** What a deploy stage's environment follows from `codeBuild`. */
+export interface StageBuildContext {
+  readonly architecture: BuildArchitecture;
+  readonly image: string;
+  readonly timeoutMinutes: number;
 }
 
 /**
@@ -30,7 +40,12 @@ const MAX_STAGES = 50;
 export const MAX_DEPLOY_STAGES = MAX_STAGES - RESERVED_STAGE_NAMES.length;
 /** CodePipeline stage names: 1 to 100 of `[A-Za-z0-9.@\-_]+` (API StageDeclaration, name). */
 const STAGE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
-const STAGE_KEYS = ['name', 'commands', 'environmentVariables', 'secrets', 'manualApproval', 'assumeRoleArn', 'rollbackOnFailure'];
+const STAGE_KEYS = ['name', 'commands', 'environmentVariables', 'secrets', 'manualApproval', 'assumeRoleArn', 'rollbackOnFailure', 'compute'];
+/**
+ * A deploy runs a few CLI calls: Lambda compute starts in seconds and bills by
+ * the second, where an EC2 container bills at least a minute (see README, Cost model).
+ */
+const DEFAULT_DEPLOY_COMPUTE = DeployComputeType.LAMBDA_1GB;
 /** The same limit as `codeBuild.preBuildCommands`. */
 const MAX_COMMANDS = 50;
 /** Approval e-mails are subscribed to the notification topic, beside `notifications.emails`. */
@@ -41,7 +56,8 @@ const MAX_APPROVAL_EMAILS = 20;
  * target roles. The names a stage derives are checked only with a valid
  * `pipelineName` (undefined: that option has a problem of its own).
  */
-export function resolveStages(p: Problems, path: OptionPath, value: unknown, pipelineName: string | undefined): DeployStageModel[] {
+export function resolveStages(p: Problems, path: OptionPath, value: unknown, pipelineName: string | undefined,
+  build: StageBuildContext): DeployStageModel[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     p.add(path, 'must be a list of stages');
@@ -54,7 +70,10 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
   return value.map((raw: unknown, i): DeployStageModel => {
     const at = path.index(i);
     if (raw === undefined) p.add(at, 'must be an object (got undefined)');
-    if (!p.struct(at, raw)) return { name: '', commands: [], environmentVariables: {}, secrets: secretsOf({}), rollbackOnFailure: false };
+    const fallbackEnvironment = deployEnvironment(DEFAULT_DEPLOY_COMPUTE, build.architecture, build.image, build.timeoutMinutes);
+    if (!p.struct(at, raw)) {
+      return { name: '', commands: [], environmentVariables: {}, secrets: secretsOf({}), rollbackOnFailure: false, environment: fallbackEnvironment };
+    }
     const stage = raw;
     p.knownKeys(at, stage, STAGE_KEYS);
     const name = checkStageName(p, at.option('name'), stage.name, pipelineName, seen);
@@ -65,7 +84,9 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
     const assumeRoleArn = checkRoleArn(p, at.option('assumeRoleArn'), stage.assumeRoleArn);
     const rollbackPath = at.option('rollbackOnFailure');
     if (stage.rollbackOnFailure !== undefined && typeof stage.rollbackOnFailure !== 'boolean') p.add(rollbackPath, 'must be true or false');
+    const environment = checkCompute(p, at.option('compute'), stage.compute, commands, at.option('commands'), build);
     return {
+      environment,
       name,
       commands,
       environmentVariables,
@@ -114,6 +135,26 @@ function checkCommands(p: Problems, path: OptionPath, value: unknown): string[] 
     if (command.trim().length === 0) p.add(path.index(i), 'must not be empty');
   });
   return value;
+}
+
+/**
+ * Lambda compute has no Docker daemon and no privileged mode ("Run builds on
+ * AWS Lambda compute", Limitations, https://docs.aws.amazon.com/codebuild/latest/userguide/lambda.html):
+ * a command that calls `docker` would fail at deploy time, so it is refused here.
+ */
+function checkCompute(p: Problems, path: OptionPath, value: unknown, commands: string[], commandsPath: OptionPath,
+  build: StageBuildContext): DeployEnvironment {
+  const ok = value === undefined || p.oneOf(path, value, Object.values(DeployComputeType));
+  const compute = ok && value !== undefined ? value as DeployComputeType : DEFAULT_DEPLOY_COMPUTE;
+  if (isLambda(compute)) {
+    commands.forEach((command, i) => {
+      if (/(^|[\s;&|(`])docker(\s|$)/.test(command)) {
+        p.add(commandsPath.index(i), `runs docker, which Lambda compute (${p.name(path)} ${JSON.stringify(compute)}) does not have: ` +
+          'a deploy stage deploys the image the Build stage pushed, by its IMAGE_URI');
+      }
+    });
+  }
+  return deployEnvironment(compute, build.architecture, build.image, build.timeoutMinutes);
 }
 
 function checkApproval(p: Problems, path: OptionPath, value: unknown): { emails: string[] } | undefined {

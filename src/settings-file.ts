@@ -27,6 +27,7 @@ function renderStage(model: PipelineModel, stage: DeployStageModel) {
     ...(stage.assumeRoleArn ? { assumeRoleArn: stage.assumeRoleArn } : {}),
     ...(stage.manualApproval ? { manualApproval: { emails: stage.manualApproval.emails } } : {}),
     rollbackOnFailure: stage.rollbackOnFailure,
+    environment: stage.environment,
     names: templates<StageNameKey>(stageNameRules(model.name, stage.name)),
   };
 }
@@ -64,6 +65,8 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
     names,
     build: {
       buildspec: buildspecPath,
+      architecture: model.build.architecture as string,
+      environmentType: model.build.environmentType,
       computeType: model.build.computeType,
       image: model.build.image,
       timeoutMinutes: model.build.timeoutMinutes,
