@@ -42,7 +42,7 @@ export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecM
   const onFailure = isLambda(stage.environment.computeType) ? {} : { 'on-failure': 'ABORT' as const };
   const assume = stage.assumeRoleArn === undefined ? undefined : {
     ...onFailure,
-    'commands': [
+    commands: [
       'read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN < <(aws sts assume-role --role-arn "${ASSUME_ROLE_ARN}" ' +
         '--role-session-name "${DEPLOY_STAGE}-${CODEBUILD_BUILD_NUMBER}" --query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" ' +
         '--output text) && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
@@ -63,7 +63,7 @@ export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecM
       ...(assume ? { pre_build: assume } : {}),
       build: {
         ...onFailure,
-        'commands': [
+        commands: [
           ': "${IMAGE_URI:?is not set: the pipeline passes the Build stage image}" "${IMAGE_TAG:?is not set}" "${IMAGE_DIGEST:?is not set}"',
           ...stage.commands,
         ],

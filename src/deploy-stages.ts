@@ -1,7 +1,7 @@
 import { roleArnProblem } from './arns';
+import { DeployEnvironment, deployEnvironment, isLambda } from './build-environment';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, checkStageNames } from './naming';
-import { DeployEnvironment, deployEnvironment, isLambda } from './build-environment';
 import { BuildArchitecture, DeployComputeType, PipelineExecutionMode } from './pipeline-props';
 import { OptionPath, Problems } from './validation';
 import { RESERVED_DEPLOY_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables, secretsOf } from './variables';

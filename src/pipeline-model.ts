@@ -1,10 +1,10 @@
 import { partitionOfRegion } from './arns';
+import { CONTAINER_TYPE, resolveArchitecture } from './build-environment';
 import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-stages';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
-import { CONTAINER_TYPE, resolveArchitecture } from './build-environment';
-import { CACHE_TAG } from './registry-cache';
 import { BuildArchitecture, BuildComputeType, PipelineExecutionState, PipelineProps } from './pipeline-props';
+import { CACHE_TAG } from './registry-cache';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';

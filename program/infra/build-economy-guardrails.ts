@@ -66,15 +66,19 @@ export function economyGuardrails({ one, TYPES }: EconomyKit): Record<string, Ch
         expect({ stage: stage.name, type: environment.type }).toEqual({ stage: stage.name, type: expected });
       }
     },
-    'a Lambda deploy stage is unprivileged, sets no timeout (Lambda stops it after 15 minutes), and an EC2 one stops after the build\'s timeout': ({ resources, settings }) => {
-      for (const stage of settings.stages) {
-        const project = deployProject(resources, one, TYPES, stage);
-        const lambda = Object.values(LAMBDA_TYPES).includes(stage.environment.type);
-        expect({ stage: stage.name, buildTimeout: project.buildTimeout, queuedTimeout: project.queuedTimeout, privileged: project.environment.privilegedMode })
-          .toEqual({ stage: stage.name, buildTimeout: lambda ? undefined : settings.build.timeoutMinutes, queuedTimeout: undefined, privileged: false });
-        if (lambda) expect({ stage: stage.name, timeoutMinutes: stage.environment.timeoutMinutes }).toEqual({ stage: stage.name, timeoutMinutes: LAMBDA_MAX_MINUTES });
-      }
-    },
+    'a Lambda deploy stage is unprivileged, sets no timeout (Lambda stops it after 15 minutes), and an EC2 one stops after the build\'s timeout':
+      ({ resources, settings }) => {
+        for (const stage of settings.stages) {
+          const project = deployProject(resources, one, TYPES, stage);
+          const lambda = Object.values(LAMBDA_TYPES).includes(stage.environment.type);
+          const got = { buildTimeout: project.buildTimeout, queuedTimeout: project.queuedTimeout, privileged: project.environment.privilegedMode };
+          const buildTimeout = lambda ? undefined : settings.build.timeoutMinutes;
+          expect({ stage: stage.name, ...got }).toEqual({ stage: stage.name, buildTimeout, queuedTimeout: undefined, privileged: false });
+          if (lambda) {
+            expect({ stage: stage.name, maxMinutes: stage.environment.timeoutMinutes }).toEqual({ stage: stage.name, maxMinutes: LAMBDA_MAX_MINUTES });
+          }
+        }
+      },
   };
 }
 

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ECONOMY_FILE_GUARDRAILS, economyGuardrails } from './build-economy-guardrails';
 import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
 import { PIPELINE_COMPONENT_TYPE } from './pipeline';
 import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from './secrets';
 import { SELF_UPDATE_STAGE } from './self-update';
-import { ECONOMY_FILE_GUARDRAILS, economyGuardrails } from './build-economy-guardrails';
 import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
 import { DeployStageSettings, PipelineSettings, environmentLifecycle } from './settings';
 import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from './stages';
