@@ -75,7 +75,7 @@ export function economyGuardrails({ one, TYPES }: EconomyKit): Record<string, Ch
           const buildTimeout = lambda ? undefined : settings.build.timeoutMinutes;
           expect({ stage: stage.name, ...got }).toEqual({ stage: stage.name, buildTimeout, queuedTimeout: undefined, privileged: false });
           if (lambda) {
-            expect({ stage: stage.name, maxMinutes: stage.environment.timeoutMinutes }).toEqual({ stage: stage.name, maxMinutes: LAMBDA_MAX_MINUTES });
+            expect({ stage: stage.name, max: stage.environment.timeoutMinutes }).toEqual({ stage: stage.name, max: LAMBDA_MAX_MINUTES });
           }
         }
       },
