@@ -156,7 +156,7 @@ flowchart LR
   subgraph CodePipeline V2
     src --> build[Build stage: CodeBuild]${stageDiagram(stages)}
   end
-  build -->|docker build + push, tag = commit SHA| ecr[(ECR repository)]
+  build -->|buildx build + push, tag = commit SHA; layer cache on tag buildcache| ecr[(ECR repository)]
   src -. artifacts .-> s3[(S3 artifact bucket, KMS)]
   build -. imagedefinitions.json, imageDetail.json .-> s3
   CodePipeline -->|execution state change| eb[EventBridge rule] --> sns[SNS topic, KMS] --> mail[e-mail]
