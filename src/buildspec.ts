@@ -98,7 +98,8 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
           // Release tags are immutable: a re-run for the same commit reuses the image it already pushed.
           'if aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" >/dev/null 2>&1; then IMAGE_EXISTS=true; echo "${IMAGE_URI} exists; not rebuilding"; else IMAGE_EXISTS=false; fi',
           `if [ "\${IMAGE_EXISTS}" = false ]; then if docker buildx create --name ${BUILDER_NAME} --driver docker-container --use; then CACHE_TO="type=registry,ref=\${CACHE_REF},${CACHE_TO_PARAMETERS}"; else CACHE_TO=""; echo "No BuildKit container builder: this build reads the registry cache but cannot refresh it"; fi; fi`,
-          'if [ "${IMAGE_EXISTS}" = false ]; then docker buildx build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" --cache-from "type=registry,ref=${CACHE_REF}" ${CACHE_TO:+--cache-to "${CACHE_TO}"} --push "${DOCKER_CONTEXT}"; fi',
+          // --provenance=false: buildx would otherwise push an image index with an attestation, not the image manifest `docker push` pushed.
+          'if [ "${IMAGE_EXISTS}" = false ]; then docker buildx build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" --provenance=false --cache-from "type=registry,ref=${CACHE_REF}" ${CACHE_TO:+--cache-to "${CACHE_TO}"} --push "${DOCKER_CONTEXT}"; fi',
         ],
       },
       post_build: {

@@ -86,7 +86,7 @@ describe('the build keeps its layer cache in ECR (buildspec run by bash, fake do
       ['buildx', 'create', '--name', 'pipeline-cache', '--driver', 'docker-container', '--use'],
     ]);
     expect(buildxBuild(docker)).toEqual([[
-      'buildx', 'build', '--file', 'Dockerfile', '--tag', IMAGE,
+      'buildx', 'build', '--file', 'Dockerfile', '--tag', IMAGE, '--provenance=false',
       '--cache-from', `type=registry,ref=${CACHE}`,
       '--cache-to', `type=registry,ref=${CACHE},mode=max,image-manifest=true,oci-mediatypes=true`,
       '--push', '.',
@@ -105,7 +105,7 @@ describe('the build keeps its layer cache in ECR (buildspec run by bash, fake do
     const { docker, stdout } = runBuild(DEFAULTS, { imageExists: false, builderFails: true });
     expect(stdout).toContain('cannot refresh it');
     expect(buildxBuild(docker)).toEqual([[
-      'buildx', 'build', '--file', 'Dockerfile', '--tag', IMAGE, '--cache-from', `type=registry,ref=${CACHE}`, '--push', '.',
+      'buildx', 'build', '--file', 'Dockerfile', '--tag', IMAGE, '--provenance=false', '--cache-from', `type=registry,ref=${CACHE}`, '--push', '.',
     ]]);
   });
 
