@@ -34,6 +34,9 @@ const project = new cdk.JsiiProject({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   jsiiVersion: '~6.0.0',
+  // Inline source maps (projen's default) carried every compiled file's source twice in the packed tarball;
+  // jsii leaves the four source-map options to the project ("jsii-configured" in its strict tsconfig rules).
+  tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   minNodeVersion: MIN_NODE_VERSION,
   workflowNodeVersion: WORKFLOW_NODE_VERSION,
 

@@ -1,6 +1,7 @@
 import { Project } from 'projen';
 import { PipelineModel } from './pipeline-model';
 import { PortableYamlFile } from './portable-yaml';
+import { CACHE_TAG, CACHE_TO_PARAMETERS } from './registry-cache';
 import { SecretVariables } from './variables';
 
 /**
@@ -54,6 +55,16 @@ export const IMAGE_DETAIL_FILE = 'imageDetail.json';
 export const EXPORTED_VARIABLES = ['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST'];
 
 /**
+ * The BuildKit builder the build creates: the Docker driver of the curated
+ * images' Docker (23 on standard:7.0) cannot export a cache ("Build drivers",
+ * https://docs.docker.com/build/builders/drivers/), a docker-container
+ * builder can. Creating it pulls BuildKit's image from Docker Hub; when that
+ * fails (anonymous pull limits), the build still runs on the default builder
+ * and reads the cache, and says so in the log.
+ */
+export const BUILDER_NAME = 'pipeline-cache';
+
+/**
  * Builds the buildspec from the pipeline model. Per-stack values
  * (`REPOSITORY_URI`, `REPOSITORY_NAME`, `AWS_ACCOUNT_ID`) come from the
  * CodeBuild project, so one file serves every environment.
@@ -76,6 +87,7 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
         'commands': [
           'export IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
           'export IMAGE_URI="${REPOSITORY_URI}:${IMAGE_TAG}"',
+          `CACHE_REF="\${REPOSITORY_URI}:${CACHE_TAG}"`,
           'aws ecr get-login-password --region "${AWS_DEFAULT_REGION}" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"',
           ...build.preBuildCommands,
         ],
@@ -83,8 +95,11 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
       build: {
         'on-failure': 'ABORT',
         'commands': [
-          // Tags are immutable: a re-run for the same commit reuses the image it already pushed.
-          'if aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" >/dev/null 2>&1; then echo "${IMAGE_URI} exists; not rebuilding"; else docker build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" "${DOCKER_CONTEXT}" && docker push "${IMAGE_URI}"; fi',
+          // Release tags are immutable: a re-run for the same commit reuses the image it already pushed.
+          'if aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" >/dev/null 2>&1; then IMAGE_EXISTS=true; echo "${IMAGE_URI} exists; not rebuilding"; else IMAGE_EXISTS=false; fi',
+          `if [ "\${IMAGE_EXISTS}" = false ]; then if docker buildx create --name ${BUILDER_NAME} --driver docker-container --use; then CACHE_TO="type=registry,ref=\${CACHE_REF},${CACHE_TO_PARAMETERS}"; else CACHE_TO=""; echo "No BuildKit container builder: this build reads the registry cache but cannot refresh it"; fi; fi`,
+          // --provenance=false: buildx would otherwise push an image index with an attestation, not the image manifest `docker push` pushed.
+          'if [ "${IMAGE_EXISTS}" = false ]; then docker buildx build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" --provenance=false --cache-from "type=registry,ref=${CACHE_REF}" ${CACHE_TO:+--cache-to "${CACHE_TO}"} --push "${DOCKER_CONTEXT}"; fi',
         ],
       },
       post_build: {

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Project } from 'projen';
+import { isLambda } from './build-environment';
 import { BuildspecEnv, secretEnv } from './buildspec';
 import { DeployStageModel } from './deploy-stages';
 import { PortableYamlFile } from './portable-yaml';
@@ -17,9 +18,15 @@ export interface DeployBuildspecModel {
   readonly version: '0.2';
   readonly env: BuildspecEnv;
   readonly phases: {
-    readonly pre_build?: { readonly 'on-failure': 'ABORT'; readonly 'commands': string[] };
-    readonly build: { readonly 'on-failure': 'ABORT'; readonly 'commands': string[] };
+    readonly pre_build?: DeployPhase;
+    readonly build: DeployPhase;
   };
+}
+
+/** A phase; `on-failure` only on EC2 compute ("Lambda compute images": Lambda compute does not support the attribute). */
+interface DeployPhase {
+  readonly 'on-failure'?: 'ABORT';
+  readonly 'commands': string[];
 }
 
 /**
@@ -31,9 +38,11 @@ export interface DeployBuildspecModel {
  * them from a process substitution and a failed call fails the command).
  */
 export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecModel {
+  // Without the attribute a failed command still fails its phase and the build; the deploy buildspec has no later phase.
+  const onFailure = isLambda(stage.environment.computeType) ? {} : { 'on-failure': 'ABORT' as const };
   const assume = stage.assumeRoleArn === undefined ? undefined : {
-    'on-failure': 'ABORT' as const,
-    'commands': [
+    ...onFailure,
+    commands: [
       'read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN < <(aws sts assume-role --role-arn "${ASSUME_ROLE_ARN}" ' +
         '--role-session-name "${DEPLOY_STAGE}-${CODEBUILD_BUILD_NUMBER}" --query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" ' +
         '--output text) && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
@@ -53,8 +62,8 @@ export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecM
     phases: {
       ...(assume ? { pre_build: assume } : {}),
       build: {
-        'on-failure': 'ABORT',
-        'commands': [
+        ...onFailure,
+        commands: [
           ': "${IMAGE_URI:?is not set: the pipeline passes the Build stage image}" "${IMAGE_TAG:?is not set}" "${IMAGE_DIGEST:?is not set}"',
           ...stage.commands,
         ],

@@ -1,7 +1,8 @@
 import { roleArnProblem } from './arns';
+import { DeployEnvironment, deployEnvironment, isLambda } from './build-environment';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, checkStageNames } from './naming';
-import { PipelineExecutionMode } from './pipeline-props';
+import { BuildArchitecture, DeployComputeType, PipelineExecutionMode } from './pipeline-props';
 import { GuardModel, resolveGuard } from './release-gates';
 import { OptionPath, Problems } from './validation';
 import { RESERVED_DEPLOY_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables, secretsOf } from './variables';
@@ -18,6 +19,15 @@ export interface DeployStageModel {
   readonly rollbackOnFailure: boolean;
   /** The stage's release gates (stage conditions), when it has any. */
   readonly guard?: GuardModel;
+  /** Where the commands run (Lambda or EC2 compute, on the build's architecture). */
+  readonly environment: DeployEnvironment;
+}
+
+/** What a deploy stage's environment follows from `codeBuild`. */
+export interface StageBuildContext {
+  readonly architecture: BuildArchitecture;
+  readonly image: string;
+  readonly timeoutMinutes: number;
 }
 
 /**
@@ -33,7 +43,12 @@ const MAX_STAGES = 50;
 export const MAX_DEPLOY_STAGES = MAX_STAGES - RESERVED_STAGE_NAMES.length;
 /** CodePipeline stage names: 1 to 100 of `[A-Za-z0-9.@\-_]+` (API StageDeclaration, name). */
 const STAGE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
-const STAGE_KEYS = ['name', 'commands', 'environmentVariables', 'secrets', 'manualApproval', 'assumeRoleArn', 'rollbackOnFailure', 'guard'];
+const STAGE_KEYS = ['name', 'commands', 'environmentVariables', 'secrets', 'manualApproval', 'assumeRoleArn', 'rollbackOnFailure', 'guard', 'compute'];
+/**
+ * A deploy runs a few CLI calls: Lambda compute starts in seconds and bills by
+ * the second, where an EC2 container bills at least a minute (see README, Cost model).
+ */
+const DEFAULT_DEPLOY_COMPUTE = DeployComputeType.LAMBDA_1GB;
 /** The same limit as `codeBuild.preBuildCommands`. */
 const MAX_COMMANDS = 50;
 /** Approval e-mails are subscribed to the notification topic, beside `notifications.emails`. */
@@ -44,7 +59,8 @@ const MAX_APPROVAL_EMAILS = 20;
  * target roles. The names a stage derives are checked only with a valid
  * `pipelineName` (undefined: that option has a problem of its own).
  */
-export function resolveStages(p: Problems, path: OptionPath, value: unknown, pipelineName: string | undefined): DeployStageModel[] {
+export function resolveStages(p: Problems, path: OptionPath, value: unknown, pipelineName: string | undefined,
+  build: StageBuildContext): DeployStageModel[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     p.add(path, 'must be a list of stages');
@@ -57,7 +73,10 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
   return value.map((raw: unknown, i): DeployStageModel => {
     const at = path.index(i);
     if (raw === undefined) p.add(at, 'must be an object (got undefined)');
-    if (!p.struct(at, raw)) return { name: '', commands: [], environmentVariables: {}, secrets: secretsOf({}), rollbackOnFailure: false };
+    const fallbackEnvironment = deployEnvironment(DEFAULT_DEPLOY_COMPUTE, build.architecture, build.image, build.timeoutMinutes);
+    if (!p.struct(at, raw)) {
+      return { name: '', commands: [], environmentVariables: {}, secrets: secretsOf({}), rollbackOnFailure: false, environment: fallbackEnvironment };
+    }
     const stage = raw;
     p.knownKeys(at, stage, STAGE_KEYS);
     const name = checkStageName(p, at.option('name'), stage.name, pipelineName, seen);
@@ -74,7 +93,9 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
       // FailureConditions.Result is one value: ROLLBACK or RETRY (AWS::CodePipeline::Pipeline FailureConditions).
       p.add(guardPath.option('retryOnFailure'), `a failed stage either retries or rolls back: unset ${p.name(rollbackPath)} or this option`);
     }
+    const environment = checkCompute(p, at.option('compute'), stage.compute, commands, at.option('commands'), build);
     return {
+      environment,
       name,
       commands,
       environmentVariables,
@@ -124,6 +145,26 @@ function checkCommands(p: Problems, path: OptionPath, value: unknown): string[] 
     if (command.trim().length === 0) p.add(path.index(i), 'must not be empty');
   });
   return value;
+}
+
+/**
+ * Lambda compute has no Docker daemon and no privileged mode ("Run builds on
+ * AWS Lambda compute", Limitations, https://docs.aws.amazon.com/codebuild/latest/userguide/lambda.html):
+ * a command that calls `docker` would fail at deploy time, so it is refused here.
+ */
+function checkCompute(p: Problems, path: OptionPath, value: unknown, commands: string[], commandsPath: OptionPath,
+  build: StageBuildContext): DeployEnvironment {
+  const ok = value === undefined || p.oneOf(path, value, Object.values(DeployComputeType));
+  const compute = ok && value !== undefined ? value as DeployComputeType : DEFAULT_DEPLOY_COMPUTE;
+  if (isLambda(compute)) {
+    commands.forEach((command, i) => {
+      if (/(^|[\s;&|(`])docker(\s|$)/.test(command)) {
+        p.add(commandsPath.index(i), `runs docker, which Lambda compute (${p.name(path)} ${JSON.stringify(compute)}) does not have: ` +
+          'a deploy stage deploys the image the Build stage pushed, by its IMAGE_URI');
+      }
+    });
+  }
+  return deployEnvironment(compute, build.architecture, build.image, build.timeoutMinutes);
 }
 
 function checkApproval(p: Problems, path: OptionPath, value: unknown): { emails: string[] } | undefined {

@@ -1,9 +1,11 @@
 import { partitionOfRegion } from './arns';
+import { CONTAINER_TYPE, resolveArchitecture } from './build-environment';
 import { checkCredentials } from './credentials';
 import { DeployStageModel, resolveExecutionMode, resolveStages } from './deploy-stages';
 import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
-import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
+import { BuildArchitecture, BuildComputeType, PipelineExecutionState, PipelineProps } from './pipeline-props';
+import { CACHE_TAG } from './registry-cache';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
@@ -26,6 +28,9 @@ export interface PipelineModel {
   /** Listed environments whose stateful resources destroy deletes. */
   readonly ephemeralEnvironments: string[];
   readonly build: {
+    readonly architecture: BuildArchitecture;
+    /** CodeBuild's environment type for the architecture (LINUX_CONTAINER or ARM_CONTAINER). */
+    readonly environmentType: string;
     readonly computeType: string;
     readonly image: string;
     readonly dockerfile: string;
@@ -39,7 +44,8 @@ export interface PipelineModel {
     readonly secrets: SecretVariables;
     readonly containerName: string;
   };
-  readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
+  /** `cacheTag`: the mutable tag of BuildKit's registry cache (see buildspec.ts). */
+  readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number; readonly cacheTag: string };
   readonly artifacts: { readonly expiryDays: number; readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; `Environment` is added per stack. */
@@ -190,7 +196,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   });
   const stagesPath = root.option('stages');
   // Stage names derive AWS names from the pipeline name: a bad one is reported at pipeline.name alone.
-  const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined);
+  const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined, build);
   const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
   const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
 
@@ -360,13 +366,13 @@ function checkEphemeralEnvironments(p: Problems, path: OptionPath, value: unknow
 
 function resolveBuild(p: Problems, path: OptionPath, value: unknown, name: string): PipelineModel['build'] {
   const b = p.struct(path, value) ? value : {};
-  p.knownKeys(path, b, ['computeType', 'image', 'dockerfile', 'context', 'timeoutMinutes', 'logRetentionDays',
+  p.knownKeys(path, b, ['architecture', 'computeType', 'image', 'dockerfile', 'context', 'timeoutMinutes', 'logRetentionDays',
     'preBuildCommands', 'postBuildCommands', 'environmentVariables', 'secrets', 'containerName']);
   if (p.string(path.option('containerName'), b.containerName, false) && !CONTAINER_NAME.test(b.containerName)) {
     p.add(path.option('containerName'), `${JSON.stringify(b.containerName)} is not an ECS container name (1 to 255 letters, digits, "-", "_")`);
   }
   p.oneOf(path.option('computeType'), b.computeType, Object.values(BuildComputeType));
-  p.oneOf(path.option('image'), b.image, Object.values(BuildImage));
+  const { architecture, image } = resolveArchitecture(p, path, b.architecture, b.image);
   for (const key of ['dockerfile', 'context'] as const) {
     const v = b[key];
     if (p.string(path.option(key), v, false)) {
@@ -387,8 +393,10 @@ function resolveBuild(p: Problems, path: OptionPath, value: unknown, name: strin
   const environmentVariables = checkPlainVariables(p, path.option('environmentVariables'), b.environmentVariables, RESERVED_BUILD_VARIABLES);
   const secrets = checkSecretVariables(p, path.option('secrets'), b.secrets, RESERVED_BUILD_VARIABLES, environmentVariables);
   return {
+    architecture,
+    environmentType: CONTAINER_TYPE[architecture],
     computeType: (b.computeType as string | undefined) ?? BuildComputeType.SMALL,
-    image: (b.image as string | undefined) ?? BuildImage.STANDARD_7_0,
+    image,
     dockerfile: (b.dockerfile as string | undefined) ?? 'Dockerfile',
     context: (b.context as string | undefined) ?? '.',
     timeoutMinutes: (b.timeoutMinutes as number | undefined) ?? 30,
@@ -409,6 +417,7 @@ function resolveRegistry(p: Problems, path: OptionPath, value: unknown): Pipelin
   return {
     keepImages: (r.keepImages as number | undefined) ?? 30,
     untaggedExpiryDays: (r.untaggedExpiryDays as number | undefined) ?? 7,
+    cacheTag: CACHE_TAG,
   };
 }
 

@@ -18,7 +18,41 @@ export enum BuildComputeType {
 }
 
 /**
- * Curated CodeBuild images (x86_64 Linux) that ship Docker and the AWS CLI v2.
+ * The processor architecture the image is built on (and so runs on).
+ */
+export enum BuildArchitecture {
+  /** Intel/AMD 64-bit: CodeBuild's `LINUX_CONTAINER` environment. */
+  X86_64 = 'x86_64',
+  /** Arm 64-bit (Graviton): CodeBuild's `ARM_CONTAINER` environment, cheaper per minute than x86_64. */
+  ARM64 = 'arm64',
+}
+
+/**
+ * How a deploy stage's commands run. A deploy builds nothing, so AWS Lambda
+ * compute is enough for most: it starts in seconds and is billed by the
+ * second, but has no Docker, stops a build after 15 minutes and offers the
+ * tools of its curated image (AWS CLI v2, git, Node.js). The stage runs on
+ * the architecture of `codeBuild.architecture`.
+ */
+export enum DeployComputeType {
+  /** Lambda compute, 1 GB memory. */
+  LAMBDA_1GB = 'BUILD_LAMBDA_1GB',
+  /** Lambda compute, 2 GB memory. */
+  LAMBDA_2GB = 'BUILD_LAMBDA_2GB',
+  /** Lambda compute, 4 GB memory. */
+  LAMBDA_4GB = 'BUILD_LAMBDA_4GB',
+  /** Lambda compute, 8 GB memory. */
+  LAMBDA_8GB = 'BUILD_LAMBDA_8GB',
+  /** Lambda compute, 10 GB memory. */
+  LAMBDA_10GB = 'BUILD_LAMBDA_10GB',
+  /** An EC2 container (the build's curated image, billed by the minute): for deploys longer than 15 minutes or that need its tools. */
+  SMALL = 'BUILD_GENERAL1_SMALL',
+}
+
+/**
+ * Curated CodeBuild images that ship Docker (with buildx) and the AWS CLI v2:
+ * the x86_64 ones for `BuildArchitecture.X86_64`, the aarch64 one for
+ * `BuildArchitecture.ARM64`.
  */
 export enum BuildImage {
   /** Ubuntu 22.04 standard image, version 7.0. */
@@ -29,6 +63,8 @@ export enum BuildImage {
   AMAZON_LINUX_2023_5_0 = 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
   /** Amazon Linux 2 standard image, version 4.0 (Amazon Linux 2 is in maintenance). */
   AMAZON_LINUX_2_4_0 = 'aws/codebuild/amazonlinux2-x86_64-standard:4.0',
+  /** Amazon Linux 2023 aarch64 standard image, version 3.0 (for `BuildArchitecture.ARM64`). */
+  AMAZON_LINUX_2023_AARCH64_3_0 = 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
 }
 
 /**
@@ -66,14 +102,22 @@ export enum PipelineExecutionMode {
  */
 export interface CodeBuildProps {
   /**
+   * Processor architecture of the build (and of the image it pushes). Every
+   * compute type is available on both; the image must be one of the
+   * architecture's (`AMAZON_LINUX_2023_AARCH64_3_0` for `ARM64`).
+   * @default BuildArchitecture.X86_64
+   */
+  readonly architecture?: BuildArchitecture;
+
+  /**
    * Compute type of the CodeBuild environment.
    * @default BuildComputeType.SMALL
    */
   readonly computeType?: BuildComputeType;
 
   /**
-   * Curated CodeBuild image the build runs on.
-   * @default BuildImage.STANDARD_7_0
+   * Curated CodeBuild image the build runs on, one of `architecture`'s.
+   * @default - BuildImage.STANDARD_7_0 on x86_64, BuildImage.AMAZON_LINUX_2023_AARCH64_3_0 on arm64
    */
   readonly image?: BuildImage;
 
@@ -199,6 +243,14 @@ export interface DeployStageProps {
    * build an image (the stage's project cannot run Docker).
    */
   readonly commands: string[];
+
+  /**
+   * Where the commands run. Lambda compute stops them after 15 minutes and
+   * cannot run `docker`; `DeployComputeType.SMALL` runs them on the build's
+   * image for up to `codeBuild.timeoutMinutes`.
+   * @default DeployComputeType.LAMBDA_1GB
+   */
+  readonly compute?: DeployComputeType;
 
   /**
    * Plain-text environment variables for the commands (same rules as

@@ -29,6 +29,7 @@ function renderStage(model: PipelineModel, stage: DeployStageModel) {
     ...(stage.manualApproval ? { manualApproval: { emails: stage.manualApproval.emails } } : {}),
     rollbackOnFailure: stage.rollbackOnFailure,
     ...(stage.guard ? { guard: renderGuard(stage.guard) } : {}),
+    environment: stage.environment,
     names: templates<StageNameKey>(stageNameRules(model.name, stage.name)),
   };
 }
@@ -76,6 +77,8 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
     names,
     build: {
       buildspec: buildspecPath,
+      architecture: model.build.architecture as string,
+      environmentType: model.build.environmentType,
       computeType: model.build.computeType,
       image: model.build.image,
       timeoutMinutes: model.build.timeoutMinutes,

@@ -20,8 +20,8 @@ describe('the public jsii API', () => {
 
   test('is a small, deliberate surface: props structs, enums, one component, one project type', () => {
     expect(ownTypes().map(t => t.name).sort()).toEqual([
-      'ArtifactProps', 'BuildComputeType', 'BuildImage', 'CicdPipelineProject', 'CicdPipelineProjectOptions', 'CodeBuildProps',
-      'DeployStageProps', 'DeploymentWindowProps', 'ManualApprovalProps', 'NotificationProps', 'PipelineExecutionMode', 'PipelineExecutionState',
+      'ArtifactProps', 'BuildArchitecture', 'BuildComputeType', 'BuildImage', 'CicdPipelineProject', 'CicdPipelineProjectOptions', 'CodeBuildProps',
+      'DeployComputeType', 'DeployStageProps', 'DeploymentWindowProps', 'ManualApprovalProps', 'NotificationProps', 'PipelineExecutionMode', 'PipelineExecutionState',
       'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'SelfUpdateProps', 'StageGuardProps', 'TagProps',
     ]);
     expect(assembly.types['cicd-pipeline-type.PipelineProps'].datatype).toBe(true);

@@ -5,7 +5,7 @@ import { FULL_PROPS, settingsFor, tempDir } from './helpers';
 import { isTaggable, runUnderMocks } from '../program/infra/mock-run';
 import { CicdPipelineProject } from '../src/cicd-pipeline-project';
 import { LOG_RETENTION_DAYS, resolvePipeline } from '../src/pipeline-model';
-import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from '../src/pipeline-props';
+import { BuildArchitecture, BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from '../src/pipeline-props';
 import { PipelineConfigError } from '../src/validation';
 
 /**
@@ -127,6 +127,11 @@ const BAD_INPUTS: BadInput[] = [
   ['codeBuild.computeType unknown', { repository: REPO, codeBuild: { computeType: 'BUILD_GENERAL1_HUGE' } }, 'pipeline.codeBuild.computeType', 'must be one of "BUILD_GENERAL1_SMALL"'],
   ['codeBuild.computeType in lowercase', { repository: REPO, codeBuild: { computeType: 'build_general1_small' } }, 'pipeline.codeBuild.computeType', '(got "build_general1_small")'],
   ['codeBuild.image unknown', { repository: REPO, codeBuild: { image: 'ubuntu:22.04' } }, 'pipeline.codeBuild.image', 'must be one of "aws/codebuild/standard:7.0"'],
+  ['codeBuild.architecture unknown', { repository: REPO, codeBuild: { architecture: 'aarch64' } }, 'pipeline.codeBuild.architecture', 'must be one of "x86_64", "arm64" (got "aarch64")'],
+  ['arm64 with an x86_64 image (CodeBuild would fail every build)', { repository: REPO, codeBuild: { architecture: 'arm64', image: 'aws/codebuild/standard:7.0' } },
+    'pipeline.codeBuild.image', '"aws/codebuild/standard:7.0" is not an image for pipeline.codeBuild.architecture "arm64"'],
+  ['the aarch64 image on the default architecture (x86_64)', { repository: REPO, codeBuild: { image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0' } },
+    'pipeline.codeBuild.image', 'is not an image for pipeline.codeBuild.architecture "x86_64"'],
   ['codeBuild.timeoutMinutes 4 (below 5)', { repository: REPO, codeBuild: { timeoutMinutes: 4 } }, 'pipeline.codeBuild.timeoutMinutes', 'must be from 5 to 2160 (got 4)'],
   ['codeBuild.timeoutMinutes 2161 (above 2160)', { repository: REPO, codeBuild: { timeoutMinutes: 2161 } }, 'pipeline.codeBuild.timeoutMinutes', 'must be from 5 to 2160 (got 2161)'],
   ['codeBuild.timeoutMinutes 2.5 (not whole)', { repository: REPO, codeBuild: { timeoutMinutes: 2.5 } }, 'pipeline.codeBuild.timeoutMinutes', 'must be a whole number from 5 to 2160 (got number 2.5)'],
@@ -260,6 +265,9 @@ const BAD_INPUTS: BadInput[] = [
   ['a stage without commands', { repository: REPO, stages: [{ name: 'dev' }] }, 'pipeline.stages[0].commands', 'is required'],
   ['a stage with an empty command list', { repository: REPO, stages: [{ name: 'dev', commands: [] }] }, 'pipeline.stages[0].commands', 'must have at least one command'],
   ['a stage with a blank command', { repository: REPO, stages: [{ name: 'dev', commands: ['./deploy.sh', '  '] }] }, 'pipeline.stages[0].commands[1]', 'must not be empty'],
+  ['a stage compute type that is not a deploy one', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], compute: 'BUILD_GENERAL1_LARGE' }] }, 'pipeline.stages[0].compute', 'must be one of "BUILD_LAMBDA_1GB"'],
+  ['a Lambda stage (the default) that runs docker', { repository: REPO, stages: [{ name: 'dev', commands: ['aws ecr get-login-password | docker login x'] }] },
+    'pipeline.stages[0].commands[0]', 'runs docker, which Lambda compute (pipeline.stages[0].compute "BUILD_LAMBDA_1GB") does not have'],
   ['a stage with a typo in an option', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], approval: {} }] }, 'pipeline.stages[0].approval', 'is not an option'],
   ['a stage variable that looks like a secret', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], environmentVariables: { DB_PASSWORD: 'x' } }] }, 'pipeline.stages[0].environmentVariables.DB_PASSWORD', 'looks like a secret'],
   ['a stage variable named DEPLOY_STAGE', { repository: REPO, stages: [{ name: 'dev', commands: ['x'], environmentVariables: { DEPLOY_STAGE: 'x' } }] }, 'pipeline.stages[0].environmentVariables.DEPLOY_STAGE', 'is reserved'],
@@ -657,7 +665,14 @@ const validProps: fc.Arbitrary<PipelineProps> = fc.record({
     preBuildCommands: fc.array(fc.stringMatching(/^[a-z]{1,8}( [a-z-]{1,8}){0,3}$/), { maxLength: 5 }),
     postBuildCommands: fc.array(fc.stringMatching(/^[a-z]{1,8}( [a-z-]{1,8}){0,3}$/), { maxLength: 5 }),
     environmentVariables: fc.dictionary(validEnvVarName, fc.string({ maxLength: 40 }), { maxKeys: 5, noNullPrototype: true }),
-  }, { requiredKeys: [] }),
+    architecture: fc.constantFrom(...Object.values(BuildArchitecture)),
+  }, { requiredKeys: [] }).map(codeBuild => {
+    // An image is valid only on its own architecture: an aarch64 image takes arm64, arm64 drops an x86_64 image.
+    const arch = codeBuild.image === BuildImage.AMAZON_LINUX_2023_AARCH64_3_0 ? BuildArchitecture.ARM64 : codeBuild.architecture;
+    const { image, ...rest } = codeBuild;
+    const keepImage = image !== undefined && (arch === BuildArchitecture.ARM64) === (image === BuildImage.AMAZON_LINUX_2023_AARCH64_3_0);
+    return { ...rest, ...(arch ? { architecture: arch } : {}), ...(keepImage ? { image } : {}) };
+  }),
   registry: fc.record(
     { keepImages: fc.integer({ min: 1, max: 10000 }), untaggedExpiryDays: fc.integer({ min: 1, max: 3650 }) },
     { requiredKeys: [] },

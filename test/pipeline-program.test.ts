@@ -26,6 +26,11 @@ describeGuardrails('a self-updating pipeline with the longest names (the policie
   environments: ['abcdefghij'],
   selfUpdate: { backendUrl: 's3://state-bucket-of-sixty-three-characters-for-the-longest-arns-xyz/a/long/prefix', secretsProvider: 'awskms://alias/pulumi-state' },
 }));
+describeGuardrails('an arm64 pipeline with a Lambda deploy stage and an EC2 one', () => settingsFor({
+  ...PROMOTION_PROPS,
+  codeBuild: { ...PROMOTION_PROPS.codeBuild, architecture: 'arm64' as any },
+  stages: [PROMOTION_PROPS.stages![0], { ...PROMOTION_PROPS.stages![1], compute: 'BUILD_GENERAL1_SMALL' as any }],
+}), { environment: 'prod' });
 describeGuardrails('a self-updating pipeline with deploy stages (the update role manages and passes the stages\' roles)',
   () => settingsFor({ ...PROMOTION_PROPS, selfUpdate: SELF_UPDATE_S3 }), { environment: 'prod' });
 

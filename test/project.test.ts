@@ -34,7 +34,7 @@ describe('CicdPipelineProject', () => {
     expect(pre).toContain('export IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION}"');
     expect(pre).toMatch(/aws ecr get-login-password .*\| docker login --username AWS --password-stdin/);
     expect(spec.phases.pre_build.commands).toContain('npm ci');
-    expect(spec.phases.build.commands.join('\n')).toMatch(/docker build --file "\$\{DOCKERFILE\}" --tag "\$\{IMAGE_URI\}" "\$\{DOCKER_CONTEXT\}" && docker push "\$\{IMAGE_URI\}"/);
+    expect(spec.phases.build.commands.join('\n')).toMatch(/docker buildx build --file "\$\{DOCKERFILE\}" --tag "\$\{IMAGE_URI\}" .* --push "\$\{DOCKER_CONTEXT\}"/);
     expect(spec.phases.post_build.commands).toEqual([
       expect.stringContaining('export IMAGE_DIGEST'), expect.stringContaining('imageDetail.json'), expect.stringContaining('imagedefinitions.json'), 'echo done',
     ]);

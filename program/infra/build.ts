@@ -54,6 +54,9 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         Resource: '*',
       },
       {
+        // Pushing and pulling an image ("IAM permissions for pushing an image", Amazon ECR User Guide) is all
+        // the registry cache needs too: BuildKit reads the cache manifest with BatchGetImage and its layers with
+        // GetDownloadUrlForLayer, and writes them like an image's (the same repository, the cache tag).
         Sid: 'PushImages',
         Effect: 'Allow',
         Action: [
@@ -88,7 +91,8 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
     source: { type: 'CODEPIPELINE', buildspec: build.buildspec },
     artifacts: { type: 'CODEPIPELINE' },
     environment: {
-      type: 'LINUX_CONTAINER',
+      // LINUX_CONTAINER or ARM_CONTAINER, as codeBuild.architecture says (the library checked the image is that architecture's).
+      type: build.environmentType,
       computeType: build.computeType,
       image: build.image,
       imagePullCredentialsType: 'CODEBUILD',

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ECONOMY_FILE_GUARDRAILS, economyGuardrails } from './build-economy-guardrails';
 import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
 import { PIPELINE_COMPONENT_TYPE } from './pipeline';
@@ -297,19 +298,11 @@ export const GUARDRAILS: Record<string, Check> = {
   },
 
   // --- Registry ------------------------------------------------------------
-  'image tags are immutable': ({ resources }) => {
-    expect(one(resources, TYPES.repository).inputs.imageTagMutability).toBe('IMMUTABLE');
-  },
   'images are scanned on push': ({ resources }) => {
     expect(one(resources, TYPES.repository).inputs.imageScanningConfiguration.scanOnPush).toBe(true);
   },
   'the registry is KMS-encrypted': ({ resources }) => {
     expect(one(resources, TYPES.repository).inputs.encryptionConfigurations[0].encryptionType).toBe('KMS');
-  },
-  'untagged images expire and only the configured number of images is kept': ({ resources, settings }) => {
-    const rules = JSON.parse(one(resources, TYPES.ecrLifecycle).inputs.policy).rules;
-    expect(rules.find((r: any) => r.selection.tagStatus === 'untagged').selection.countNumber).toBe(settings.registry.untaggedExpiryDays);
-    expect(rules.find((r: any) => r.selection.tagStatus === 'any').selection.countNumber).toBe(settings.registry.keepImages);
   },
 
   // --- Build ---------------------------------------------------------------
@@ -320,7 +313,7 @@ export const GUARDRAILS: Record<string, Check> = {
   },
   'the build runs privileged (docker) on the configured image and compute type': ({ resources, settings }) => {
     expect(buildProjectOf(resources).inputs.environment).toMatchObject({
-      computeType: settings.build.computeType, image: settings.build.image, privilegedMode: true, type: 'LINUX_CONTAINER',
+      computeType: settings.build.computeType, image: settings.build.image, privilegedMode: true, type: settings.build.environmentType,
     });
   },
   'the build knows the repository URI and name and the account id': ({ resources }) => {
@@ -665,6 +658,9 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Self-update, drift check, permissions boundary (self-update-guardrails.ts) ---
   ...selfUpdateGuardrails({ one, statementsOf, asList, TYPES }),
+
+  // --- Registry cache, architecture, deploy compute (build-economy-guardrails.ts) ---
+  ...economyGuardrails({ one, TYPES }),
 };
 
 /** The promises about the repository's own managed files, checked where they exist (a consumer repo). */
@@ -720,6 +716,7 @@ export const FILE_GUARDRAILS: Record<string, FileCheck> = {
     }
   },
   ...SELF_UPDATE_FILE_GUARDRAILS,
+  ...ECONOMY_FILE_GUARDRAILS,
 };
 
 /**

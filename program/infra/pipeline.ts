@@ -31,7 +31,7 @@ export interface CicdPipelineArgs {
 
 /**
  * The CI/CD pipeline of one repository: GitHub (CodeConnections) →
- * CodePipeline V2 → CodeBuild (docker build, push to ECR) → the deploy stages
+ * CodePipeline V2 → CodeBuild (buildx build with a registry cache, push to ECR) → the deploy stages
  * (each deploys that image, optionally after an approval), with an encrypted
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own

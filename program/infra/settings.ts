@@ -29,6 +29,10 @@ export interface PipelineSettings {
   readonly names: Record<NameKey, { readonly template: string; readonly maxLength: number }>;
   readonly build: {
     readonly buildspec: string;
+    /** `x86_64` or `arm64`: the image is built on (and for) this architecture. */
+    readonly architecture: string;
+    /** CodeBuild's environment type for the architecture: LINUX_CONTAINER or ARM_CONTAINER. */
+    readonly environmentType: string;
     readonly computeType: string;
     readonly image: string;
     readonly timeoutMinutes: number;
@@ -36,7 +40,8 @@ export interface PipelineSettings {
     /** ARNs of the secrets and parameters the buildspec references: the build role may read exactly these. */
     readonly secrets: string[];
   };
-  readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number };
+  /** `cacheTag`: the one mutable tag, where the build keeps BuildKit's layer cache. */
+  readonly registry: { readonly keepImages: number; readonly untaggedExpiryDays: number; readonly cacheTag: string };
   readonly artifacts: { readonly expiryDays: number; readonly noncurrentVersionExpiryDays: number; readonly forceDestroy: boolean };
   readonly notifications: { readonly emails: string[]; readonly states: string[] };
   /** Tags with fixed values; the program adds `Environment` and `ManagedBy`. */
@@ -96,6 +101,12 @@ export interface DeployStageSettings {
   readonly rollbackOnFailure: boolean;
   /** The stage's release gates (stage conditions); absent unless configured. */
   readonly guard?: StageGuardSettings;
+  /**
+   * Where the commands run: CodeBuild's environment type (LINUX_/ARM_CONTAINER, or
+   * LINUX_/ARM_LAMBDA_CONTAINER for Lambda compute), compute type and image, and the
+   * longest a deploy may run (Lambda's fixed 15 minutes, which CodeBuild takes as no setting).
+   */
+  readonly environment: { readonly type: string; readonly computeType: string; readonly image: string; readonly timeoutMinutes: number };
   /** Physical names with an `{env}` placeholder and their AWS length limits. */
   readonly names: Record<StageNameKey, { readonly template: string; readonly maxLength: number }>;
 }

@@ -12,8 +12,13 @@ export const IMAGE_VARIABLES = ['IMAGE_URI', 'IMAGE_TAG', 'IMAGE_DIGEST'];
 /** Action names inside a deploy stage. */
 export const APPROVAL_ACTION = 'Approve';
 export const DEPLOY_ACTION = 'Deploy';
-/** A deploy needs no more than the smallest Linux compute type: it builds nothing. */
-const DEPLOY_COMPUTE_TYPE = 'BUILD_GENERAL1_SMALL';
+/** Lambda compute's environment types: they take no build or queue timeout (the 15-minute cap is Lambda's). */
+const LAMBDA_ENVIRONMENT_TYPES = ['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER'];
+
+/** Whether a stage runs on Lambda compute. */
+export function runsOnLambda(stage: DeployStageSettings): boolean {
+  return LAMBDA_ENVIRONMENT_TYPES.includes(stage.environment.type);
+}
 
 export interface DeployStagesArgs {
   readonly key: aws.kms.Key;
@@ -135,14 +140,17 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
     source: { type: 'CODEPIPELINE', buildspec: stage.buildspec },
     artifacts: { type: 'CODEPIPELINE' },
     environment: {
-      type: 'LINUX_CONTAINER',
-      computeType: DEPLOY_COMPUTE_TYPE,
-      image: settings.build.image,
+      // Lambda compute (the default: a deploy builds nothing) or an EC2 container, on the build's architecture.
+      type: stage.environment.type,
+      computeType: stage.environment.computeType,
+      image: stage.environment.image,
       imagePullCredentialsType: 'CODEBUILD',
       // Docker needs privileged mode; without it a deploy stage cannot build an image, only deploy the built one.
       privilegedMode: false,
     },
-    buildTimeout: settings.build.timeoutMinutes,
+    // Lambda compute stops every build after 15 minutes by itself and takes no build or queue timeout (@pulumi/aws
+    // Project docs: "not available on the Lambda compute type"; "Run builds on AWS Lambda compute", Limitations).
+    ...(runsOnLambda(stage) ? {} : { buildTimeout: stage.environment.timeoutMinutes }),
     logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: 'ENABLED' } },
     encryptionKey: key.arn,
     tags: scope.versionedTags,
