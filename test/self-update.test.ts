@@ -170,7 +170,7 @@ describe('accepted forms, and what they render', () => {
     ['hourly, in minutes', { ...SELF_UPDATE_S3, driftSchedule: 'rate(60 minutes)' }, { driftSchedule: 'rate(60 minutes)' }],
     ['hourly', { ...SELF_UPDATE_S3, driftSchedule: 'rate(1 hour)' }, { driftSchedule: 'rate(1 hour)' }],
     ['a cron at minute 15 of every hour', { ...SELF_UPDATE_S3, driftSchedule: 'cron(15 * * * ? *)' }, { driftSchedule: 'cron(15 * * * ? *)' }],
-    ['a cron whose step names one minute', { ...SELF_UPDATE_S3, driftSchedule: 'cron(5/60 * * * ? *)' }, { driftSchedule: 'cron(5/60 * * * ? *)' }],
+    ['a cron whose step names one minute (5/59: the next, 64, is past the hour; a step is at most 59)', { ...SELF_UPDATE_S3, driftSchedule: 'cron(5/59 * * * ? *)' }, { driftSchedule: 'cron(5/59 * * * ? *)' }],
   ])('%s', (_title, selfUpdate, expected) => {
     expect(selfUpdateOf(selfUpdate)).toMatchObject(expected);
   });
