@@ -267,9 +267,13 @@ is then held by the role it runs as; each promise names the test in cicd-pipelin
 - **Update role (\`selfUpdate\`):** may change this stack's resources in place (projects, the pipeline's definition,
   this stack's other policies, each role within its own boundary) and this stack's state. It may never create roles,
   change a trust, resource or boundary policy or its own policies, create KMS grants, or delete or replace the key,
-  bucket, repository or log groups (\`test/iam-evaluation.test.ts\`); a commit that asks for any of these, or drops a
-  manual approval, stops the update stage before any change (\`test/self-update-classifier.test.ts\`,
-  \`test/self-update.test.ts\`).
+  bucket, repository or log groups, expire images or shorten log retention, or move a project to another role
+  (\`test/iam-evaluation.test.ts\`: IAM's own evaluation, which holds against any commit). An honest change that asks
+  for any of these, or drops a manual approval, stops the update stage before any change
+  (\`test/self-update-classifier.test.ts\`); that gate runs from the commit, so a malicious commit can skip it and
+  meets IAM's denies instead. IAM has no condition on a pipeline's structure: with \`selfUpdate\` a commit may rewrite
+  the pipeline's definition (drop an approval, point a stage at another stage's project), so branch protection is
+  what keeps an unreviewed commit from reaching a target.
 - **Drift-check role:** reads this stack's resources and state (and can decrypt the stack's secret config), changes
   nothing (\`test/iam-evaluation.test.ts\`).
 - **Pipeline and events roles:** CodePipeline starts the projects; EventBridge starts the drift check; no commit runs

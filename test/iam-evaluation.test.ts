@@ -411,6 +411,9 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the update role changes a release gate\'s notification rule', {
       role: 'self-update', action: 'events:PutRule', resource: `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/${names.pipeline}-gate-blocked`, expect: 'Allowed',
     }],
+    ['the update role updates a project\'s image or tags (the provider sends no serviceRole then)', {
+      role: 'self-update', action: 'codebuild:UpdateProject', resource: project(names.buildProject), expect: 'Allowed',
+    }],
     ['the update role restarts the pipeline', { role: 'self-update', action: 'codepipeline:StartPipelineExecution', resource: PIPELINE, expect: 'Allowed' }],
     ['the update role changes another role\'s policy (within that role\'s boundary)', {
       role: 'self-update', action: 'iam:CreatePolicyVersion', resource: policy(names.buildRole), expect: 'Allowed',
@@ -431,7 +434,6 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
       role: 'self-update', action: 's3:ListBucket', resource: STATE_BUCKET, expect: 'Allowed', context: { 's3:prefix': 'pipelines/.pulumi/stacks/' },
     }],
     ['the update role decrypts with the pipeline key', { role: 'self-update', action: 'kms:Decrypt', resource: KEY, expect: 'Allowed' }],
-    ['the update role changes a log group\'s retention', { role: 'self-update', action: 'logs:PutRetentionPolicy', resource: logGroup(names.logGroup), expect: 'Allowed' }],
     ['the drift check reads the pipeline', { role: 'drift-check', action: 'codepipeline:GetPipeline', resource: PIPELINE, expect: 'Allowed' }],
     ['the drift check reads the state', { role: 'drift-check', action: 's3:GetObject', resource: STATE_FILE, expect: 'Allowed' }],
     ['the drift check writes its logs', { role: 'drift-check', action: 'logs:PutLogEvents', resource: logStream(names.driftLogGroup), expect: 'Allowed' }],
@@ -479,6 +481,9 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the update role deletes the repository', update('ecr:DeleteRepository', REPOSITORY)],
     ['the update role deletes images', update('ecr:BatchDeleteImage', REPOSITORY)],
     ['the update role deletes a log group', update('logs:DeleteLogGroup', logGroup(names.logGroup))],
+    ['the update role expires images by a lifecycle policy', update('ecr:PutLifecyclePolicy', REPOSITORY)],
+    ['the update role shortens a log group\'s retention (deleting logs)', update('logs:PutRetentionPolicy', logGroup(names.logGroup))],
+    ['the update role turns the bucket\'s ACLs back on', update('s3:PutBucketOwnershipControls', BUCKET)],
     // A project's role: PassRole cannot say which project a role goes to; the update role's policy can.
     ['the update role points the build at prod\'s role (its target before any approval)', {
       role: 'self-update',

@@ -65,6 +65,20 @@ describe('each recorded preview is applied or stopped for the right reason', () 
     expect(classifyPreview(preview).stopped.map(change => [change.reason, change.properties])).toEqual([['not-allowed', ['deletionWindowInDays']]]);
   });
 
+  test('a shorter log retention or a new image lifecycle policy stops it (both delete data by rule)', () => {
+    const preview = fixture('update-allowed');
+    const logs = preview.steps.find((step: any) => step.urn.endsWith('::build-logs'));
+    logs.diffReasons = ['retentionInDays'];
+    logs.detailedDiff = { retentionInDays: { kind: 'update', inputDiff: true } };
+    expect(classifyPreview(preview).stopped.map(change => [change.reason, change.name])).toEqual([['stateful-data', 'build-logs']]);
+    const lifecycle = fixture('update-allowed');
+    const asLifecyclePolicy = JSON.stringify(lifecycle.steps[1])
+      .split('aws:codebuild/project:Project::build"').join('aws:ecr/lifecyclePolicy:LifecyclePolicy::registry-lifecycle"')
+      .split('aws:codebuild/project:Project').join('aws:ecr/lifecyclePolicy:LifecyclePolicy');
+    lifecycle.steps = [lifecycle.steps[0], { ...JSON.parse(asLifecyclePolicy), diffReasons: ['policy'], detailedDiff: { policy: { kind: 'update', inputDiff: true } } }];
+    expect(classifyPreview(lifecycle).stopped.map(change => [change.reason, change.name])).toEqual([['stateful-data', 'registry-lifecycle']]);
+  });
+
   test('a project moved to another service role stops it (UpdateProject is granted only with the project\'s own role)', () => {
     const preview = fixture('update-allowed');
     const project = preview.steps.find((step: any) => step.urn.endsWith('::build'));

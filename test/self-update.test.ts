@@ -574,7 +574,7 @@ describe('under the mocks', () => {
       })],
     ['the update role changes each CodeBuild project only with that project\'s own role (codebuild:serviceRole)', TYPES.policy, 'self-update-projects-policy',
       editPolicy(statements => {
-        statements.find(s => s.Sid === 'ChangeTheBuildProject').Condition.StringEquals['codebuild:serviceRole'] = `arn:aws:iam::${MOCK_ACCOUNT}:role/web-app-dev-update`;
+        statements.find(s => s.Sid === 'ChangeTheBuildProject').Condition.StringEqualsIfExists['codebuild:serviceRole'] = `arn:aws:iam::${MOCK_ACCOUNT}:role/web-app-dev-update`;
       })],
     ['with selfUpdate every role carries the boundary of its own kind, a policy of the program that exists before the role', TYPES.role, 'build-role', inputs => {
       delete inputs.permissionsBoundary;

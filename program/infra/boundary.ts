@@ -27,10 +27,12 @@ import { StackArns } from './stack-arns';
  *   assume `prod`'s role), not the build's registry writes, not the state.
  * - Pipeline role: start this stack's projects, move artifacts, use the connection, publish approvals.
  * - Update role (runs `pulumi up` with the commit's program): change this stack's resources in place within the
- *   explicit lists of stack-access.ts. It never (`UPDATE_ROLE_NEVER`, denied in its boundary and absent from its
- *   policy): creates a role (a role trusted by another account would hand it everything), changes a trust policy,
+ *   explicit lists of stack-access.ts. It never (`UPDATE_ROLE_NEVER`, denied in its boundary; its policy grants
+ *   none of it except UpdateRole and role tags on `arns.roles`, its own role among them, which only these denies
+ *   withhold from its own role): creates a role (a role trusted by another account would hand it everything), changes a trust policy,
  *   changes a resource policy (key, bucket, topic, repository, registry, log resource policy), creates a KMS
- *   grant, deletes or schedules the deletion of a stateful resource (key, bucket, repository, images, log group),
+ *   grant, deletes or schedules the deletion of a stateful resource (key, bucket, repository, images, log group)
+ *   or deletes data by rule (an image lifecycle policy, a shorter log retention),
  *   changes any boundary, rewrites its own role's policies or boundary, or tags a role with a key the program
  *   does not use (`aws:PrincipalTag` conditions elsewhere in the account). What it may change on another role
  *   (a new version of its policy) stays within that role's own boundary, which it cannot change.
@@ -40,6 +42,12 @@ import { StackArns } from './stack-arns';
  * What stays a person's `npx projen deploy`: a new role (a new deploy stage), a changed trust, resource policy or
  * boundary, a new tag key, a change to the update role's own grants, a deletion of stateful data. The update
  * stage stops before applying such a change (the preview classification, self-update buildspec).
+ *
+ * Not expressible in IAM, so held only by branch protection with selfUpdate: CodePipeline's UpdatePipeline has no
+ * condition key on the pipeline's structure (a commit may drop an approval or point a stage at another stage's
+ * project); aws:TagKeys limits tag keys, not their values; events:PutTargets and sns:Subscribe are not limited
+ * to this stack's targets and e-mails; a bucket or log group may be re-encrypted with another key. The preview
+ * gate stops honest changes of these kinds, but it runs from the commit.
  *
  * Out of scope: a person with IAM rights in the account, the GitHub side (branch protection decides who can
  * push), the target accounts' own trust in the deploy roles, and AWS itself.
@@ -73,11 +81,13 @@ export const UPDATE_ROLE_NEVER = {
   resourcePolicies: [
     'kms:PutKeyPolicy', 'kms:CreateGrant', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl', 's3:PutBucketPublicAccessBlock',
     'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy',
-    'ecr:PutRegistryPolicy', 'ecr:DeleteRegistryPolicy', 'logs:PutResourcePolicy',
+    'ecr:PutRegistryPolicy', 'ecr:DeleteRegistryPolicy', 'logs:PutResourcePolicy', 's3:PutBucketOwnershipControls',
   ],
   /** The stateful resources and their data. */
   statefulDeletions: [
     'kms:ScheduleKeyDeletion', 'kms:DisableKey', 's3:DeleteBucket', 'ecr:DeleteRepository', 'ecr:BatchDeleteImage', 'logs:DeleteLogGroup',
+    // Deletions by rule: an image lifecycle policy expires images, a shorter retention deletes logs.
+    'ecr:PutLifecyclePolicy', 'logs:PutRetentionPolicy',
   ],
   /** Changes to a managed policy that must not reach a boundary or the update role's own policies. */
   policyChanges: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy'],

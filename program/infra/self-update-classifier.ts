@@ -190,14 +190,21 @@ const RULES: Record<string, Rule> = {
   'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': always('resource-policy'),
   'aws:s3/bucketVersioning:BucketVersioning': allow('create', 'update'),
   'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration': allow('create', 'update'),
-  'aws:s3/bucketOwnershipControls:BucketOwnershipControls': allow('create', 'update'),
+  // Ownership controls decide whether ACLs apply (who may read the artifacts): a person's, like a resource policy.
+  'aws:s3/bucketOwnershipControls:BucketOwnershipControls': always('resource-policy'),
   // Lifecycle rules expire (delete) objects.
   'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration': always('stateful-data'),
   'aws:ecr/repository:Repository': updateOnly(['imageScanningConfiguration', 'imageTagMutability', 'imageTagMutabilityExclusionFilters', 'forceDelete'],
     { stateful: true }),
   'aws:ecr/repositoryPolicy:RepositoryPolicy': always('resource-policy'),
-  'aws:ecr/lifecyclePolicy:LifecyclePolicy': allow('create', 'update'),
-  'aws:cloudwatch/logGroup:LogGroup': (operation) => operation === 'delete' || operation === 'replace' ? 'stateful-data' : undefined,
+  // An image lifecycle policy expires (deletes) images: PutLifecyclePolicy is denied to the update role.
+  'aws:ecr/lifecyclePolicy:LifecyclePolicy': always('stateful-data'),
+  // A retention change can delete logs (PutRetentionPolicy is denied), and a new group is created with its retention.
+  'aws:cloudwatch/logGroup:LogGroup': (operation, changed) => {
+    if (operation === 'delete' || operation === 'replace' || changed.includes('retentionInDays')) return 'stateful-data';
+    if (operation === 'create') return 'not-allowed';
+    return updateOnly([])(operation, changed, '');
+  },
   'aws:codebuild/project:Project': projectRule,
   // Decided per step (pipelineRule): whether an approval goes.
   'aws:codepipeline/pipeline:Pipeline': allow('update'),

@@ -252,7 +252,7 @@ export function selfUpdateGuardrails(kit: GuardrailKit): Record<string, Guardrai
       expect(changing.length).toBe(owners.size);
       for (const statement of changing) {
         const [project, ...others] = asList(statement.Resource) as string[];
-        expect({ sid: statement.Sid, others, role: statement.Condition?.StringEquals?.['codebuild:serviceRole'] })
+        expect({ sid: statement.Sid, others, role: statement.Condition?.StringEqualsIfExists?.['codebuild:serviceRole'] })
           .toEqual({ sid: statement.Sid, others: [], role: owners.get(project) });
       }
     }),

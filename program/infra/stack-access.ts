@@ -90,21 +90,23 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       read: ['s3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration',
         's3:GetReplicationConfiguration', 's3:ListBucket'],
       // No PutLifecycleConfiguration either: lifecycle rules delete objects, which this role may not ("parliament").
-      change: ['s3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutBucketOwnershipControls', 's3:PutBucketTagging'],
+      // No PutBucketOwnershipControls: leaving BucketOwnerEnforced turns ACLs back on (who may read the artifacts).
+      change: ['s3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutBucketTagging'],
       condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
     },
     {
       sid: 'Registry',
       resources: arns.repository,
       read: ['ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy', 'ecr:GetRepositoryPolicy', 'ecr:ListTagsForResource'],
-      change: ['ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy', 'ecr:TagResource', 'ecr:UntagResource'],
+      // No PutLifecyclePolicy: a lifecycle policy expires images, which is deleting them ("Lifecycle policies", Amazon ECR).
+      change: ['ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:TagResource', 'ecr:UntagResource'],
     },
     {
       sid: 'LogGroups',
       resources: arns.logGroups,
       read: ['logs:ListTags*'],
-      change: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey', 'logs:TagResource', 'logs:UntagResource',
-        'logs:TagLogGroup', 'logs:UntagLogGroup'],
+      // No PutRetentionPolicy: a shorter retention deletes the builds' logs, a commit's evidence among them.
+      change: ['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:TagResource', 'logs:UntagResource', 'logs:TagLogGroup', 'logs:UntagLogGroup'],
     },
     // Changed only through `projectStatements`, each project with its own role.
     { sid: 'Projects', resources: arns.projects, read: ['codebuild:BatchGetProjects'], change: [], pipeline: true },
@@ -194,7 +196,10 @@ export function projectStatements(scope: Scope, arns: StackArns): object[] {
     Effect: 'Allow',
     Action: ['codebuild:CreateProject', 'codebuild:UpdateProject'],
     Resource: project,
-    Condition: { StringEquals: { 'codebuild:serviceRole': role } },
+    // IfExists: the provider sends serviceRole in UpdateProject only when it changes (an image or tag change has
+    // none, and a condition on a missing key is false: "IAM JSON policy elements: Condition operators");
+    // CreateProject always carries it.
+    Condition: { StringEqualsIfExists: { 'codebuild:serviceRole': role } },
   }));
 }
 
