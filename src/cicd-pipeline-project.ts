@@ -7,6 +7,7 @@ import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION, currentNodeVersion, nodeSuppor
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
+import { withNewRepositoryDefaults } from './supply-chain';
 import { checkProjectOptions } from './project-options';
 import { pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
@@ -75,6 +76,8 @@ export class CicdPipelineProject extends TypeScriptProject {
   public readonly pipelineInfrastructure: PipelineInfrastructure;
 
   public constructor(options: CicdPipelineProjectOptions) {
+    // A new repository starts with the supply-chain gate on; an upgraded one keeps what its projenrc says.
+    options = withNewRepositoryDefaults(options);
     // Only `true` switches to .projenrc.py; anything else but a boolean is reported below, in the file actually used.
     const projenrcPython = options.projenrcPython === true;
     super({

@@ -16,6 +16,7 @@ import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection 
 import { readStatements } from './stack-access';
 import { stackArns } from './stack-arns';
 import { deployStages } from './stages';
+import { assertScanAvailableHere, scanStages, scanStatements } from './supply-chain';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';
@@ -131,7 +132,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       source,
       bucket: artifacts.bucket,
       project,
-      statements: [...stages.pipelineStatements, ...(update ? [update.pipelineStatement] : [])],
+      statements: [...stages.pipelineStatements, ...(update ? [update.pipelineStatement] : []), ...scanStatements(scope, settings)],
     });
     const pipeline = connectionAuthorized(args.connection)
       ? codePipeline(scope, {
@@ -144,7 +145,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
         settings: settings.source,
         executionMode: settings.executionMode,
         afterSource: update && [update.stage],
-        stagesAfterBuild: stages.declarations,
+        stagesAfterBuild: [...scanStages(settings, repository.name), ...stages.declarations],
       })
       : undefined;
 
@@ -185,6 +186,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
  */
 export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
   assertSelfUpdateStack(settings, pulumi.getStack(), environment);
+  await assertScanAvailableHere(settings);
   const connection = await lookUpConnection(settings, environment);
   return new CicdPipeline('pipeline', { settings, environment, connection });
 }
