@@ -7,11 +7,11 @@ import { MIN_NODE_VERSION, WORKFLOW_NODE_VERSION, currentNodeVersion, nodeSuppor
 import { PipelineInfrastructure } from './pipeline-infrastructure';
 import { resolveProjectPipeline } from './pipeline-model';
 import { PipelineProps } from './pipeline-props';
-import { withNewRepositoryDefaults } from './supply-chain';
 import { checkProjectOptions } from './project-options';
 import { pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
+import { withNewRepositoryDefaults } from './supply-chain';
 import { formatOption, optionStyle, projenrcFileName, projenrcOf } from './validation';
 
 /** This package's npm name: the dependency the project type keeps on itself. */

@@ -65,7 +65,8 @@ export function checkScanStage(p: Problems, stagesPath: OptionPath, stages: read
   if (!supplyChain) return;
   stages.forEach((stage, i) => {
     if (stage.name.toLowerCase() === SCAN_STAGE_NAME.toLowerCase()) {
-      p.add(stagesPath.index(i).option('name'), `is the name of the supply-chain gate's stage (${SCAN_STAGE_NAME}, with ${p.name(OptionPath.of('pipeline.supplyChain'))}): choose another`);
+      const gate = p.name(OptionPath.of('pipeline.supplyChain'));
+      p.add(stagesPath.index(i).option('name'), `is the name of the supply-chain gate's stage (${SCAN_STAGE_NAME}, with ${gate}): choose another`);
     }
   });
   if (stages.length === MAX_DEPLOY_STAGES) {

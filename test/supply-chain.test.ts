@@ -57,8 +57,20 @@ describe('under the mocks, a gated pipeline with deploy stages', () => {
     expect(action.inputArtifacts).toBeUndefined();
   });
 
-  test('adds no resource: the same URNs with and without the gate', () => {
-    expect(logical(gated)).toEqual(logical(ungated));
+  test('adds only the Scan gate\'s notification rule and its target: every other URN is the same with and without the gate', () => {
+    const added = logical(gated).filter(urn => !logical(ungated).includes(urn));
+    expect(added).toEqual([
+      'cicd-pipeline-type:index:CicdPipeline$aws:cloudwatch/eventRule:EventRule::gate-scan',
+      'cicd-pipeline-type:index:CicdPipeline$aws:cloudwatch/eventTarget:EventTarget::gate-scan-to-topic',
+    ]);
+    expect(logical(ungated).filter(urn => !logical(gated).includes(urn))).toEqual([]);
+  });
+
+  test('a failed scan is announced as "Scan gate", naming the thresholds', () => {
+    const target = one(gated, TYPES.target, 'gate-scan-to-topic');
+    expect(JSON.parse(target.inputs.inputTransformer.inputTemplate)).toMatch(
+      /^Scan gate: execution <execution> of <pipeline> stopped at the Scan stage: .* \(at most critical 1, high 5, low 40\)/);
+    expect(one(gated, TYPES.rule, 'gate-scan').inputs.name).toBe('web-app-prod-gate-scan');
   });
 
   test('the pipeline role may read only this repository\'s image layers and write only /aws/codepipeline/<pipeline> logs', () => {
@@ -194,4 +206,5 @@ describe('a new repository gets the gate; an upgraded one keeps its pipeline', (
 });
 
 describeGuardrails('a gated pipeline with deploy stages', () => settingsFor(GATED), { environment: 'prod' });
-describeGuardrails('a gated, self-updating pipeline without deploy stages', () => settingsFor({ repository: 'acme/web-app', supplyChain: { mediumThreshold: 10 }, selfUpdate: SELF_UPDATE_S3 }));
+describeGuardrails('a gated, self-updating pipeline without deploy stages',
+  () => settingsFor({ repository: 'acme/web-app', supplyChain: { mediumThreshold: 10 }, selfUpdate: SELF_UPDATE_S3 }));

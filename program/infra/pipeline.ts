@@ -16,7 +16,7 @@ import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection 
 import { readStatements } from './stack-access';
 import { stackArns } from './stack-arns';
 import { deployStages } from './stages';
-import { assertScanAvailableHere, scanStages, scanStatements } from './supply-chain';
+import { assertScanAvailableHere, scanNotification, scanNotificationRules, scanStages, scanStatements } from './supply-chain';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';
@@ -103,11 +103,14 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
     });
-    const alsoPublishing = [...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings)];
+    const alsoPublishing = [
+      ...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings), ...scanNotificationRules(scope, settings),
+    ];
     const notifications = executionNotifications(scope, {
       key, notifications: settings.notifications, alsoPublishing: alsoPublishing.length > 0 ? alsoPublishing : undefined,
     });
     gateNotifications(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
+    scanNotification(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
     const runsPulumi = selfUpdate ? {
       arns,
       key,

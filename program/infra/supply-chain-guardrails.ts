@@ -66,5 +66,20 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
         }
       }
     },
+    'with the gate, a failed scan reaches the topic as its own "Scan gate" message, from a rule the topic policy lets publish (none without it)': ({ resources, settings }) => {
+      const rules = resources.filter(r => r.type === TYPES.rule && r.name === 'gate-scan');
+      const targets = resources.filter(r => r.type === TYPES.target && r.name === 'gate-scan-to-topic');
+      expect({ rules: rules.length, targets: targets.length }).toEqual(settings.supplyChain ? { rules: 1, targets: 1 } : { rules: 0, targets: 0 });
+      if (!settings.supplyChain) return;
+      const pipeline = one(resources, TYPES.pipeline).inputs.name;
+      expect(JSON.parse(rules[0].inputs.eventPattern)).toEqual({
+        'source': ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Stage Execution State Change'],
+        'detail': { pipeline: [pipeline], stage: [SCAN_STAGE], state: ['FAILED'] },
+      });
+      expect(targets[0].inputs.arn).toBe(statementsOf(one(resources, TYPES.topicPolicy))[0].Resource);
+      expect(JSON.parse(targets[0].inputs.inputTransformer.inputTemplate)).toMatch(/^Scan gate: /);
+      expect(one(resources, TYPES.topicPolicy).inputs.policy).toContain(`:rule/${rules[0].inputs.name}`);
+    },
   };
 }

@@ -124,3 +124,56 @@ export function scanEvidence(settings: PipelineSettings): string {
   const limits = Object.entries(settings.supplyChain.thresholds).map(([severity, max]) => `${severity}<=${max}`).join(' ');
   return ` Scan gate passed (${limits}); SBOM: this execution's ${SBOM_ARTIFACT} artifact.`;
 }
+
+/** The scan gate's notification rule: under the gates' rule prefix `<pipeline>-gate-*`, which the boundaries already cover. */
+export const scanRuleName = (scope: Scope) => `${scope.names.pipeline}-gate-scan`;
+
+/** The rules that publish the scan gate's notification, by physical name (the topic policy names them before they exist). */
+export function scanNotificationRules(scope: Scope, settings: PipelineSettings): string[] {
+  return settings.supplyChain ? [scanRuleName(scope)] : [];
+}
+
+export interface ScanNotificationArgs {
+  readonly topic: aws.sns.Topic;
+  readonly topicPolicy: aws.sns.TopicPolicy;
+  readonly settings: PipelineSettings;
+}
+
+/**
+ * A failed scan reaches the pipeline's topic with a message of its own ("Scan gate"), not only as the
+ * execution's FAILED: an EventBridge rule on CodePipeline's "CodePipeline Stage Execution State Change"
+ * for the Scan stage ("AWS CodePipeline events",
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-codepipeline.html). The stage holds the scan
+ * alone, so its failure is the scan's: findings above a threshold (or the scan could not run). Logical
+ * names `gate-scan` and `gate-scan-to-topic`; none without the gate.
+ */
+export function scanNotification(scope: Scope, args: ScanNotificationArgs): void {
+  if (!args.settings.supplyChain) return;
+  const parent = { parent: scope.parent };
+  const pipeline = scope.names.pipeline;
+  const limits = Object.entries(args.settings.supplyChain.thresholds).map(([severity, max]) => `${severity} ${max}`).join(', ');
+  const rule = new aws.cloudwatch.EventRule('gate-scan', {
+    name: scanRuleName(scope),
+    description: `Failed vulnerability scans (the supply-chain gate) of ${pipeline}`,
+    eventPattern: pulumi.jsonStringify({
+      'source': ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Stage Execution State Change'],
+      'detail': { pipeline: [pipeline], stage: [SCAN_STAGE], state: ['FAILED'] },
+    }),
+    state: 'ENABLED',
+    tags: scope.tags,
+  }, parent);
+  const message = `Scan gate: execution <execution> of <pipeline> stopped at the ${SCAN_STAGE} stage: the image has more vulnerability ` +
+    `findings than the gate allows (at most ${limits}), or the scan could not run. Nothing was deployed. The ${SCAN_ACTION} ` +
+    'action\'s details and its SBOM artifact list the findings: ' +
+    'https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/executions/<execution>/visualization?region=<region>';
+  new aws.cloudwatch.EventTarget('gate-scan-to-topic', {
+    rule: rule.name,
+    arn: args.topic.arn,
+    // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
+    inputTransformer: {
+      inputPaths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', region: '$.region' },
+      inputTemplate: JSON.stringify(message),
+    },
+  }, { ...parent, dependsOn: [args.topicPolicy] });
+}
