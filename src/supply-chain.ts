@@ -61,7 +61,9 @@ export const SCAN_STAGE_NAME = 'Scan';
  * (CodePipeline stage names are unique in a pipeline), and the Scan stage
  * takes one of CodePipeline's 50 stages.
  */
-export function checkScanStage(p: Problems, stagesPath: OptionPath, stages: readonly DeployStageModel[], supplyChain: SupplyChainModel | undefined): void {
+export function checkScanStage(
+  p: Problems, stagesPath: OptionPath, stages: readonly DeployStageModel[], supplyChain: SupplyChainModel | undefined,
+): void {
   if (!supplyChain) return;
   stages.forEach((stage, i) => {
     if (stage.name.toLowerCase() === SCAN_STAGE_NAME.toLowerCase()) {

@@ -201,7 +201,8 @@ describe('a new repository gets the gate; an upgraded one keeps its pipeline', (
     };
     expect(settingsOf({ __new__: undefined }).supplyChain).toBeUndefined();
     // The `__new__` field resolves the project type from its jsii manifest: here, only the helper's effect is synthesized.
-    expect(settingsOf({ pipeline: withNewRepositoryDefaults(creation({})).pipeline as any }).supplyChain).toEqual({ thresholds: { critical: 0, high: 0 } });
+    expect(settingsOf({ pipeline: withNewRepositoryDefaults(creation({})).pipeline as any }).supplyChain)
+      .toEqual({ thresholds: { critical: 0, high: 0 } });
   });
 });
 
