@@ -196,6 +196,8 @@ describe('a new repository gets the gate; an upgraded one keeps its pipeline', (
       const outdir = tempDir('supply-chain-new');
       new CicdPipelineProject({ name: 'my-app', defaultReleaseBranch: 'main', outdir, ...options } as any).synth();
       const settings = JSON.parse(fs.readFileSync(path.join(outdir, 'infra', 'pipeline-settings.json'), 'utf-8'));
+      // The repository's README says what the gate does and how to loosen it.
+      expect(fs.readFileSync(path.join(outdir, 'README.md'), 'utf-8')).toMatch(/## Vulnerability scan \(`supplyChain`\)\n\nA new repository starts with `supplyChain` in `.projenrc.ts`/);
       fs.rmSync(outdir, { recursive: true, force: true });
       return settings;
     };
