@@ -160,6 +160,15 @@ describe('pipeline.supplyChain options', () => {
     expect(problemsOf({ repository: 'acme/web-app', stages: [{ name: 'scan', commands: ['true'] }] })).toEqual([]);
   });
 
+  test('the Scan stage takes one of CodePipeline\'s 50 stages: 46 deploy stages at most with the gate', () => {
+    const stages = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `s${i + 1}`, commands: ['true'] }));
+    expect(problemsOf({ repository: 'acme/web-app', supplyChain: {}, stages: stages(47) })).toEqual([
+      'pipeline.stages: must have at most 46 stages with pipeline.supplyChain: its Scan stage takes one of CodePipeline\'s 50',
+    ]);
+    expect(problemsOf({ repository: 'acme/web-app', supplyChain: {}, stages: stages(46) })).toEqual([]);
+    expect(problemsOf({ repository: 'acme/web-app', stages: stages(47) })).toEqual([]);
+  });
+
   test('a project with a bad threshold writes nothing', () => {
     const outdir = tempDir('bad-supply-chain');
     process.env.PROJEN_DISABLE_POST = 'true';
