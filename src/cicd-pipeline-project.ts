@@ -11,6 +11,7 @@ import { checkProjectOptions } from './project-options';
 import { pulumiProjectName } from './pulumi-program';
 import { PythonProjenrcSupport, pythonSetupSteps } from './python-projenrc';
 import { consumerReadme, sampleFiles } from './samples';
+import { withNewRepositoryDefaults } from './supply-chain';
 import { formatOption, optionStyle, projenrcFileName, projenrcOf } from './validation';
 
 /** This package's npm name: the dependency the project type keeps on itself. */
@@ -75,6 +76,8 @@ export class CicdPipelineProject extends TypeScriptProject {
   public readonly pipelineInfrastructure: PipelineInfrastructure;
 
   public constructor(options: CicdPipelineProjectOptions) {
+    // A new repository starts with the supply-chain gate on; an upgraded one keeps what its projenrc says.
+    options = withNewRepositoryDefaults(options);
     // Only `true` switches to .projenrc.py; anything else but a boolean is reported below, in the file actually used.
     const projenrcPython = options.projenrcPython === true;
     super({

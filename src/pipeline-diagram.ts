@@ -10,6 +10,7 @@ export type PipelineStep =
   | { readonly kind: 'source'; readonly repository: string; readonly branch: string }
   | { readonly kind: 'update' }
   | { readonly kind: 'build' }
+  | { readonly kind: 'scan'; readonly thresholds: Record<string, number> }
   | { readonly kind: 'gate'; readonly stage: DeployStageModel; readonly index: number }
   | { readonly kind: 'approval'; readonly stage: DeployStageModel; readonly index: number }
   | { readonly kind: 'deploy'; readonly stage: DeployStageModel; readonly index: number }
@@ -40,6 +41,11 @@ const NODES: { readonly [K in PipelineStep['kind']]: NodeOf<K> } = {
   source: step => ({ id: 'source', label: `Source: ${step.repository} @ ${step.branch}`, shape: 'box' }),
   update: () => ({ id: 'update', label: 'UpdatePipeline: pulumi up of this stack, restart if changed', shape: 'box' }),
   build: () => ({ id: 'build', label: 'Build: docker buildx build with the registry cache, push to ECR', shape: 'box' }),
+  scan: step => ({
+    id: 'scan',
+    label: `Scan: Inspector, stops above ${Object.entries(step.thresholds).map(([severity, max]) => `${max} ${severity}`).join(', ')}, keeps the SBOM`,
+    shape: 'box',
+  }),
   gate: step => ({ id: `gate_${step.index}`, label: `enter ${step.stage.name}: ${gateChecks(step.stage).join(', ')}`, shape: 'hexagon' }),
   approval: step => ({ id: `approve_${step.index}`, label: `approve ${step.stage.name}`, shape: 'decision' }),
   deploy: step => ({
@@ -65,6 +71,7 @@ export function pipelineSteps(model: PipelineModel): PipelineStep[] {
     { kind: 'source', repository: model.repository, branch: model.branch },
     ...(model.selfUpdate ? [{ kind: 'update' as const }] : []),
     { kind: 'build' },
+    ...(model.supplyChain ? [{ kind: 'scan' as const, thresholds: { ...model.supplyChain.thresholds } }] : []),
     ...model.stages.flatMap((stage, index): PipelineStep[] => [
       // The entry condition is checked before any action of the stage, the approval included.
       ...(gateChecks(stage).length > 0 ? [{ kind: 'gate' as const, stage, index }] : []),
@@ -101,6 +108,7 @@ export function pipelineDiagram(model: PipelineModel): PipelineDiagram {
     { from: 'github', to: 'source', label: 'CodeConnections' },
     ...chain,
     { from: 'build', to: 'ecr', label: 'image tagged with the commit SHA', dotted: true },
+    ...steps.filter(node => node.id === 'scan').map(node => ({ from: 'ecr', to: node.id, label: 'scanned image', dotted: true })),
     ...steps.filter(node => node.id.startsWith('deploy_')).map(node => ({ from: 'ecr', to: node.id, label: 'same image', dotted: true })),
     ...steps.filter(node => node.id.startsWith('approve_')).map(node => ({ from: node.id, to: 'topic', label: 'approval request', dotted: true })),
     { from: 'pipeline', to: 'topic', label: `execution ${model.notifications.states.join(', ')}`, dotted: true },

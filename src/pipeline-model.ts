@@ -7,6 +7,7 @@ import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATT
 import { BuildArchitecture, BuildComputeType, PipelineExecutionState, PipelineProps } from './pipeline-props';
 import { CACHE_TAG } from './registry-cache';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
+import { SupplyChainModel, checkScanStage, resolveSupplyChain } from './supply-chain';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 
@@ -56,6 +57,8 @@ export interface PipelineModel {
   readonly executionMode: string;
   /** The self-update stage and drift check, when opted in. */
   readonly selfUpdate?: SelfUpdateModel;
+  /** The scan gate, when opted in. */
+  readonly supplyChain?: SupplyChainModel;
 }
 
 /** Tag keys the program sets itself. */
@@ -91,6 +94,7 @@ const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
   'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode', 'selfUpdate',
+  'supplyChain',
 ];
 const SUBJECT = 'pipeline configuration';
 
@@ -199,6 +203,8 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined, build);
   const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
   const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
+  const supplyChain = resolveSupplyChain(p, root.option('supplyChain'), input.supplyChain);
+  checkScanStage(p, stagesPath, stages, supplyChain);
 
   return {
     name: name.value,
@@ -216,6 +222,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     executionMode,
     ...(connectionArn ? { connectionArn } : {}),
     ...(selfUpdate ? { selfUpdate } : {}),
+    ...(supplyChain ? { supplyChain } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { SupplyChainProps } from './supply-chain-props';
+
 /**
  * CodeBuild compute types for the Docker build.
  *
@@ -711,4 +713,15 @@ export interface PipelineProps {
    * @default - off: the pipeline changes only when someone runs `npx projen deploy`
    */
   readonly selfUpdate?: SelfUpdateProps;
+
+  /**
+   * The supply-chain gate: the pushed image is scanned by Amazon Inspector
+   * between Build and the first deploy stage, and an execution whose image has
+   * more findings than a threshold stops there (see SupplyChainProps); `{}`
+   * turns it on with its defaults. Off here, so that a repository upgrading
+   * from a release without it keeps its pipeline until it opts in; `projen new`
+   * writes it into every new repository's projenrc.
+   * @default - off: no scan gate
+   */
+  readonly supplyChain?: SupplyChainProps;
 }

@@ -144,6 +144,15 @@ each deploys the image the Build stage pushed, never rebuilding it, optionally a
 assume (see API.md, \`DeployStageProps\`). ${GUIDE_PATH} shows the configured ones, their approvals and the trust their target
 roles need.
 
+## Vulnerability scan (\`supplyChain\`)
+
+A new repository starts with \`supplyChain\` in \`${projenrc}\`: a **Scan** stage after Build runs Amazon Inspector on
+the pushed image and stops the execution when it has more critical or high findings than the thresholds allow
+(0 each unless set), before any deploy stage. A failed scan reaches the notification topic as "Scan gate: ...", and
+the scan's SBOM is kept as the execution's \`sbom\` artifact. To ship with an accepted finding, raise the
+threshold there (reviewed like any change); removing \`supplyChain\` removes the gate. A scan is a snapshot: it
+knows the vulnerabilities published when it ran, not tomorrow's. The gate is not available in the China Regions.
+
 ## Tearing down an environment
 
 \`npx projen destroy\` runs \`pulumi destroy\` for the selected stack. What happens to the stateful resources

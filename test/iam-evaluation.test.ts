@@ -49,6 +49,8 @@ const SECURED: PipelineProps = {
     },
   ],
   selfUpdate: SELF_UPDATE_S3,
+  // Issue 18: the scan gate's grants on the pipeline role, within its ceiling.
+  supplyChain: {},
 };
 const DEFAULTS: PipelineProps = { repository: 'acme/web-app' };
 /** The longest names the validation allows (name 20, environment 10 characters), for IAM's size limit. */
@@ -414,6 +416,11 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the update role updates a project\'s image or tags (the provider sends no serviceRole then)', {
       role: 'self-update', action: 'codebuild:UpdateProject', resource: project(names.buildProject), expect: 'Allowed',
     }],
+    ['the pipeline scans an SBOM (the scan gate; ScanSbom has no resource type)', { role: 'pipeline', action: 'inspector-scan:ScanSbom', resource: '*', expect: 'Allowed' }],
+    ['the pipeline reads the pushed image\'s layers for the scan', { role: 'pipeline', action: 'ecr:BatchGetImage', resource: REPOSITORY, expect: 'Allowed' }],
+    ['the pipeline writes the scan\'s managed-compute logs', {
+      role: 'pipeline', action: 'logs:PutLogEvents', resource: logStream(`/aws/codepipeline/${names.pipeline}`), expect: 'Allowed',
+    }],
     ['the update role restarts the pipeline', { role: 'self-update', action: 'codepipeline:StartPipelineExecution', resource: PIPELINE, expect: 'Allowed' }],
     ['the update role changes another role\'s policy (within that role\'s boundary)', {
       role: 'self-update', action: 'iam:CreatePolicyVersion', resource: policy(names.buildRole), expect: 'Allowed',
@@ -537,6 +544,9 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the pipeline assumes the target role', rewritten('pipeline', 'sts:AssumeRole', TARGET_ROLE)],
     ['the pipeline starts the drift check (only its schedule does)', rewritten('pipeline', 'codebuild:StartBuild', project(names.driftProject))],
     ['the pipeline writes the state', rewritten('pipeline', 's3:PutObject', STATE_FILE)],
+    ['the pipeline pushes an image (the scan only reads)', rewritten('pipeline', 'ecr:PutImage', REPOSITORY)],
+    ['the pipeline reads another repository\'s images', rewritten('pipeline', 'ecr:BatchGetImage', regional('ecr', 'repository/other-app'))],
+    ['the pipeline writes another pipeline\'s logs', rewritten('pipeline', 'logs:PutLogEvents', logStream('/aws/codepipeline/other-app'))],
     ['the drift check writes the state', rewritten('drift-check', 's3:PutObject', STATE_FILE)],
     ['the drift check changes the pipeline', rewritten('drift-check', 'codepipeline:UpdatePipeline', PIPELINE)],
     ['the drift check reads a stage\'s secret', rewritten('drift-check', 'secretsmanager:GetSecretValue', SECRET_PROD)],

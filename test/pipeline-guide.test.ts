@@ -15,6 +15,7 @@ const CONFIGURATIONS: Record<string, PipelineProps | undefined> = {
   stages: PROMOTION_PROPS,
   selfUpdate: { repository: REPO, selfUpdate: SELF_UPDATE_S3 },
   both: { ...PROMOTION_PROPS, selfUpdate: SELF_UPDATE_S3 },
+  supplyChain: { ...PROMOTION_PROPS, supplyChain: { lowThreshold: 10 } },
   gates: {
     ...PROMOTION_PROPS,
     stages: PROMOTION_PROPS.stages!.map((stage, i) => (i === 0 ? stage : {
@@ -60,6 +61,7 @@ describe(`${GUIDE_PATH}: the guide to this configuration, regenerated on every s
       selfUpdate: ['Source', 'UpdatePipeline', 'Build'],
       both: ['Source', 'UpdatePipeline', 'Build', 'deploy: dev', 'approve prod', 'deploy: prod'],
       gates: ['Source', 'Build', 'deploy: dev', 'enter prod', 'approve prod', 'deploy: prod', 'bake prod'],
+      supplyChain: ['Source', 'Build', 'Scan: Inspector, stops above 0 critical, 0 high, 10 low', 'deploy: dev', 'approve prod', 'deploy: prod'],
     };
 
     test('and runs the configured steps in order inside the CodePipeline box', () => {

@@ -8,6 +8,7 @@ import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings'
 import { GithubSource } from './source';
 import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
 import { StackArns } from './stack-arns';
+import { scanStatements } from './supply-chain';
 
 /*
  * THREAT MODEL (with `selfUpdate`; the consumer README's "Security model" states it for users).
@@ -202,6 +203,8 @@ function pipelineCeiling(scope: Scope, { arns, key, source, settings }: Boundary
     { Sid: 'PublishApprovalRequests', Effect: 'Allow', Action: 'sns:Publish', Resource: arns.topic },
     // The release gates' alarm reads, exactly as the pipeline role's policy grants them (release-gates.ts).
     ...gateStatements(scope, settings),
+    // The scan gate's grants, exactly as the pipeline role's policy has them (supply-chain.ts).
+    ...scanStatements(scope, settings),
   ];
 }
 

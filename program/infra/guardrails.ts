@@ -10,6 +10,8 @@ import { SELF_UPDATE_STAGE } from './self-update';
 import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
 import { DeployStageSettings, PipelineSettings, environmentLifecycle } from './settings';
 import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from './stages';
+import { SCAN_STAGE } from './supply-chain';
+import { supplyChainGuardrails } from './supply-chain-guardrails';
 
 /** Resource types the pipeline registers, by role. */
 export const TYPES = {
@@ -39,9 +41,10 @@ export const TYPES = {
 
 /**
  * Actions that AWS authorizes on `"*"` only (the Service Authorization Reference lists no resource type
- * for them): pushing images needs a registry token, and reading a log group or a subscription.
+ * for them): pushing images needs a registry token, reading a log group or a subscription, and the scan gate's
+ * `inspector-scan:ScanSbom` ("Actions, resources, and condition keys for Amazon InspectorScan").
  */
-const ONLY_ON_ANY_RESOURCE = ['ecr:GetAuthorizationToken', 'logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes'];
+const ONLY_ON_ANY_RESOURCE = ['ecr:GetAuthorizationToken', 'logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom'];
 
 /** Inline S3 bucket properties that @pulumi/aws v7 deprecates in favour of separate resources. */
 const INLINE_BUCKET_PROPERTIES = [
@@ -388,9 +391,9 @@ export const GUARDRAILS: Record<string, Check> = {
   },
 
   // --- Deploy stages -------------------------------------------------------
-  'the stages are Source, UpdatePipeline (with self-update), Build, then the deploy stages in the configured order': ({ resources, settings }) => {
+  'the stages are Source, UpdatePipeline (with self-update), Build, Scan (with the supply-chain gate), then the deploy stages in the configured order': ({ resources, settings }) => {
     expect(pipelineOf(resources).stages.map((s: any) => s.name)).toEqual([
-      'Source', ...(settings.selfUpdate ? [SELF_UPDATE_STAGE] : []), 'Build', ...settings.stages.map(stage => stage.name),
+      'Source', ...(settings.selfUpdate ? [SELF_UPDATE_STAGE] : []), 'Build', ...(settings.supplyChain ? [SCAN_STAGE] : []), ...settings.stages.map(stage => stage.name),
     ]);
   },
   'the execution mode is the configured one (QUEUED unless set, when there are deploy stages)': ({ resources, settings }) => {
@@ -655,6 +658,9 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Release gates: stage conditions, alarm reads, notifications (release-gates-guardrails.ts) ---
   ...releaseGateGuardrails({ one, statementsOf, asList, TYPES }),
+
+  // --- Supply-chain gate: the scan between Build and the deploy stages (supply-chain-guardrails.ts) ---
+  ...supplyChainGuardrails({ one, statementsOf, asList, TYPES }),
 
   // --- Self-update, drift check, permissions boundary (self-update-guardrails.ts) ---
   ...selfUpdateGuardrails({ one, statementsOf, asList, TYPES }),

@@ -29,6 +29,11 @@ export interface MockRunOptions {
    * @default - the environment with self-update (whose stack is named after it), MOCK_STACK otherwise
    */
   readonly stack?: string;
+  /**
+   * The region `aws.getRegion` reports (ARNs of mocked resources stay in MOCK_REGION).
+   * @default MOCK_REGION
+   */
+  readonly region?: string;
 }
 
 export const MOCK_ACCOUNT = '123456789012';
@@ -52,7 +57,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
       return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
     },
     call(args) {
-      return mockCall(args.token, args.inputs, connection);
+      return mockCall(args.token, args.inputs, connection, options.region ?? MOCK_REGION);
     },
   }, settings.pulumiProject, options.stack ?? (settings.selfUpdate ? environment : MOCK_STACK), false, MOCK_ORGANIZATION);
 
@@ -125,12 +130,12 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
   }
 }
 
-function mockCall(token: string, inputs: Record<string, any>, connection: MockConnection): Record<string, any> {
+function mockCall(token: string, inputs: Record<string, any>, connection: MockConnection, region: string): Record<string, any> {
   switch (token) {
     case 'aws:index/getCallerIdentity:getCallerIdentity':
       return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/ci`, userId: 'AIDA0000', id: MOCK_ACCOUNT };
     case 'aws:index/getRegion:getRegion':
-      return { region: MOCK_REGION, id: MOCK_REGION, endpoint: `ec2.${MOCK_REGION}.amazonaws.com`, description: 'Europe (Ireland)' };
+      return { region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region === MOCK_REGION ? 'Europe (Ireland)' : region };
     case 'aws:index/getPartition:getPartition':
       return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws', reverseDnsPrefix: 'com.amazonaws' };
     case 'aws:codestarconnections/getConnection:getConnection': {

@@ -16,6 +16,7 @@ import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection 
 import { readStatements } from './stack-access';
 import { stackArns } from './stack-arns';
 import { deployStages } from './stages';
+import { assertScanAvailableHere, scanNotification, scanNotificationRules, scanStages, scanStatements } from './supply-chain';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';
@@ -102,11 +103,14 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
     });
-    const alsoPublishing = [...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings)];
+    const alsoPublishing = [
+      ...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings), ...scanNotificationRules(scope, settings),
+    ];
     const notifications = executionNotifications(scope, {
       key, notifications: settings.notifications, alsoPublishing: alsoPublishing.length > 0 ? alsoPublishing : undefined,
     });
     gateNotifications(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
+    scanNotification(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
     const runsPulumi = selfUpdate ? {
       arns,
       key,
@@ -131,7 +135,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       source,
       bucket: artifacts.bucket,
       project,
-      statements: [...stages.pipelineStatements, ...(update ? [update.pipelineStatement] : [])],
+      statements: [...stages.pipelineStatements, ...(update ? [update.pipelineStatement] : []), ...scanStatements(scope, settings)],
     });
     const pipeline = connectionAuthorized(args.connection)
       ? codePipeline(scope, {
@@ -144,7 +148,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
         settings: settings.source,
         executionMode: settings.executionMode,
         afterSource: update && [update.stage],
-        stagesAfterBuild: stages.declarations,
+        stagesAfterBuild: [...scanStages(settings, repository.name), ...stages.declarations],
       })
       : undefined;
 
@@ -185,6 +189,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
  */
 export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
   assertSelfUpdateStack(settings, pulumi.getStack(), environment);
+  await assertScanAvailableHere(settings);
   const connection = await lookUpConnection(settings, environment);
   return new CicdPipeline('pipeline', { settings, environment, connection });
 }

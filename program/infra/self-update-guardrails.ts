@@ -30,7 +30,7 @@ const POLICY_CHANGES = [
   'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy',
 ];
 /** Actions AWS authorizes on `"*"` only, which reading the stack needs. */
-const ONLY_ON_ANY_RESOURCE = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes'];
+const ONLY_ON_ANY_RESOURCE = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom'];
 /** What the read-only drift check may do besides Get, List and Describe. */
 const DRIFT_NON_READS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'kms:Decrypt', 'codestar-connections:UseConnection',
   'codeconnections:UseConnection', 'codestar-connections:GetConnectionToken', 'codeconnections:GetConnectionToken'];

@@ -54,6 +54,13 @@ export interface PipelineSettings {
   readonly fleet: { readonly versionTag: { readonly key: string; readonly value: string } };
   /** The self-update stage and the drift check; absent unless the repository opted in. */
   readonly selfUpdate?: SelfUpdateSettings;
+  /** The supply-chain gate (scan between Build and the deploy stages); absent unless the repository opted in. */
+  readonly supplyChain?: SupplyChainSettings;
+}
+
+/** The scan gate's thresholds: findings of a severity the image may have (medium and low: not gated when absent). */
+export interface SupplyChainSettings {
+  readonly thresholds: { readonly critical: number; readonly high: number; readonly medium?: number; readonly low?: number };
 }
 
 /** Where the stacks keep their state: an S3 bucket (under `<prefix>/.pulumi/`) or Pulumi Cloud. */

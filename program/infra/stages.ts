@@ -6,6 +6,7 @@ import { serviceRole } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
+import { scanEvidence } from './supply-chain';
 
 /** The build's exported variables every deploy action receives (see the managed buildspec.yml). */
 export const IMAGE_VARIABLES = ['IMAGE_URI', 'IMAGE_TAG', 'IMAGE_DIGEST'];
@@ -188,7 +189,7 @@ function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project
     runOrder: 1,
     configuration: {
       NotificationArn: args.topic.arn,
-      CustomData: `Deploy ${repository} commit ${commit} to ${stage.name}: image ${image('IMAGE_URI')}, digest ${image('IMAGE_DIGEST')}.`,
+      CustomData: `Deploy ${repository} commit ${commit} to ${stage.name}: image ${image('IMAGE_URI')}, digest ${image('IMAGE_DIGEST')}.${scanEvidence(args.settings)}`,
       ExternalEntityLink: `https://github.com/${repository}/commit/${commit}`,
     },
   }];

@@ -1,0 +1,37 @@
+/**
+ * The supply-chain gate between Build and the first deploy stage: the pushed
+ * image is scanned by Amazon Inspector (CodePipeline's `InspectorScan`
+ * action), and the execution stops when a severity has more findings than
+ * its threshold. The scan's software bill of materials (SBOM) is the action's
+ * output artifact, kept in the artifact bucket under its lifecycle.
+ *
+ * `{}` turns the gate on with its defaults. A threshold is the number of
+ * findings of that severity the image may have: `0` lets none through, and an
+ * unset medium or low threshold does not gate on that severity. Each is a
+ * whole number from 0 to 1000.
+ */
+export interface SupplyChainProps {
+  /**
+   * Critical findings the image may have; one more fails the execution.
+   * @default 0
+   */
+  readonly criticalThreshold?: number;
+
+  /**
+   * High findings the image may have; one more fails the execution.
+   * @default 0
+   */
+  readonly highThreshold?: number;
+
+  /**
+   * Medium findings the image may have; one more fails the execution.
+   * @default - medium findings do not fail the execution (they are in the SBOM)
+   */
+  readonly mediumThreshold?: number;
+
+  /**
+   * Low findings the image may have; one more fails the execution.
+   * @default - low findings do not fail the execution (they are in the SBOM)
+   */
+  readonly lowThreshold?: number;
+}

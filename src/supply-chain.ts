@@ -1,0 +1,104 @@
+import { DeployStageModel, MAX_DEPLOY_STAGES } from './deploy-stages';
+import { OptionPath, Problems } from './validation';
+
+/** `pipeline.supplyChain` with its defaults applied: the scan gate's thresholds. */
+export interface SupplyChainModel {
+  readonly thresholds: {
+    readonly critical: number;
+    readonly high: number;
+    readonly medium?: number;
+    readonly low?: number;
+  };
+}
+
+const KEYS = ['criticalThreshold', 'highThreshold', 'mediumThreshold', 'lowThreshold'] as const;
+/**
+ * AWS documents the InspectorScan thresholds as counts of findings
+ * ("Amazon Inspector InspectorScan invoke action reference", Configuration
+ * parameters) with no upper bound. A threshold above 1000 gates nothing an
+ * image realistically has: it is more likely a typo than a policy.
+ */
+export const THRESHOLD_MAX = 1000;
+
+/**
+ * Critical and high default to 0: the gate exists so that an image with a
+ * known critical or high vulnerability does not reach an environment. A team
+ * that must ship with an accepted finding raises the threshold in its
+ * projenrc, where the change is reviewed like any other.
+ */
+export const DEFAULT_THRESHOLDS = { critical: 0, high: 0 } as const;
+
+/**
+ * What `projen new` writes into a new repository's projenrc: the gate on,
+ * with its thresholds spelled out so that a team sees where to loosen them.
+ */
+export const NEW_REPOSITORY_SUPPLY_CHAIN = { criticalThreshold: DEFAULT_THRESHOLDS.critical, highThreshold: DEFAULT_THRESHOLDS.high };
+
+/** Checks `pipeline.supplyChain`; undefined when it is not set (the gate is off). */
+export function resolveSupplyChain(p: Problems, path: OptionPath, value: unknown): SupplyChainModel | undefined {
+  if (value === undefined) return undefined;
+  if (!p.struct(path, value)) return undefined;
+  p.knownKeys(path, value, KEYS);
+  const threshold = (key: typeof KEYS[number]): number | undefined =>
+    p.integer(path.option(key), value[key], 0, THRESHOLD_MAX) ? value[key] as number : undefined;
+  const medium = threshold('mediumThreshold');
+  const low = threshold('lowThreshold');
+  return {
+    thresholds: {
+      critical: threshold('criticalThreshold') ?? DEFAULT_THRESHOLDS.critical,
+      high: threshold('highThreshold') ?? DEFAULT_THRESHOLDS.high,
+      ...(medium !== undefined ? { medium } : {}),
+      ...(low !== undefined ? { low } : {}),
+    },
+  };
+}
+
+/** The stage the gate adds between Build and the deploy stages (the program's supply-chain.ts, SCAN_STAGE). */
+export const SCAN_STAGE_NAME = 'Scan';
+
+/**
+ * With the gate, a deploy stage may not be named like the Scan stage
+ * (CodePipeline stage names are unique in a pipeline), and the Scan stage
+ * takes one of CodePipeline's 50 stages.
+ */
+export function checkScanStage(
+  p: Problems, stagesPath: OptionPath, stages: readonly DeployStageModel[], supplyChain: SupplyChainModel | undefined,
+): void {
+  if (!supplyChain) return;
+  stages.forEach((stage, i) => {
+    if (stage.name.toLowerCase() === SCAN_STAGE_NAME.toLowerCase()) {
+      const gate = p.name(OptionPath.of('pipeline.supplyChain'));
+      p.add(stagesPath.index(i).option('name'), `is the name of the supply-chain gate's stage (${SCAN_STAGE_NAME}, with ${gate}): choose another`);
+    }
+  });
+  if (stages.length === MAX_DEPLOY_STAGES) {
+    p.add(stagesPath, `must have at most ${MAX_DEPLOY_STAGES - 1} stages with ${p.name(OptionPath.of('pipeline.supplyChain'))}: its ${SCAN_STAGE_NAME} stage takes one of CodePipeline's 50`);
+  }
+}
+
+/** The key projen's `new` command passes the project's creation arguments under (projen's render-options, PROJEN_NEW). */
+const PROJEN_NEW = '__new__';
+
+/**
+ * The project's options with the supply-chain gate on when `projen new`
+ * creates the repository: both the options of this first synthesis and the
+ * arguments projen renders into the new projenrc (its `__new__` field) get
+ * `pipeline.supplyChain`, unless the command line set it. An existing
+ * repository's projenrc is never touched, so an upgrade does not turn the
+ * gate on.
+ */
+export function withNewRepositoryDefaults<T extends object>(options: T): T {
+  const creation = (options as Record<string, unknown>)[PROJEN_NEW] as { args?: Record<string, unknown> } | undefined;
+  if (creation === undefined || typeof creation !== 'object' || creation === null) return options;
+  const withGate = (pipeline: unknown): unknown => {
+    if (pipeline !== undefined && (typeof pipeline !== 'object' || pipeline === null || Array.isArray(pipeline))) return pipeline; // validation reports it
+    const given = pipeline as Record<string, unknown> | undefined;
+    return given?.supplyChain !== undefined ? given : { ...given, supplyChain: { ...NEW_REPOSITORY_SUPPLY_CHAIN } };
+  };
+  const args = creation.args ?? {};
+  return {
+    ...options,
+    pipeline: withGate((options as Record<string, unknown>).pipeline),
+    [PROJEN_NEW]: { ...creation, args: { ...args, pipeline: withGate(args.pipeline) } },
+  };
+}
