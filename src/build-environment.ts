@@ -20,9 +20,11 @@ export const LAMBDA_CONTAINER_TYPE: Record<BuildArchitecture, string> = {
 /**
  * The curated images of each architecture ("Docker images provided by
  * CodeBuild", https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html).
- * Each ships Docker with the buildx plugin the buildspec's registry cache
- * needs (aws/aws-codebuild-docker-images: ubuntu/standard/7.0 installs buildx
- * 0.11 beside Docker 23, al/aarch64/standard/3.0 buildx 0.20 beside Docker 27).
+ * The registry cache needs the buildx plugin: ubuntu/standard/7.0 installs
+ * buildx 0.11 beside Docker 23, al/aarch64/standard/3.0 buildx 0.20 beside
+ * Docker 27 (aws/aws-codebuild-docker-images); standard:6.0 and
+ * amazonlinux2-x86_64-standard:4.0 ship Docker 20.10 without it, and build
+ * with plain `docker` (buildspec.ts).
  */
 export const IMAGES_OF: Record<BuildArchitecture, BuildImage[]> = {
   [BuildArchitecture.X86_64]: [BuildImage.STANDARD_7_0, BuildImage.STANDARD_6_0, BuildImage.AMAZON_LINUX_2023_5_0, BuildImage.AMAZON_LINUX_2_4_0],
@@ -40,8 +42,8 @@ export const DEFAULT_IMAGE: Record<BuildArchitecture, BuildImage> = {
  * deploy command typically calls; Node.js keeps `npx` at hand.
  */
 export const LAMBDA_IMAGE: Record<BuildArchitecture, string> = {
-  [BuildArchitecture.X86_64]: 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs20',
-  [BuildArchitecture.ARM64]: 'aws/codebuild/amazonlinux-aarch64-lambda-standard:nodejs20',
+  [BuildArchitecture.X86_64]: 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22',
+  [BuildArchitecture.ARM64]: 'aws/codebuild/amazonlinux-aarch64-lambda-standard:nodejs22',
 };
 
 /**

@@ -58,9 +58,15 @@ export const EXPORTED_VARIABLES = ['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST'];
  * The BuildKit builder the build creates: the Docker driver of the curated
  * images' Docker (23 on standard:7.0) cannot export a cache ("Build drivers",
  * https://docs.docker.com/build/builders/drivers/), a docker-container
- * builder can. Creating it pulls BuildKit's image from Docker Hub; when that
- * fails (anonymous pull limits), the build still runs on the default builder
- * and reads the cache, and says so in the log.
+ * builder can. Creating it with `--bootstrap` pulls BuildKit's image from
+ * Docker Hub at once ("docker buildx create": without it the builder boots,
+ * and a pull limit fails, only at the build); when that fails the builder is
+ * removed and the build runs on the default builder without refreshing the
+ * cache (the default builder's older BuildKit may not read an image-manifest
+ * cache either), and says so in the log. Images without buildx
+ * (`standard:6.0`, `amazonlinux2-x86_64-standard:4.0` ship Docker 20.10 alone,
+ * aws/aws-codebuild-docker-images) build and push with plain `docker` as
+ * before, without the registry cache.
  */
 export const BUILDER_NAME = 'pipeline-cache';
 
@@ -97,9 +103,11 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
         'commands': [
           // Release tags are immutable: a re-run for the same commit reuses the image it already pushed.
           'if aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" >/dev/null 2>&1; then IMAGE_EXISTS=true; echo "${IMAGE_URI} exists; not rebuilding"; else IMAGE_EXISTS=false; fi',
-          `if [ "\${IMAGE_EXISTS}" = false ]; then if docker buildx create --name ${BUILDER_NAME} --driver docker-container --use; then CACHE_TO="type=registry,ref=\${CACHE_REF},${CACHE_TO_PARAMETERS}"; else CACHE_TO=""; echo "No BuildKit container builder: this build reads the registry cache but cannot refresh it"; fi; fi`,
+          'if [ "${IMAGE_EXISTS}" = false ]; then if docker buildx version >/dev/null 2>&1; then BUILDX=true; else BUILDX=false; echo "This build image has no docker buildx: plain docker build and push, without the registry cache"; fi; fi',
+          `if [ "\${IMAGE_EXISTS}" = false ] && [ "\${BUILDX}" = true ]; then if docker buildx create --name ${BUILDER_NAME} --driver docker-container --bootstrap --use; then CACHE_TO="type=registry,ref=\${CACHE_REF},${CACHE_TO_PARAMETERS}"; else docker buildx rm ${BUILDER_NAME} >/dev/null 2>&1 || true; docker buildx use default; CACHE_TO=""; echo "No BuildKit container builder: this build runs on the default builder and cannot refresh the registry cache"; fi; fi`,
           // --provenance=false: buildx would otherwise push an image index with an attestation, not the image manifest `docker push` pushed.
-          'if [ "${IMAGE_EXISTS}" = false ]; then docker buildx build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" --provenance=false --cache-from "type=registry,ref=${CACHE_REF}" ${CACHE_TO:+--cache-to "${CACHE_TO}"} --push "${DOCKER_CONTEXT}"; fi',
+          'if [ "${IMAGE_EXISTS}" = false ] && [ "${BUILDX}" = true ]; then docker buildx build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" --provenance=false --cache-from "type=registry,ref=${CACHE_REF}" ${CACHE_TO:+--cache-to "${CACHE_TO}"} --push "${DOCKER_CONTEXT}"; fi',
+          'if [ "${IMAGE_EXISTS}" = false ] && [ "${BUILDX}" = false ]; then docker build --file "${DOCKERFILE}" --tag "${IMAGE_URI}" "${DOCKER_CONTEXT}" && docker push "${IMAGE_URI}"; fi',
         ],
       },
       post_build: {

@@ -248,8 +248,12 @@ export interface DeployStageProps {
 
   /**
    * Where the commands run. Lambda compute stops them after 15 minutes and
-   * cannot run `docker`; `DeployComputeType.SMALL` runs them on the build's
-   * image for up to `codeBuild.timeoutMinutes`.
+   * cannot run `docker`, tools that need root, or write outside `/tmp`; it has
+   * no VPC connectivity and runs only in the regions CodeBuild lists for it
+   * ("Run builds on AWS Lambda compute", Limitations).
+   * `DeployComputeType.SMALL` runs them as before this option existed, on the
+   * build's image for up to `codeBuild.timeoutMinutes`: choose it for such
+   * commands, or in a region without Lambda compute.
    * @default DeployComputeType.LAMBDA_1GB
    */
   readonly compute?: DeployComputeType;

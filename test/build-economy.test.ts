@@ -26,8 +26,10 @@ const CACHE = `${REPOSITORY_URI}:buildcache`;
 interface FakeWorld {
   /** The image tag is in ECR already. */
   readonly imageExists: boolean;
-  /** `docker buildx create` fails (BuildKit's image cannot be pulled). */
+  /** `docker buildx create --bootstrap` fails (BuildKit's image cannot be pulled). */
   readonly builderFails?: boolean;
+  /** The build image has no buildx plugin (standard:6.0, amazonlinux2-x86_64-standard:4.0). */
+  readonly noBuildx?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ function runBuild(props: PipelineProps, world: FakeWorld): { docker: string[][];
     '#!/bin/bash',
     `printf '%s\\0' "$@" >> ${log}; echo >> ${log}`,
     'cat >/dev/null 2>&1 || true',
+    `if [ "$1" = "buildx" ] && ${world.noBuildx ? 'true' : 'false'}; then exit 1; fi`,
     `if [ "$1 $2" = "buildx create" ]; then exit ${world.builderFails ? 1 : 0}; fi`,
   ].join('\n'), { mode: 0o755 });
   const quote = (value: string) => `'${value.replace(/'/g, '\'\\\'\'')}'`;
@@ -83,7 +86,7 @@ describe('the build keeps its layer cache in ECR (buildspec run by bash, fake do
   test('a new commit is built with buildx, reading and refreshing the registry cache on the cache tag, and pushed', () => {
     const { docker } = runBuild(DEFAULTS, { imageExists: false });
     expect(docker.filter(c => c[0] === 'buildx' && c[1] === 'create')).toEqual([
-      ['buildx', 'create', '--name', 'pipeline-cache', '--driver', 'docker-container', '--use'],
+      ['buildx', 'create', '--name', 'pipeline-cache', '--driver', 'docker-container', '--bootstrap', '--use'],
     ]);
     expect(buildxBuild(docker)).toEqual([[
       'buildx', 'build', '--file', 'Dockerfile', '--tag', IMAGE, '--provenance=false',
@@ -101,12 +104,23 @@ describe('the build keeps its layer cache in ECR (buildspec run by bash, fake do
     expect(docker.map(c => c[0])).toEqual(['login']);
   });
 
-  test('without a BuildKit container builder the build still runs, reading the cache and saying it cannot refresh it', () => {
+  test('without a BuildKit container builder the build still runs on the default builder, saying it cannot refresh the cache', () => {
     const { docker, stdout } = runBuild(DEFAULTS, { imageExists: false, builderFails: true });
-    expect(stdout).toContain('cannot refresh it');
+    expect(stdout).toContain('cannot refresh the registry cache');
+    // The builder that failed to boot is removed and the default one selected, so the build does not use it.
+    expect(docker.filter(c => c[0] === 'buildx' && ['rm', 'use'].includes(c[1]))).toEqual([['buildx', 'rm', 'pipeline-cache'], ['buildx', 'use', 'default']]);
     expect(buildxBuild(docker)).toEqual([[
       'buildx', 'build', '--file', 'Dockerfile', '--tag', IMAGE, '--provenance=false', '--cache-from', `type=registry,ref=${CACHE}`, '--push', '.',
     ]]);
+  });
+
+  test('a build image without buildx builds and pushes with plain docker, as before the cache', () => {
+    const { docker, stdout } = runBuild({ ...DEFAULTS, codeBuild: { dockerfile: 'docker/Dockerfile', context: 'app' } }, { imageExists: false, noBuildx: true });
+    expect(stdout).toContain('no docker buildx');
+    expect(docker.filter(c => c[0] !== 'buildx' && c[0] !== 'login')).toEqual([
+      ['build', '--file', 'docker/Dockerfile', '--tag', IMAGE, 'app'],
+      ['push', IMAGE],
+    ]);
   });
 
   test('the Dockerfile and context options reach the buildx build', () => {
@@ -151,7 +165,7 @@ describe('the repository: release tags immutable, the cache tag excluded, the li
     expect(rules.map((r: any) => [r.rulePriority, r.selection])).toEqual([
       [1, { tagStatus: 'tagged', tagPatternList: ['buildcache'], countType: 'imageCountMoreThan', countNumber: 1 }],
       [2, { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }],
-      [3, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 31 }],
+      [3, { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'imageCountMoreThan', countNumber: 31 }],
     ]);
   });
 });
@@ -175,7 +189,7 @@ describe('codeBuild.architecture and deploy compute, under the mocks', () => {
     });
     const dev = one(resources, TYPES.project, 'deploy-dev').inputs;
     expect(dev.environment).toMatchObject({
-      type: 'LINUX_LAMBDA_CONTAINER', computeType: 'BUILD_LAMBDA_1GB', image: 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs20', privilegedMode: false,
+      type: 'LINUX_LAMBDA_CONTAINER', computeType: 'BUILD_LAMBDA_1GB', image: 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22', privilegedMode: false,
     });
     expect(dev.buildTimeout).toBeUndefined();
   });
@@ -186,7 +200,7 @@ describe('codeBuild.architecture and deploy compute, under the mocks', () => {
       type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', privilegedMode: true,
     });
     const dev = one(resources, TYPES.project, 'deploy-dev').inputs;
-    expect(dev.environment).toMatchObject({ type: 'ARM_LAMBDA_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-lambda-standard:nodejs20' });
+    expect(dev.environment).toMatchObject({ type: 'ARM_LAMBDA_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-lambda-standard:nodejs22' });
     expect([dev.buildTimeout, dev.queuedTimeout]).toEqual([undefined, undefined]);
     const prod = one(resources, TYPES.project, 'deploy-prod').inputs;
     expect(prod.environment).toMatchObject({ type: 'ARM_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0' });

@@ -41,13 +41,14 @@ export function economyGuardrails({ one, TYPES }: EconomyKit): Record<string, Ch
       expect(byPriority[0].selection).toEqual({
         tagStatus: 'tagged', tagPatternList: [settings.registry.cacheTag], countType: 'imageCountMoreThan', countNumber: 1,
       });
-      expect(byPriority[byPriority.length - 1].selection.tagStatus).toBe('any');
+      // The keep rule counts tagged images only: superseded (untagged) cache manifests take no release image's place.
+      expect(byPriority[byPriority.length - 1].selection).toMatchObject({ tagStatus: 'tagged', tagPatternList: ['*'] });
     },
     'untagged images expire, and the configured number of release images is kept besides the cache': ({ resources, settings }) => {
       const rules: any[] = JSON.parse(one(resources, TYPES.ecrLifecycle).inputs.policy).rules;
       expect(rules.find(r => r.selection.tagStatus === 'untagged').selection.countNumber).toBe(settings.registry.untaggedExpiryDays);
-      // The rule on "any" still counts the cache it may not expire.
-      expect(rules.find(r => r.selection.tagStatus === 'any').selection.countNumber).toBe(settings.registry.keepImages + 1);
+      // The keep rule still counts the cache it may not expire.
+      expect(rules.find(r => r.selection.tagPatternList?.[0] === '*').selection.countNumber).toBe(settings.registry.keepImages + 1);
       expect(rules).toEqual(lifecyclePolicy(settings.registry).rules);
     },
     'the build runs on the configured architecture\'s environment type (LINUX_CONTAINER x86_64, ARM_CONTAINER arm64)': ({ resources, settings }) => {
@@ -94,7 +95,10 @@ export const ECONOMY_FILE_GUARDRAILS: Record<string, FileCheck> = {
   'the build skips an image whose commit tag exists (release tags are immutable)': ({ settings }, repoRoot) => {
     const text = fs.readFileSync(path.join(repoRoot, settings.build.buildspec), 'utf-8');
     expect(text).toMatch(/describe-images [^\n]*imageTag="\$\{IMAGE_TAG\}"[^\n]*IMAGE_EXISTS=true/);
-    expect(text).toMatch(/if \[ "\$\{IMAGE_EXISTS\}" = false \]; then docker buildx build/);
+    // Every command that builds or pushes runs only when the image is not there yet.
+    const building = text.split('\n').filter(line => /docker (buildx )?(build|push) /.test(line));
+    expect(building.length).toBeGreaterThan(0);
+    for (const line of building) expect(line).toMatch(/if \[ "\$\{IMAGE_EXISTS\}" = false \]/);
   },
   'a Lambda deploy buildspec has no on-failure attribute (Lambda compute rejects it)': ({ settings }, repoRoot) => {
     for (const stage of settings.stages.filter(s => Object.values(LAMBDA_TYPES).includes(s.environment.type))) {

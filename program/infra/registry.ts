@@ -37,11 +37,13 @@ export function imageRegistry(scope: Scope, key: aws.kms.Key, registry: Pipeline
  * tag is never expired by a rule of lower priority ("Lifecycle policy
  * evaluation rules", https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html).
  * Rule 1 selects the cache tag and expires only beyond one image with it,
- * which a tag cannot have: the cache in use is never expired. The rule on
- * "any" must come last, and still counts the cache among the images it keeps
- * (an image selected earlier is counted, not expired), so it keeps one more:
- * at least `keepImages` release images stay. A cache that a build replaced is
- * untagged and expires with the other untagged images.
+ * which a tag cannot have: the cache in use is never expired. The last rule
+ * counts tagged images only (`tagPatternList: ["*"]`): one on "any" would also
+ * count the untagged cache manifest every build leaves behind until rule 2
+ * expires it, crowding release images out. It still counts the cache among the
+ * images it keeps (an image selected earlier is counted, not expired,
+ * "Lifecycle policy evaluation rules"), so it keeps one more: exactly
+ * `keepImages` release images stay.
  */
 export function lifecyclePolicy(registry: PipelineSettings['registry']) {
   return {
@@ -64,10 +66,9 @@ export function lifecyclePolicy(registry: PipelineSettings['registry']) {
         action: { type: 'expire' },
       },
       {
-        // A rule on "any" must have the lowest priority (highest number).
         rulePriority: 3,
-        description: `Keep the last ${registry.keepImages} images, besides the build cache`,
-        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: registry.keepImages + 1 },
+        description: `Keep the last ${registry.keepImages} tagged images, besides the build cache`,
+        selection: { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'imageCountMoreThan', countNumber: registry.keepImages + 1 },
         action: { type: 'expire' },
       },
     ],
