@@ -5,6 +5,7 @@ import { checkEmails } from './emails';
 import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN, checkDerivedNames } from './naming';
 import { BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from './pipeline-props';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
+import { SharedResourcesModel, resolveShared } from './shared-resources';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 
@@ -50,6 +51,8 @@ export interface PipelineModel {
   readonly executionMode: string;
   /** The self-update stage and drift check, when opted in. */
   readonly selfUpdate?: SelfUpdateModel;
+  /** The platform's key and bucket, when shared. */
+  readonly shared?: SharedResourcesModel;
 }
 
 /** Tag keys the program sets itself. */
@@ -84,7 +87,7 @@ const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
-  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode', 'selfUpdate',
+  'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode', 'selfUpdate', 'shared',
 ];
 const SUBJECT = 'pipeline configuration';
 
@@ -193,6 +196,11 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   const stages = resolveStages(p, stagesPath, input.stages, name.ok ? name.value : undefined);
   const executionMode = resolveExecutionMode(p, root.option('executionMode'), input.executionMode, stages, stagesPath);
   const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
+  const shared = resolveShared(p, root.option('shared'), input.shared, {
+    connectionArn,
+    // The pipeline's name is `<name>-<env>` (naming.ts); a bad name is its own problem.
+    pipelineNames: name.ok ? environments.map(environment => `${name.value}-${environment}`) : [],
+  });
 
   return {
     name: name.value,
@@ -210,6 +218,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     executionMode,
     ...(connectionArn ? { connectionArn } : {}),
     ...(selfUpdate ? { selfUpdate } : {}),
+    ...(shared ? { shared } : {}),
   };
 }
 

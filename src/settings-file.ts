@@ -90,6 +90,7 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
     executionMode: model.executionMode,
     fleet: { versionTag: { key: VERSION_TAG_KEY, value: pinnedVersions().self } },
     ...(model.selfUpdate ? { selfUpdate: renderSelfUpdate(model.selfUpdate, infraDir) } : {}),
+    ...(model.shared ? { shared: model.shared } : {}),
   };
 }
 

@@ -4,10 +4,12 @@ import { serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { PipelineSettings } from './settings';
+import { PipelineKey } from './key';
+import { ArtifactLocation } from './artifacts';
 
 export interface DockerBuildArgs {
-  readonly key: aws.kms.Key;
-  readonly bucket: aws.s3.Bucket;
+  readonly key: PipelineKey;
+  readonly bucket: ArtifactLocation;
   readonly repository: aws.ecr.Repository;
   readonly build: PipelineSettings['build'];
   /** The GitHub repository (`owner/name`), for the project's description. */
@@ -66,7 +68,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         Sid: 'ReadSourceWriteArtifacts',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Resource: bucket.objects,
         Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       {

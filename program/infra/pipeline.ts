@@ -10,6 +10,7 @@ import { executionNotifications } from './notifications';
 import { imageRegistry } from './registry';
 import { gateNotificationRules, gateNotifications } from './release-gates';
 import { scopeOf, withPermissionsBoundaries } from './scope';
+import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './shared-resources';
 import { selfUpdateStage, updateStatements } from './self-update';
 import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
 import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
@@ -27,6 +28,8 @@ export interface CicdPipelineArgs {
   readonly environment: string;
   /** The connection's status before this deployment (`lookUpConnection`): the pipeline waits for an authorized one. */
   readonly connection: ConnectionLookup;
+  /** The platform's key and bucket as found before this deployment (`lookUpSharedResources`), when shared. */
+  readonly shared?: SharedResources;
 }
 
 /**
@@ -84,7 +87,9 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const { names } = unbounded;
     const arns = stackArns(unbounded);
 
-    const key = pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
+    const key = args.shared?.keyArn
+      ? sharedKey(args.shared.keyArn)
+      : pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
     const source = githubSource(unbounded, settings.source, args.connection);
     // Each role kind's ceiling (boundary.ts), built from the rendered names before any role exists.
     const boundaries = selfUpdate ? permissionsBoundaries(unbounded, {
@@ -97,7 +102,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       driftState: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'read'),
     }) : undefined;
     const scope = withPermissionsBoundaries(unbounded, boundaries);
-    const artifacts = artifactStore(scope, key, settings.artifacts);
+    const artifacts = args.shared?.bucket ? sharedArtifactStore(scope, args.shared.bucket) : artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
@@ -185,6 +190,6 @@ export class CicdPipeline extends pulumi.ComponentResource {
  */
 export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
   assertSelfUpdateStack(settings, pulumi.getStack(), environment);
-  const connection = await lookUpConnection(settings, environment);
-  return new CicdPipeline('pipeline', { settings, environment, connection });
+  const [connection, shared] = await Promise.all([lookUpConnection(settings, environment), lookUpSharedResources(settings, environment)]);
+  return new CicdPipeline('pipeline', { settings, environment, connection, ...(shared ? { shared } : {}) });
 }

@@ -1,13 +1,14 @@
 import * as aws from '@pulumi/aws';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
+import { PipelineKey } from './key';
 
 /**
  * The ECR repository the build pushes to, and the policy that expires old
  * images. Destroy deletes a repository that still holds images only with
  * `forceDelete` (an ephemeral environment); a long-lived one is retained.
  */
-export function imageRegistry(scope: Scope, key: aws.kms.Key, registry: PipelineSettings['registry']): aws.ecr.Repository {
+export function imageRegistry(scope: Scope, key: PipelineKey, registry: PipelineSettings['registry']): aws.ecr.Repository {
   const ephemeral = scope.lifecycle === 'ephemeral';
   const options = { parent: scope.parent, retainOnDelete: !ephemeral };
   const repository = new aws.ecr.Repository('images', {

@@ -1,5 +1,4 @@
 import * as aws from '@pulumi/aws';
-import * as pulumi from '@pulumi/pulumi';
 import { stackVariables, stateStatements } from './backend';
 import { SOURCE_ARTIFACT } from './codepipeline';
 import { useKeyStatement } from './roles';
@@ -7,6 +6,7 @@ import { Scope } from './scope';
 import { SelfUpdateSettings } from './settings';
 import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
+import { ArtifactLocation } from './artifacts';
 
 /** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
 export const SELF_UPDATE_STAGE = 'UpdatePipeline';
@@ -20,7 +20,7 @@ export interface UpdateAccessArgs extends StackResources {
 }
 
 export interface SelfUpdateArgs extends StackResources {
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: ArtifactLocation;
   readonly selfUpdate: SelfUpdateSettings;
   /** `<organization>/<project>/<stack>`: the stack this pipeline belongs to. */
   readonly stack: string;
@@ -129,7 +129,7 @@ export function updateStatements(scope: Scope, args: UpdateAccessArgs): SplitSta
         Sid: 'ReadSource',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
-        Resource: pulumi.interpolate`${arns.bucket}/*`,
+        Resource: arns.artifactObjects,
         Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       useKeyStatement(key),

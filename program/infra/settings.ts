@@ -49,6 +49,8 @@ export interface PipelineSettings {
   readonly fleet: { readonly versionTag: { readonly key: string; readonly value: string } };
   /** The self-update stage and the drift check; absent unless the repository opted in. */
   readonly selfUpdate?: SelfUpdateSettings;
+  /** The platform's KMS key (key or alias ARN) and artifact bucket, used instead of the stack's own (shared-resources.ts). */
+  readonly shared?: { readonly kmsKeyArn?: string; readonly artifactBucket?: string };
 }
 
 /** Where the stacks keep their state: an S3 bucket (under `<prefix>/.pulumi/`) or Pulumi Cloud. */

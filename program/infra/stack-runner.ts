@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { ServiceRole, serviceRole } from './roles';
 import { Scope } from './scope';
 import { NameKey, SelfUpdateSettings } from './settings';
+import { PipelineKey } from './key';
 
 export interface StackRunnerArgs {
   /** Logical name of the project; its role, policy and log group take it as a prefix. */
@@ -11,7 +12,7 @@ export interface StackRunnerArgs {
   readonly projectName: NameKey;
   readonly roleName: NameKey;
   readonly logGroupName: NameKey;
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly selfUpdate: SelfUpdateSettings;
   /** Kept as long as the build's own logs. */
   readonly logRetentionDays: number;

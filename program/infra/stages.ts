@@ -6,6 +6,8 @@ import { serviceRole } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
+import { PipelineKey } from './key';
+import { ArtifactLocation } from './artifacts';
 
 /** The build's exported variables every deploy action receives (see the managed buildspec.yml). */
 export const IMAGE_VARIABLES = ['IMAGE_URI', 'IMAGE_TAG', 'IMAGE_DIGEST'];
@@ -16,8 +18,8 @@ export const DEPLOY_ACTION = 'Deploy';
 const DEPLOY_COMPUTE_TYPE = 'BUILD_GENERAL1_SMALL';
 
 export interface DeployStagesArgs {
-  readonly key: aws.kms.Key;
-  readonly bucket: aws.s3.Bucket;
+  readonly key: PipelineKey;
+  readonly bucket: ArtifactLocation;
   /** The pipeline's notification topic: approval requests are published to it. */
   readonly topic: aws.sns.Topic;
   readonly settings: PipelineSettings;
@@ -102,7 +104,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
         Sid: 'ReadArtifacts',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
-        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Resource: bucket.objects,
         Condition: inThisAccount,
       },
       {
