@@ -105,7 +105,10 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
   // The platform's shared bucket: bucket-level reads on it, objects only in this pipeline's folder (shared-resources.ts).
   const sharedBucket = settings.shared?.artifactBucket && `arn:aws:s3:::${settings.shared.artifactBucket}`;
   if (sharedBucket && resource === `${sharedBucket}/${artifactFolder(pipeline.name)}/*`) return true;
-  if (sharedBucket && resource === sharedBucket) return actions.every(action => /^s3:(Get|List)/.test(action));
+  // On the bucket itself, nothing that changes its settings, policy or existence (a ceiling's other actions cannot apply to it).
+  if (sharedBucket && resource === sharedBucket) {
+    return !actions.some(action => /^s3:(\*|PutBucket|PutEncryption|PutLifecycle|PutReplication|PutAccelerate|DeleteBucket)/.test(action));
+  }
   const configured = configuredArns(settings);
   if (configured.includes(resource)) return true;
   // A configured secret's customer-managed key, whose id no one knows: only kms:Decrypt, only through its service.
