@@ -59,7 +59,11 @@ const SHARED_BUCKET_NAME = 'acme-platform-pipeline-artifacts';
 const platformBucketPolicy = (bucketArn: string): Doc => ({
   Version: '2012-10-17',
   Statement: [{
-    Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucketArn, `${bucketArn}/*`],
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, `${bucketArn}/*`],
     Condition: { Bool: { 'aws:SecureTransport': 'false' } },
   }],
 });

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STATE_SIDS } from './backend';
+import { PipelineKey } from './key';
 import { gateStatements } from './release-gates';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
@@ -8,7 +9,6 @@ import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings'
 import { GithubSource } from './source';
 import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
 import { StackArns } from './stack-arns';
-import { PipelineKey } from './key';
 
 /*
  * THREAT MODEL (with `selfUpdate`; the consumer README's "Security model" states it for users).

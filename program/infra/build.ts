@@ -1,11 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
+import { PipelineKey } from './key';
 import { serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { PipelineSettings } from './settings';
-import { PipelineKey } from './key';
-import { ArtifactLocation } from './artifacts';
 
 export interface DockerBuildArgs {
   readonly key: PipelineKey;

@@ -1,11 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
+import { PipelineKey } from './key';
 import { ServiceRole, serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
 import { GithubSource } from './source';
-import { PipelineKey } from './key';
-import { ArtifactLocation } from './artifacts';
 
 /** Stage and action names the trigger refers to. */
 const SOURCE_ACTION = 'Source';

@@ -145,8 +145,16 @@ function mockCall(token: string, inputs: Record<string, any>, connection: MockCo
       const arn = /:key\//.test(inputs.keyId) ? inputs.keyId : `arn:${partition}:kms:${region}:${account}:key/${MOCK_SHARED_KEY_ID}`;
       const keyState = platform.keyState ?? 'Enabled';
       return {
-        arn, id: arn, keyId: arn.split('/').pop(), enabled: keyState === 'Enabled', keyState, keyManager: platform.keyManager ?? 'CUSTOMER',
-        keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT', awsAccountId: account, region,
+        arn,
+        id: arn,
+        keyId: arn.split('/').pop(),
+        enabled: keyState === 'Enabled',
+        keyState,
+        keyManager: platform.keyManager ?? 'CUSTOMER',
+        keyUsage: 'ENCRYPT_DECRYPT',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        awsAccountId: account,
+        region,
       };
     }
     case 'aws:s3/getBucket:getBucket':

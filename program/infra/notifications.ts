@@ -1,8 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
-import { PipelineKey } from './key';
 
 export interface ExecutionNotificationsArgs {
   /** Encrypts the topic; its policy lets EventBridge use it. */

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
-import { PipelineKey } from './key';
 
 /**
  * The ECR repository the build pushes to, and the policy that expires old

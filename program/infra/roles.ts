@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
 import { PipelineKey } from './key';
+import { Scope } from './scope';
 
 export interface ServiceRoleArgs {
   readonly roleName: string;

@@ -1,4 +1,5 @@
 import * as aws from '@pulumi/aws';
+import { ArtifactLocation } from './artifacts';
 import { stackVariables, stateStatements } from './backend';
 import { SOURCE_ARTIFACT } from './codepipeline';
 import { useKeyStatement } from './roles';
@@ -6,7 +7,6 @@ import { Scope } from './scope';
 import { SelfUpdateSettings } from './settings';
 import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
-import { ArtifactLocation } from './artifacts';
 
 /** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
 export const SELF_UPDATE_STAGE = 'UpdatePipeline';

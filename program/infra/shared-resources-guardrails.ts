@@ -1,7 +1,7 @@
 import type * as Guardrails from './guardrails';
 import { MOCK_SHARED_KEY_ID, RegisteredResource, runUnderMocks } from './mock-run';
-import { artifactFolder } from './shared-resources';
 import { PipelineSettings } from './settings';
+import { artifactFolder } from './shared-resources';
 
 /** What the checks below use of guardrails.ts (handed over, so that neither file imports the other at run time). */
 export interface GuardrailKit {
@@ -43,6 +43,10 @@ export const OWN_KEY_PROMISES = [
   'the topic\'s key lets EventBridge encrypt for this topic only (kms:EncryptionContext:aws:sns:topicArn)',
 ];
 
+/** The stack's own bucket and its configuration resources. */
+const bucketTypes = ({ TYPES }: GuardrailKit): string[] =>
+  [TYPES.bucket, TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.ownership, TYPES.lifecycle, TYPES.bucketPolicy];
+
 /** KMS actions that change a key, its policy or who may use it: never granted on the platform's key. */
 const KEY_ADMINISTRATION = /^kms:(\*|Put|Create|Delete|Disable|Enable|Schedule|Cancel|Update|Revoke|Retire|Tag|Untag|ReplicateKey|ImportKeyMaterial|Rotate)/;
 /** S3 actions that change a bucket's own settings, policy or existence: never granted on the platform's bucket. */
@@ -64,8 +68,7 @@ export function forSharedResources(kit: GuardrailKit, promise: string, check: Gu
   return run => {
     const shared = run.settings.shared ?? {};
     if (shared.artifactBucket && OWN_BUCKET_PROMISES.includes(promise)) {
-      const bucketTypes = [TYPES.bucket, TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.ownership, TYPES.lifecycle, TYPES.bucketPolicy];
-      expect(run.resources.filter(r => bucketTypes.includes(r.type as any)).map(r => r.urn)).toEqual([]);
+      expect(run.resources.filter(r => bucketTypes(kit).includes(r.type)).map(r => r.urn)).toEqual([]);
       return;
     }
     if (shared.kmsKeyArn && OWN_KEY_PROMISES.includes(promise)) {
@@ -157,7 +160,7 @@ export function sharedResourceGuardrails(kit: GuardrailKit): Record<string, Guar
       console.warn(`Switching an existing ${environment} stack to the platform's shared resources: pulumi preview will delete ` +
         `${report.deleted.join(', ')}${report.replaced.length > 0 ? ` and replace ${report.replaced.join(', ')}` : ''}. ` +
         'See the README, "Switching an existing stack to shared resources", for the data to move first.');
-      const ownKinds = [TYPES.key, TYPES.bucket, TYPES.versioning, TYPES.encryption, TYPES.publicAccess, TYPES.ownership, TYPES.lifecycle, TYPES.bucketPolicy];
+      const ownKinds = [TYPES.key, ...bucketTypes(kit)];
       expect(report.deleted.filter(name => !ownKinds.some(type => name.startsWith(`${type}::`)))).toEqual([]);
       expect(report.replaced).toEqual(settings.shared.kmsKeyArn ? [`${TYPES.repository}::images`] : []);
     },

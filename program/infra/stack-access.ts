@@ -1,9 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { NameKey } from './settings';
 import { GithubSource } from './source';
 import { StackArns } from './stack-arns';
-import { PipelineKey } from './key';
 
 /**
  * Actions AWS authorizes only on `"*"` (the Service Authorization Reference

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
-import { artifactFolder } from './shared-resources';
 import { NameKey } from './settings';
+import { artifactFolder } from './shared-resources';
 
 type Arn = pulumi.Output<string>;
 

@@ -1,13 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
+import { PipelineKey } from './key';
 import { gateStatements, stageConditions } from './release-gates';
 import { serviceRole } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
-import { PipelineKey } from './key';
-import { ArtifactLocation } from './artifacts';
 
 /** The build's exported variables every deploy action receives (see the managed buildspec.yml). */
 export const IMAGE_VARIABLES = ['IMAGE_URI', 'IMAGE_TAG', 'IMAGE_DIGEST'];
