@@ -22,7 +22,8 @@ describe('the public jsii API', () => {
     expect(ownTypes().map(t => t.name).sort()).toEqual([
       'ArtifactProps', 'BuildComputeType', 'BuildImage', 'CicdPipelineProject', 'CicdPipelineProjectOptions', 'CodeBuildProps',
       'DeployStageProps', 'DeploymentWindowProps', 'ManualApprovalProps', 'NotificationProps', 'PipelineExecutionMode', 'PipelineExecutionState',
-      'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'SelfUpdateProps', 'StageGuardProps', 'TagProps',
+      'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'SelfUpdateProps', 'SharedResourcesProps', 'StageGuardProps',
+      'TagProps',
     ]);
     expect(assembly.types['cicd-pipeline-type.PipelineProps'].datatype).toBe(true);
   });
