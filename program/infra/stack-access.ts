@@ -85,6 +85,8 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       // Creating or changing the pipeline and the drift project hands them the connection.
       change: connectionActions('PassConnection', 'UseConnection', 'TagResource', 'UntagResource'),
     },
+    // The provider may ask the shared bucket's region when it looks the bucket up; s3:prefix is no condition key of this one.
+    ...(scope.shared.artifactBucket ? [{ sid: 'SharedArtifactBucketLocation', resources: arns.bucket, read: ['s3:GetBucketLocation'], change: [] }] : []),
     scope.shared.artifactBucket ? {
       // The platform's shared bucket is only looked up (shared-resources.ts): aws.s3.getBucket calls HeadBucket, which
       // takes s3:ListBucket (Amazon S3 API Reference, HeadBucket). Its settings and policy are the platform's, and a
