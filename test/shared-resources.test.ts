@@ -6,6 +6,7 @@ import { MOCK_ACCOUNT, MOCK_REGION, runUnderMocks } from '../program/infra/mock-
 import { platformKeyPolicy } from '../program/infra/shared-resources';
 import { switchingReport } from '../program/infra/shared-resources-guardrails';
 import { CicdPipelineProject } from '../src';
+import { renderGuide } from '../src/pipeline-guide';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
 
@@ -183,5 +184,20 @@ describe('bad input: shared resources (option named, nothing written)', () => {
     const message = problemsOf({ kmsKeyArn: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' });
     expect(message).toMatch(/pipeline\.shared\.kmsKeyArn/);
     expect(message).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+  });
+});
+
+describe('the repository\'s pipeline guide (PIPELINE.md) with shared resources', () => {
+  test('says before the first deploy which platform resources the pipeline uses, and sets the key\'s region', () => {
+    const model = resolvePipeline({ repository: 'acme/web-app', shared: { kmsKeyArn: SHARED_KEY_ARN, artifactBucket: SHARED_BUCKET } });
+    const guide = renderGuide({ model, pulumiProject: 'web-app', projenrc: '.projenrc.ts', infraDir: 'infra' });
+    const step = guide.indexOf(`the platform's KMS key \`${SHARED_KEY_ARN}\` and the platform's artifact bucket \`${SHARED_BUCKET}\``);
+    expect(step).toBeGreaterThan(0);
+    expect(step).toBeLessThan(guide.indexOf('run the first deploy'));
+    expect(guide).toContain(`pulumi config set aws:region ${MOCK_REGION}`);
+  });
+  test('without them says nothing of a platform', () => {
+    const guide = renderGuide({ model: resolvePipeline({ repository: 'acme/web-app' }), pulumiProject: 'web-app', projenrc: '.projenrc.ts', infraDir: 'infra' });
+    expect(guide).not.toContain('the platform\'s');
   });
 });
