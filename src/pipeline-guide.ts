@@ -60,9 +60,9 @@ export function renderGuide(options: PipelineGuideOptions): string {
   ].join('\n');
 }
 
-/** The region the connection lives in, when one is given: the stack must deploy there. */
+/** The region the connection (or the platform's shared key) lives in, when one is given: the stack must deploy there. */
 function connectionRegion(model: PipelineModel): string | undefined {
-  return model.connectionArn?.split(':')[3];
+  return model.connectionArn?.split(':')[3] ?? model.shared?.kmsKeyArn?.split(':')[3];
 }
 
 function firstDeploySection({ model, pulumiProject, infraDir, projenrc }: PipelineGuideOptions): string[] {
@@ -87,6 +87,15 @@ function firstDeploySection({ model, pulumiProject, infraDir, projenrc }: Pipeli
   steps.push(`Create one stack per environment, named after it (\`${infraDir}/Pulumi.<env>.yaml\` already sets \`${pulumiProject}:environmentSuffix\`)` +
     (selfUpdate?.secretsProvider ? ', with the secrets provider the update stage uses, and commit the stack files (they record it)' : '') +
     ':\n\n   ```sh\n   cd ' + infraDir + '\n' + init.map(line => `   ${line}`).join('\n') + '\n   cd ..\n   ```');
+  const shared = [
+    ...(model.shared?.kmsKeyArn ? [`the platform's KMS key \`${model.shared.kmsKeyArn}\``] : []),
+    ...(model.shared?.artifactBucket ? [`the platform's artifact bucket \`${model.shared.artifactBucket}\``] : []),
+  ];
+  if (shared.length > 0) {
+    steps.push(`The pipeline uses ${shared.join(' and ')} instead of its own: they must exist in the stack's account and region, ` +
+      'the key policy must hold the statements the README of cicd-pipeline-type lists ("Shared resources for a fleet"), and the bucket ' +
+      'the settings it lists. The deploy checks the key and the bucket before it changes anything.');
+  }
   steps.push('Select the stack (`pulumi stack select <env> --cwd ' + infraDir + '`) and run the first deploy: `npx projen deploy`' +
     (selfUpdate ? ', with your own credentials: it creates the permissions boundary, the update stage and the drift check, which the pipeline cannot create for itself.' : '.'));
   if (model.connectionArn) {

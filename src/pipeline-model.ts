@@ -8,6 +8,7 @@ import { BuildArchitecture, BuildComputeType, PipelineExecutionState, PipelinePr
 import { CACHE_TAG } from './registry-cache';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { SupplyChainModel, checkScanStage, resolveSupplyChain } from './supply-chain';
+import { SharedResourcesModel, resolveShared } from './shared-resources';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 
@@ -59,6 +60,8 @@ export interface PipelineModel {
   readonly selfUpdate?: SelfUpdateModel;
   /** The scan gate, when opted in. */
   readonly supplyChain?: SupplyChainModel;
+  /** The platform's key and bucket, when shared. */
+  readonly shared?: SharedResourcesModel;
 }
 
 /** Tag keys the program sets itself. */
@@ -94,7 +97,7 @@ const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const PROPS_KEYS = [
   'repository', 'branch', 'filePaths', 'connectionArn', 'name', 'environments', 'ephemeralEnvironments',
   'codeBuild', 'registry', 'artifacts', 'notifications', 'tags', 'stages', 'executionMode', 'selfUpdate',
-  'supplyChain',
+  'supplyChain', 'shared',
 ];
 const SUBJECT = 'pipeline configuration';
 
@@ -205,6 +208,11 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
   const selfUpdate = resolveSelfUpdate(p, root.option('selfUpdate'), input.selfUpdate);
   const supplyChain = resolveSupplyChain(p, root.option('supplyChain'), input.supplyChain);
   checkScanStage(p, stagesPath, stages, supplyChain);
+  const shared = resolveShared(p, root.option('shared'), input.shared, {
+    connectionArn,
+    // The pipeline's name is `<name>-<env>` (naming.ts); a bad name is its own problem.
+    pipelineNames: name.ok ? environments.map(environment => `${name.value}-${environment}`) : [],
+  });
 
   return {
     name: name.value,
@@ -223,6 +231,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     ...(connectionArn ? { connectionArn } : {}),
     ...(selfUpdate ? { selfUpdate } : {}),
     ...(supplyChain ? { supplyChain } : {}),
+    ...(shared ? { shared } : {}),
   };
 }
 

@@ -421,6 +421,40 @@ export interface RegistryProps {
 }
 
 /**
+ * Resources a platform team owns and shares with every repository's
+ * pipeline, instead of one per stack (see the README's "Shared resources").
+ * Each is optional and independent; the GitHub connection is shared through
+ * `PipelineProps.connectionArn`.
+ */
+export interface SharedResourcesProps {
+  /**
+   * ARN of the platform's customer-managed KMS key, or of an alias of it:
+   * `arn:<partition>:kms:<region>:<12-digit account>:key/<key id>` or
+   * `...:alias/<name>`, in the stack's account and region (checked at deploy).
+   * The stack then creates no key: the artifact store, the bucket's default
+   * encryption, the log groups, the topic, the ECR repository and the
+   * self-update's secrets use this key, and the roles are granted its use
+   * through IAM. The key policy is the platform's and must hold the
+   * statements the README lists. An AWS managed key (`alias/aws/...`) cannot
+   * be shared this way: its policy admits no other use.
+   * @default - the stack creates and owns its own key
+   */
+  readonly kmsKeyArn?: string;
+
+  /**
+   * Name of the platform's S3 bucket for pipeline artifacts, in the stack's
+   * account and region (checked at deploy). The stack then creates no bucket:
+   * CodePipeline writes under a folder named after the pipeline (its first 20
+   * characters, so with this option `<name>-<environment>` must be at most
+   * 20 characters), and every role reaches only that folder. Versioning,
+   * encryption, TLS-only, the public access block and lifecycle rules are the
+   * platform's (the README lists what the pipeline expects).
+   * @default - the stack creates and owns its own artifact bucket
+   */
+  readonly artifactBucket?: string;
+}
+
+/**
  * The S3 bucket that holds pipeline artifacts.
  */
 export interface ArtifactProps {
@@ -728,4 +762,12 @@ export interface PipelineProps {
    * @default - off: no scan gate
    */
   readonly supplyChain?: SupplyChainProps;
+
+  /**
+   * The platform's own KMS key and artifact bucket, shared by every
+   * repository's pipeline (see SharedResourcesProps). Switching an existing
+   * stack replaces its key and bucket: see the README before you do.
+   * @default - the stack creates its own key and bucket
+   */
+  readonly shared?: SharedResourcesProps;
 }

@@ -120,8 +120,10 @@ The general steps (${GUIDE_PATH} lists those of this configuration; with \`selfU
 
 ## What the program creates, and in which order
 
-One KMS key (artifacts, images, logs, notifications); the GitHub connection (unless \`connectionArn\` is set);
-the artifact bucket with its versioning, encryption, public access block, ownership controls, lifecycle rules
+One KMS key (artifacts, images, logs, notifications), unless \`shared.kmsKeyArn\` names the platform's; the GitHub
+connection (unless \`connectionArn\` is set); the artifact bucket (unless \`shared.artifactBucket\` names the
+platform's: the pipeline then writes under its own folder of it, and the README of cicd-pipeline-type lists what
+the platform's key policy and bucket must hold) with its versioning, encryption, public access block, ownership controls, lifecycle rules
 (artifacts expire after \`artifacts.expiryDays\`, old versions after \`noncurrentVersionExpiryDays\`) and
 TLS-only policy; the ECR repository and its lifecycle policy; the build log group; one IAM role per service
 (CodeBuild, CodePipeline) with a customer-managed policy scoped to exact ARNs; the CodeBuild project; the SNS

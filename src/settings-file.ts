@@ -94,6 +94,7 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
     fleet: { versionTag: { key: VERSION_TAG_KEY, value: pinnedVersions().self } },
     ...(model.selfUpdate ? { selfUpdate: renderSelfUpdate(model.selfUpdate, infraDir) } : {}),
     ...(model.supplyChain ? { supplyChain: { thresholds: model.supplyChain.thresholds } } : {}),
+    ...(model.shared ? { shared: model.shared } : {}),
   };
 }
 

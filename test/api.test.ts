@@ -22,7 +22,8 @@ describe('the public jsii API', () => {
     expect(ownTypes().map(t => t.name).sort()).toEqual([
       'ArtifactProps', 'BuildArchitecture', 'BuildComputeType', 'BuildImage', 'CicdPipelineProject', 'CicdPipelineProjectOptions', 'CodeBuildProps',
       'DeployComputeType', 'DeployStageProps', 'DeploymentWindowProps', 'ManualApprovalProps', 'NotificationProps', 'PipelineExecutionMode', 'PipelineExecutionState',
-      'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'SelfUpdateProps', 'StageGuardProps', 'SupplyChainProps',
+      'PipelineInfrastructure', 'PipelineInfrastructureOptions', 'PipelineProps', 'RegistryProps', 'SelfUpdateProps', 'SharedResourcesProps', 'StageGuardProps',
+      'SupplyChainProps',
       'TagProps',
     ]);
     expect(assembly.types['cicd-pipeline-type.PipelineProps'].datatype).toBe(true);

@@ -7,6 +7,7 @@ import { SELF_UPDATE_S3, settingsFor } from './helpers';
 import { TYPES, asList, one } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
 import { PipelineSettings, resourceNames, stageResourceNames } from '../program/infra/settings';
+import { platformKeyPolicy } from '../program/infra/shared-resources';
 import { PipelineProps } from '../src/pipeline-props';
 
 /**
@@ -53,6 +54,21 @@ const SECURED: PipelineProps = {
   supplyChain: {},
 };
 const DEFAULTS: PipelineProps = { repository: 'acme/web-app' };
+/** The platform's key and bucket (issue 23). */
+const SHARED_KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/1111aaaa-22bb-33cc-44dd-555566667777`;
+const SHARED_BUCKET_NAME = 'acme-platform-pipeline-artifacts';
+/** The bucket policy the README asks of the platform's bucket: TLS only. */
+const platformBucketPolicy = (bucketArn: string): Doc => ({
+  Version: '2012-10-17',
+  Statement: [{
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  }],
+});
 /** The longest names the validation allows (name 20, environment 10 characters), for IAM's size limit. */
 const LONGEST: PipelineProps = { ...SECURED, name: 'a'.repeat(20) } as PipelineProps;
 
@@ -235,13 +251,16 @@ interface World {
   readonly keyArn: string;
   readonly bucketArn: string;
   readonly topicArn: string;
+  /** With `shared`, the platform's key policy (the README's) and bucket policy stand for the stack's own. */
+  readonly platformKeyPolicy?: Doc;
+  readonly platformBucketPolicy?: Doc;
 }
 
 /** The resource policy a request meets: the pipeline key's, the artifact bucket's, the topic's, the target role's trust (cross-account). */
 function resourcePolicyFor(world: World, resource: string): Doc | undefined {
   const docOf = (type: string) => JSON.parse(one(world.resources, type).inputs.policy);
-  if (resource === world.keyArn) return docOf(TYPES.key);
-  if (resource === world.bucketArn || resource.startsWith(`${world.bucketArn}/`)) return docOf(TYPES.bucketPolicy);
+  if (resource === world.keyArn) return world.platformKeyPolicy ?? docOf(TYPES.key);
+  if (resource === world.bucketArn || resource.startsWith(`${world.bucketArn}/`)) return world.platformBucketPolicy ?? docOf(TYPES.bucketPolicy);
   if (resource === world.topicArn) return docOf(TYPES.topicPolicy);
   if (resource === TARGET_ROLE) {
     // The target account trusts the pipeline's whole account: only the pipeline's own policies and boundaries keep a role out.
@@ -290,18 +309,22 @@ async function worldOf(props: PipelineProps, environment = ENV): Promise<World &
   const settings = settingsFor(props);
   const resources = await runUnderMocks(settings, environment);
   const pipeline = one(resources, TYPES.pipeline).inputs;
+  const bucketArn = `arn:aws:s3:::${pipeline.artifactStores[0].location}`;
   return {
     settings,
     resources,
     roles: rolesOf(resources),
     keyArn: pipeline.artifactStores[0].encryptionKey.id,
-    bucketArn: `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`,
+    bucketArn,
     topicArn: JSON.parse(one(resources, TYPES.topicPolicy).inputs.policy).Statement[0].Resource,
+    ...(settings.shared?.kmsKeyArn ? { platformKeyPolicy: platformKeyPolicy('aws', MOCK_REGION, MOCK_ACCOUNT) as Doc } : {}),
+    ...(settings.shared?.artifactBucket ? { platformBucketPolicy: platformBucketPolicy(bucketArn) } : {}),
   };
 }
 
 describe.each<[string, PipelineProps]>([
   ['selfUpdate + two stages (one with assumeRoleArn and secrets) + codeBuild.secrets', SECURED],
+  ['the same on the platform\'s shared key and bucket', { ...SECURED, shared: { kmsKeyArn: SHARED_KEY, artifactBucket: SHARED_BUCKET_NAME } }],
   ['the defaults', DEFAULTS],
   ['the longest names the validation allows', LONGEST],
 ])('every policy document is valid IAM: %s', (_label, props) => {
@@ -614,5 +637,75 @@ describe('the request table, for the defaults (no selfUpdate: no boundaries)', (
   });
   test('no role has a boundary', () => {
     expect([...world.roles.values()].filter(r => r.boundary).map(r => r.roleName)).toEqual([]);
+  });
+});
+
+describe('the request table on the platform\'s shared key and bucket (selfUpdate, two stages)', () => {
+  const props: PipelineProps = { ...SECURED, shared: { kmsKeyArn: SHARED_KEY, artifactBucket: SHARED_BUCKET_NAME } };
+  let world: World;
+  beforeAll(async () => {
+    world = await worldOf(props);
+  });
+  const names = resourceNames(settingsFor(props), ENV, MOCK_ACCOUNT);
+  const BUCKET = `arn:aws:s3:::${SHARED_BUCKET_NAME}`;
+  // CodePipeline's folder is the pipeline name's first 20 characters; `web-app-dev` is shorter.
+  const OWN = `${BUCKET}/${names.pipeline}/SourceArti/abc123`;
+  const OTHERS = `${BUCKET}/payments-prod/SourceArti/abc123`;
+  // A folder whose name begins with this pipeline's: the grant's "/" keeps it out.
+  const LOOKALIKE = `${BUCKET}/${names.pipeline}2/SourceArti/abc123`;
+  const denied = (roleKey: string, action: string, resource: string, context?: Row['context']): Row =>
+    ({ role: roleKey, action, resource, expect: 'Denied', identity: 'rewritten', context });
+  const rows: Array<[string, Row]> = [
+    ['the pipeline writes an artifact in its folder', { role: 'pipeline', action: 's3:PutObject', resource: OWN, expect: 'Allowed' }],
+    ['the pipeline reads the bucket\'s versioning', { role: 'pipeline', action: 's3:GetBucketVersioning', resource: BUCKET, expect: 'Allowed' }],
+    ['the pipeline encrypts with the shared key (the platform\'s key policy delegates to IAM)', { role: 'pipeline', action: 'kms:GenerateDataKey', resource: SHARED_KEY, expect: 'Allowed' }],
+    ['the build reads the source in its folder', { role: 'build', action: 's3:GetObject', resource: OWN, expect: 'Allowed' }],
+    ['the build decrypts with the shared key', { role: 'build', action: 'kms:Decrypt', resource: SHARED_KEY, expect: 'Allowed' }],
+    ['dev reads the artifacts in its folder', { role: 'deploy-dev', action: 's3:GetObject', resource: OWN, expect: 'Allowed' }],
+    ['the update role reads the source in its folder', { role: 'self-update', action: 's3:GetObject', resource: OWN, expect: 'Allowed' }],
+    ['the update role looks the shared key up (DescribeKey at deploy)', { role: 'self-update', action: 'kms:DescribeKey', resource: SHARED_KEY, expect: 'Allowed' }],
+    ['the update role looks the shared bucket up (HeadBucket: ListBucket without a prefix)', { role: 'self-update', action: 's3:ListBucket', resource: BUCKET, expect: 'Allowed' }],
+    ['the drift check looks the shared key up', { role: 'drift-check', action: 'kms:DescribeKey', resource: SHARED_KEY, expect: 'Allowed' }],
+    ['the build reads another pipeline\'s folder', { role: 'build', action: 's3:GetObject', resource: OTHERS, expect: 'Denied' }],
+    ['the build reads another pipeline\'s folder, its policy rewritten', denied('build', 's3:GetObject', OTHERS)],
+    ['the build writes into another pipeline\'s folder, its policy rewritten', denied('build', 's3:PutObject', OTHERS)],
+    ['the build reads a look-alike folder (<pipeline>2/)', { role: 'build', action: 's3:GetObject', resource: LOOKALIKE, expect: 'Denied' }],
+    ['the pipeline writes into another pipeline\'s folder', { role: 'pipeline', action: 's3:PutObject', resource: OTHERS, expect: 'Denied' }],
+    ['dev reads another pipeline\'s folder, its policy rewritten', denied('deploy-dev', 's3:GetObject', OTHERS)],
+    ['the update role reads another pipeline\'s folder, its policy rewritten', denied('self-update', 's3:GetObject', OTHERS)],
+    ['the update role lists another pipeline\'s folder', {
+      role: 'self-update', action: 's3:ListBucket', resource: BUCKET, expect: 'Denied', context: { 's3:prefix': 'payments-prod/' },
+    }],
+    ['the update role changes the shared key\'s policy', denied('self-update', 'kms:PutKeyPolicy', SHARED_KEY)],
+    ['the update role creates a grant on the shared key', denied('self-update', 'kms:CreateGrant', SHARED_KEY)],
+    ['the update role disables the shared key', denied('self-update', 'kms:DisableKey', SHARED_KEY)],
+    ['the update role schedules the shared key\'s deletion', denied('self-update', 'kms:ScheduleKeyDeletion', SHARED_KEY)],
+    ['the update role changes the shared key\'s rotation', denied('self-update', 'kms:EnableKeyRotation', SHARED_KEY)],
+    ['the update role tags the shared key', denied('self-update', 'kms:TagResource', SHARED_KEY)],
+    ['the update role changes the shared bucket\'s policy', denied('self-update', 's3:PutBucketPolicy', BUCKET)],
+    ['the update role changes the shared bucket\'s encryption', denied('self-update', 's3:PutEncryptionConfiguration', BUCKET)],
+    ['the update role changes the shared bucket\'s versioning', denied('self-update', 's3:PutBucketVersioning', BUCKET)],
+    ['the update role changes the shared bucket\'s lifecycle', denied('self-update', 's3:PutLifecycleConfiguration', BUCKET)],
+    ['the update role changes the shared bucket\'s public access block', denied('self-update', 's3:PutBucketPublicAccessBlock', BUCKET)],
+    ['the update role deletes the shared bucket', denied('self-update', 's3:DeleteBucket', BUCKET)],
+    ['the build changes the shared key\'s policy, its policy rewritten', denied('build', 'kms:PutKeyPolicy', SHARED_KEY)],
+    ['the build changes the shared bucket\'s policy, its policy rewritten', denied('build', 's3:PutBucketPolicy', BUCKET)],
+    ['an artifact over plain HTTP (the platform\'s TLS-only bucket policy)', {
+      role: 'build', action: 's3:GetObject', resource: OWN, expect: 'ExplicitlyDenied', context: { 'aws:SecureTransport': 'false' },
+    }],
+  ];
+  test.each(rows)('%s', async (_why, row) => {
+    const result = await evaluate(world, row);
+    expect({ row, matches: matches(row.expect, result), result }).toEqual({ row, matches: true, result });
+    if (row.role === 'self-update' && row.identity === 'rewritten') {
+      // Absent from its own policies too (no boundary).
+      const own = await evaluate(world, { ...row, identity: 'its policies' }, 'boundary');
+      expect({ row, withoutBoundary: own }).not.toEqual({ row, withoutBoundary: 'Allowed' });
+    }
+  });
+  test('the stack registers no key and no bucket: the evaluation met the platform\'s key and bucket policies', () => {
+    expect(world.resources.filter(r => r.type === TYPES.key || r.type === TYPES.bucket || r.type === TYPES.bucketPolicy)).toEqual([]);
+    expect(world.platformKeyPolicy).toBeDefined();
+    expect(world.platformBucketPolicy).toBeDefined();
   });
 });

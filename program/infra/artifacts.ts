@@ -1,14 +1,24 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
 
 /** Days after which an upload that never completed is aborted (its parts cost storage until then). */
 const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
 
+/** Where the pipeline keeps its artifacts, as the roles' grants name it. */
+export interface ArtifactLocation {
+  /** The bucket's name. */
+  readonly bucket: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
+  /** The objects this pipeline reads and writes: the whole bucket if it is the stack's own, its folder in a shared one. */
+  readonly objects: pulumi.Output<string>;
+}
+
 /** The artifact bucket and the resources that finish its configuration. */
 export interface ArtifactStore {
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: ArtifactLocation;
   /** Versioning, encryption, public access block, ownership, lifecycle, TLS-only policy: in place before the first artifact. */
   readonly configuration: pulumi.Resource[];
 }
@@ -27,7 +37,7 @@ export interface ArtifactStore {
  * deleted; a long-lived one is retained with its configuration, unless
  * `artifacts.forceDestroy` asks for it to go in every environment.
  */
-export function artifactStore(scope: Scope, key: aws.kms.Key, artifacts: PipelineSettings['artifacts']): ArtifactStore {
+export function artifactStore(scope: Scope, key: PipelineKey, artifacts: PipelineSettings['artifacts']): ArtifactStore {
   const disposable = scope.lifecycle === 'ephemeral' || artifacts.forceDestroy;
   const options = { parent: scope.parent, retainOnDelete: !disposable };
   const after = (previous: pulumi.Resource) => ({ ...options, dependsOn: [previous] });
@@ -103,5 +113,8 @@ export function artifactStore(scope: Scope, key: aws.kms.Key, artifacts: Pipelin
       }],
     }),
   }, after(lifecycle));
-  return { bucket, configuration: [versioning, encryption, publicAccess, ownership, lifecycle, tlsOnly] };
+  return {
+    bucket: { bucket: bucket.bucket, arn: bucket.arn, objects: pulumi.interpolate`${bucket.arn}/*` },
+    configuration: [versioning, encryption, publicAccess, ownership, lifecycle, tlsOnly],
+  };
 }

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STATE_SIDS } from './backend';
+import { PipelineKey } from './key';
 import { gateStatements } from './release-gates';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
@@ -129,7 +130,7 @@ export function updateRoleDenies(scope: Scope, arns: StackArns): object[] {
 
 export interface BoundaryArgs {
   readonly arns: StackArns;
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly source: GithubSource;
   readonly settings: PipelineSettings;
   /** The update role's statements (self-update.ts): its ceiling is built from them. */
@@ -184,7 +185,7 @@ function pipelineCeiling(scope: Scope, { arns, key, source, settings }: Boundary
       Sid: 'Artifacts',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl'],
-      Resource: pulumi.interpolate`${arns.bucket}/*`,
+      Resource: arns.artifactObjects,
     },
     {
       Sid: 'ArtifactBucket',
@@ -228,7 +229,7 @@ function buildCeiling({ arns, key, settings }: BoundaryArgs): object[] {
       ],
       Resource: arns.repository,
     },
-    { Sid: 'Artifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: pulumi.interpolate`${arns.bucket}/*` },
+    { Sid: 'Artifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: arns.artifactObjects },
     { Sid: 'ArtifactBucket', Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: arns.bucket },
     { Sid: 'UseTheKey', Effect: 'Allow', Action: KEY_USE, Resource: key.arn },
     // Exactly the build's secrets, with the same conditions as its policy (secrets.ts).
@@ -246,7 +247,7 @@ function stageCeiling({ arns, key }: BoundaryArgs, stage: DeployStageSettings, n
       Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [logGroup, pulumi.interpolate`${logGroup}:log-stream:*`],
     },
-    { Sid: 'ReadArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: pulumi.interpolate`${arns.bucket}/*` },
+    { Sid: 'ReadArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: arns.artifactObjects },
     { Sid: 'ArtifactBucket', Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: arns.bucket },
     { Sid: 'DecryptArtifacts', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: key.arn },
     ...(stage.assumeRoleArn === undefined ? [] : [{ Sid: 'AssumeItsTarget', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: stage.assumeRoleArn }]),
@@ -301,7 +302,7 @@ function stackResourcePatterns(scope: Scope, { arns, key, source }: BoundaryArgs
   const prefix = `${names.pipeline}-*`;
   const regional = (service: string, resource: string) => pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:${resource}`;
   return pulumi.all<string | string[]>([
-    key.arn, connectionArns(source), arns.bucket, pulumi.interpolate`${arns.bucket}/*`, arns.repository, arns.pipeline, arns.topic,
+    key.arn, connectionArns(source), arns.bucket, arns.artifactObjects, arns.repository, arns.pipeline, arns.topic,
     regional('logs', `log-group:/aws/codebuild/${prefix}`), regional('codebuild', `project/${prefix}`), regional('events', `rule/${prefix}`),
     pulumi.interpolate`arn:${partition}:iam::${accountId}:role/${prefix}`, pulumi.interpolate`arn:${partition}:iam::${accountId}:policy/${prefix}`,
   ]).apply(all => all.flat());

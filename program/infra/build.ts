@@ -1,13 +1,15 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
+import { PipelineKey } from './key';
 import { serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { secretReadStatements } from './secrets';
 import { PipelineSettings } from './settings';
 
 export interface DockerBuildArgs {
-  readonly key: aws.kms.Key;
-  readonly bucket: aws.s3.Bucket;
+  readonly key: PipelineKey;
+  readonly bucket: ArtifactLocation;
   readonly repository: aws.ecr.Repository;
   readonly build: PipelineSettings['build'];
   /** The GitHub repository (`owner/name`), for the project's description. */
@@ -69,7 +71,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         Sid: 'ReadSourceWriteArtifacts',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Resource: bucket.objects,
         Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       {

@@ -1,5 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
+import { PipelineKey } from './key';
 import { ServiceRole, serviceRole, useKeyStatement } from './roles';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
@@ -26,9 +28,9 @@ export const SOURCE_VARIABLES_NAMESPACE = 'SourceVariables';
 export const BUILD_VARIABLES_NAMESPACE = 'BuildVariables';
 
 export interface PipelineRoleArgs {
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly source: GithubSource;
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: ArtifactLocation;
   readonly project: aws.codebuild.Project;
   /** What later stages need besides (e.g. starting their projects). */
   readonly statements?: object[];
@@ -56,7 +58,7 @@ export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole 
         Sid: 'ReadWriteArtifacts',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl'],
-        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Resource: bucket.objects,
         Condition: inThisAccount,
       },
       {
@@ -88,9 +90,9 @@ export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole 
 }
 
 export interface CodePipelineArgs {
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly source: GithubSource;
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: ArtifactLocation;
   readonly project: aws.codebuild.Project;
   readonly role: ServiceRole;
   /** What must be in place before the pipeline (and its automatic first run) exists. */

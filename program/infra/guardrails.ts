@@ -9,6 +9,8 @@ import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from './secrets';
 import { SELF_UPDATE_STAGE } from './self-update';
 import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
 import { DeployStageSettings, PipelineSettings, environmentLifecycle } from './settings';
+import { artifactFolder } from './shared-resources';
+import { forSharedResources, sharedResourceGuardrails } from './shared-resources-guardrails';
 import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from './stages';
 import { SCAN_STAGE } from './supply-chain';
 import { supplyChainGuardrails } from './supply-chain-guardrails';
@@ -132,7 +134,10 @@ const isBoundary = (resources: RegisteredResource[], policy: RegisteredResource)
 const topicArnOf = (resources: RegisteredResource[]) => statementsOf(one(resources, TYPES.topicPolicy))[0].Resource;
 const actionsOf = (resources: RegisteredResource[]): any[] => pipelineOf(resources).stages.flatMap((s: any) => s.actions);
 const sourceActionOf = (resources: RegisteredResource[]) => actionsOf(resources).find(a => a.category === 'Source');
-const bucketArnOf = (resources: RegisteredResource[]) => `arn:aws:s3:::${one(resources, TYPES.bucket).inputs.bucket}`;
+const bucketArnOf = (resources: RegisteredResource[]) => `arn:aws:s3:::${pipelineOf(resources).artifactStores[0].location}`;
+/** The artifact objects the roles are granted: the whole bucket of the stack's own, the pipeline's folder of a shared one. */
+const artifactObjectsOf = (resources: RegisteredResource[], settings: PipelineSettings) =>
+  `${bucketArnOf(resources)}/${settings.shared?.artifactBucket ? `${artifactFolder(pipelineOf(resources).name)}/` : ''}*`;
 const allows = (statements: Array<Record<string, any>>, action: string, resource: string) => statements.some(s =>
   s.Effect === 'Allow' && asList(s.Action).includes(action) && asList(s.Resource).includes(resource));
 const dependsOn = (resources: RegisteredResource[], dependent: RegisteredResource, type: string, name?: string) =>
@@ -224,12 +229,12 @@ export const GUARDRAILS: Record<string, Check> = {
   },
 
   // --- Artifacts -----------------------------------------------------------
-  'the artifact store is a single S3 store with no region (AWS rejects region on single-region pipelines)': ({ resources }) => {
+  'the artifact store is a single S3 store with no region (AWS rejects region on single-region pipelines)': ({ resources, settings }) => {
     const stores = pipelineOf(resources).artifactStores;
     expect(stores).toHaveLength(1);
     expect(stores[0].type).toBe('S3');
     expect(stores[0]).not.toHaveProperty('region');
-    expect(stores[0].location).toBe(one(resources, TYPES.bucket).inputs.bucket);
+    expect(stores[0].location).toBe(settings.shared?.artifactBucket ?? one(resources, TYPES.bucket).inputs.bucket);
     expect(stores[0].encryptionKey.type).toBe('KMS');
   },
   'the bucket has no inline configuration (deprecated in @pulumi/aws v7): each part is its own resource': ({ resources }) => {
@@ -452,22 +457,22 @@ export const GUARDRAILS: Record<string, Check> = {
     }
   },
   'deploy roles read the pipeline\'s artifacts and never write them': ({ resources, settings }) => {
-    const bucketArn = bucketArnOf(resources);
     for (const stage of settings.stages) {
       const statements = statementsOf(deployResource(resources, TYPES.policy, stage, '-policy'));
-      expect(allows(statements, 's3:GetObject', `${bucketArn}/*`)).toBe(true);
+      expect(allows(statements, 's3:GetObject', artifactObjectsOf(resources, settings))).toBe(true);
       const writes = statements.flatMap(st => asList(st.Action)).filter((a: string) => /^s3:(Put|Delete|Create)/.test(a));
       expect({ stage: stage.name, writes }).toEqual({ stage: stage.name, writes: [] });
     }
   },
   'each deploy stage logs to its own log group, kept for the configured days, which the pipeline key may encrypt': ({ resources, settings }) => {
-    const keyLogs = JSON.parse(one(resources, TYPES.key).inputs.policy).Statement
+    // A shared key's policy is the platform's: it lets CloudWatch Logs use it for every log group of the account (README).
+    const keyLogs = settings.shared?.kmsKeyArn ? undefined : JSON.parse(one(resources, TYPES.key).inputs.policy).Statement
       .find((st: any) => st.Principal?.Service?.startsWith('logs.')).Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'];
     for (const stage of settings.stages) {
       const logGroup = deployResource(resources, TYPES.logGroup, stage, '-logs').inputs;
       expect(deployResource(resources, TYPES.project, stage).inputs.logsConfig.cloudwatchLogs).toEqual({ groupName: logGroup.name, status: 'ENABLED' });
       expect(logGroup.retentionInDays).toBe(settings.build.logRetentionDays);
-      expect(asList(keyLogs)).toContain(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${logGroup.name}`);
+      if (keyLogs) expect(asList(keyLogs)).toContain(`arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${logGroup.name}`);
     }
   },
   'a stage rolls back on failure exactly when configured (V2 onFailure ROLLBACK)': ({ resources, settings }) => {
@@ -521,21 +526,21 @@ export const GUARDRAILS: Record<string, Check> = {
   },
 
   // --- Permissions ---------------------------------------------------------
-  'the pipeline role has AWS\'s minimum S3 permissions for CodePipeline, on the artifact bucket only': ({ resources }) => {
+  'the pipeline role has AWS\'s minimum S3 permissions for CodePipeline, on the artifact bucket only': ({ resources, settings }) => {
     const bucketArn = bucketArnOf(resources);
     const statements = statementsOf(one(resources, TYPES.policy, 'pipeline-policy'));
     for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl']) {
-      expect({ action, allowed: allows(statements, action, `${bucketArn}/*`) }).toEqual({ action, allowed: true });
+      expect({ action, allowed: allows(statements, action, artifactObjectsOf(resources, settings)) }).toEqual({ action, allowed: true });
     }
     for (const action of ['s3:GetBucketVersioning', 's3:GetBucketAcl', 's3:GetBucketLocation']) {
       expect({ action, allowed: allows(statements, action, bucketArn) }).toEqual({ action, allowed: true });
     }
   },
-  'the build role has AWS\'s minimum S3 and log permissions for CodeBuild, on this stack\'s bucket and log group only': ({ resources }) => {
+  'the build role has AWS\'s minimum S3 and log permissions for CodeBuild, on this stack\'s bucket and log group only': ({ resources, settings }) => {
     const bucketArn = bucketArnOf(resources);
     const statements = statementsOf(one(resources, TYPES.policy, 'build-policy'));
     for (const action of ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']) {
-      expect({ action, allowed: allows(statements, action, `${bucketArn}/*`) }).toEqual({ action, allowed: true });
+      expect({ action, allowed: allows(statements, action, artifactObjectsOf(resources, settings)) }).toEqual({ action, allowed: true });
     }
     for (const action of ['s3:GetBucketAcl', 's3:GetBucketLocation']) {
       expect({ action, allowed: allows(statements, action, bucketArn) }).toEqual({ action, allowed: true });
@@ -648,11 +653,13 @@ export const GUARDRAILS: Record<string, Check> = {
     for (const resource of resources.filter(r => r.inputs.tags?.[key] !== undefined)) expect(resource.inputs.tags[key]).toBe(value);
   },
   'physical names are derived from the pipeline name and the environment suffix': ({ resources, settings, environment }) => {
-    expect(one(resources, TYPES.bucket).inputs.bucket).toBe(`${settings.name}-${environment}-artifacts-${MOCK_ACCOUNT}`);
+    // A shared bucket is named by the platform.
+    const bucket = resources.filter(r => r.type === TYPES.bucket).map(r => r.inputs.bucket);
+    expect(bucket).toEqual(settings.shared?.artifactBucket ? [] : [`${settings.name}-${environment}-artifacts-${MOCK_ACCOUNT}`]);
     expect(pipelineOf(resources).name).toBe(`${settings.name}-${environment}`);
   },
   'every name fits its AWS limit (S3 bucket 63, IAM role 64)': ({ resources }) => {
-    expect(one(resources, TYPES.bucket).inputs.bucket.length).toBeLessThanOrEqual(63);
+    for (const bucket of resources.filter(r => r.type === TYPES.bucket)) expect(bucket.inputs.bucket.length).toBeLessThanOrEqual(63);
     for (const role of resources.filter(r => r.type === TYPES.role)) expect(role.inputs.name.length).toBeLessThanOrEqual(64);
   },
 
@@ -667,6 +674,8 @@ export const GUARDRAILS: Record<string, Check> = {
 
   // --- Registry cache, architecture, deploy compute (build-economy-guardrails.ts) ---
   ...economyGuardrails({ one, TYPES }),
+  // --- The platform's shared key and bucket (shared-resources-guardrails.ts) ---
+  ...sharedResourceGuardrails({ one, statementsOf, asList, TYPES }),
 };
 
 /** The promises about the repository's own managed files, checked where they exist (a consumer repo). */
@@ -742,7 +751,9 @@ export function describeGuardrails(title: string, loadSettings: () => PipelineSe
       run = { settings, environment, resources, beforeAuthorization };
     });
 
-    for (const [promise, check] of Object.entries(GUARDRAILS)) test(promise, () => check(run));
+    // A promise that a shared key or bucket hands to the platform is checked as "the stack registers none of it".
+    const kit = { one, statementsOf, asList, TYPES };
+    for (const [promise, check] of Object.entries(GUARDRAILS)) test(promise, () => forSharedResources(kit, promise, check)(run));
     const repoRoot = options.repoRoot;
     if (repoRoot !== undefined) {
       for (const [promise, check] of Object.entries(FILE_GUARDRAILS)) test(promise, () => check(run, repoRoot));

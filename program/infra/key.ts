@@ -10,6 +10,14 @@ import { Scope } from './scope';
 const DELETION_WINDOW_DAYS = { 'long-lived': 30, 'ephemeral': 7 } as const;
 
 /**
+ * The key every part encrypts with: the stack's own, or the platform's shared
+ * one (shared-resources.ts), named by its key ARN either way.
+ */
+export interface PipelineKey {
+  readonly arn: pulumi.Output<string>;
+}
+
+/**
  * One customer-managed key for artifacts, images, logs and notifications.
  * In a long-lived environment destroy keeps it: a retained bucket's SSE-KMS
  * objects and a retained registry's images stay readable only while their key

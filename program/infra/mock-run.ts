@@ -34,7 +34,19 @@ export interface MockRunOptions {
    * @default MOCK_REGION
    */
   readonly region?: string;
+  /** How the mocked AWS reports the platform's shared key and bucket (shared-resources.ts). @default - an enabled customer-managed key, a bucket in MOCK_REGION */
+  readonly platform?: MockPlatform;
 }
+
+/** The platform's shared resources as the mocked AWS reports them. */
+export interface MockPlatform {
+  readonly keyState?: string;
+  readonly keyManager?: 'CUSTOMER' | 'AWS';
+  readonly bucketRegion?: string;
+}
+
+/** The key an alias ARN resolves to under the mocks (in the alias's account and region). */
+export const MOCK_SHARED_KEY_ID = '9f8e7d6c-1111-4222-8333-abcdefabcdef';
 
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'eu-west-1';
@@ -57,7 +69,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
       return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
     },
     call(args) {
-      return mockCall(args.token, args.inputs, connection, options.region ?? MOCK_REGION);
+      return mockCall(args.token, args.inputs, connection, options.region ?? MOCK_REGION, options.platform ?? {});
     },
   }, settings.pulumiProject, options.stack ?? (settings.selfUpdate ? environment : MOCK_STACK), false, MOCK_ORGANIZATION);
 
@@ -130,8 +142,28 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
   }
 }
 
-function mockCall(token: string, inputs: Record<string, any>, connection: MockConnection, region: string): Record<string, any> {
+function mockCall(token: string, inputs: Record<string, any>, connection: MockConnection, region: string, platform: MockPlatform): Record<string, any> {
   switch (token) {
+    case 'aws:kms/getKey:getKey': {
+      // DescribeKey resolves an alias ARN to its key's ARN.
+      const [, partition, , region, account] = String(inputs.keyId).split(':');
+      const arn = /:key\//.test(inputs.keyId) ? inputs.keyId : `arn:${partition}:kms:${region}:${account}:key/${MOCK_SHARED_KEY_ID}`;
+      const keyState = platform.keyState ?? 'Enabled';
+      return {
+        arn,
+        id: arn,
+        keyId: arn.split('/').pop(),
+        enabled: keyState === 'Enabled',
+        keyState,
+        keyManager: platform.keyManager ?? 'CUSTOMER',
+        keyUsage: 'ENCRYPT_DECRYPT',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        awsAccountId: account,
+        region,
+      };
+    }
+    case 'aws:s3/getBucket:getBucket':
+      return { arn: `arn:aws:s3:::${inputs.bucket}`, bucket: inputs.bucket, id: inputs.bucket, bucketRegion: platform.bucketRegion ?? MOCK_REGION, region: MOCK_REGION };
     case 'aws:index/getCallerIdentity:getCallerIdentity':
       return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/ci`, userId: 'AIDA0000', id: MOCK_ACCOUNT };
     case 'aws:index/getRegion:getRegion':

@@ -1,11 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
 
 export interface ExecutionNotificationsArgs {
   /** Encrypts the topic; its policy lets EventBridge use it. */
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly notifications: PipelineSettings['notifications'];
   /** Further rules of this stack that publish to the topic (by physical name: they are created later). */
   readonly alsoPublishing?: string[];

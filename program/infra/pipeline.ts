@@ -12,6 +12,7 @@ import { gateNotificationRules, gateNotifications } from './release-gates';
 import { scopeOf, withPermissionsBoundaries } from './scope';
 import { selfUpdateStage, updateStatements } from './self-update';
 import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
+import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './shared-resources';
 import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
 import { readStatements } from './stack-access';
 import { stackArns } from './stack-arns';
@@ -28,6 +29,8 @@ export interface CicdPipelineArgs {
   readonly environment: string;
   /** The connection's status before this deployment (`lookUpConnection`): the pipeline waits for an authorized one. */
   readonly connection: ConnectionLookup;
+  /** The platform's key and bucket as found before this deployment (`lookUpSharedResources`), when shared. */
+  readonly shared?: SharedResources;
 }
 
 /**
@@ -85,7 +88,9 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const { names } = unbounded;
     const arns = stackArns(unbounded);
 
-    const key = pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
+    const key = args.shared?.keyArn
+      ? sharedKey(args.shared.keyArn)
+      : pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
     const source = githubSource(unbounded, settings.source, args.connection);
     // Each role kind's ceiling (boundary.ts), built from the rendered names before any role exists.
     const boundaries = selfUpdate ? permissionsBoundaries(unbounded, {
@@ -98,7 +103,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
       driftState: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'read'),
     }) : undefined;
     const scope = withPermissionsBoundaries(unbounded, boundaries);
-    const artifacts = artifactStore(scope, key, settings.artifacts);
+    const artifacts = args.shared?.bucket ? sharedArtifactStore(scope, args.shared.bucket) : artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
     const project = dockerBuild(scope, {
       key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
@@ -190,6 +195,6 @@ export class CicdPipeline extends pulumi.ComponentResource {
 export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
   assertSelfUpdateStack(settings, pulumi.getStack(), environment);
   await assertScanAvailableHere(settings);
-  const connection = await lookUpConnection(settings, environment);
-  return new CicdPipeline('pipeline', { settings, environment, connection });
+  const [connection, shared] = await Promise.all([lookUpConnection(settings, environment), lookUpSharedResources(settings, environment)]);
+  return new CicdPipeline('pipeline', { settings, environment, connection, ...(shared ? { shared } : {}) });
 }

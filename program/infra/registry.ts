@@ -1,4 +1,5 @@
 import * as aws from '@pulumi/aws';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { PipelineSettings } from './settings';
 
@@ -13,7 +14,7 @@ import { PipelineSettings } from './settings';
  * WILDCARD, filter `[0-9a-zA-Z._*-]{1,128}`). Switching from IMMUTABLE updates
  * the repository in place (PutImageTagMutability), so an upgrade keeps its images.
  */
-export function imageRegistry(scope: Scope, key: aws.kms.Key, registry: PipelineSettings['registry']): aws.ecr.Repository {
+export function imageRegistry(scope: Scope, key: PipelineKey, registry: PipelineSettings['registry']): aws.ecr.Repository {
   const ephemeral = scope.lifecycle === 'ephemeral';
   const options = { parent: scope.parent, retainOnDelete: !ephemeral };
   const repository = new aws.ecr.Repository('images', {

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 
 export interface ServiceRoleArgs {
@@ -54,7 +55,7 @@ export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs)
 }
 
 /** The statement both roles need to read and write what the pipeline's key encrypts. */
-export function useKeyStatement(key: aws.kms.Key): object {
+export function useKeyStatement(key: PipelineKey): object {
   return {
     Sid: 'UseTheKey',
     Effect: 'Allow',

@@ -33,6 +33,8 @@ export interface Scope {
   readonly permissionsBoundaries?: Readonly<Record<string, pulumi.Output<string>>>;
   /** Whether destroy keeps (long-lived) or deletes (ephemeral) the stateful resources. */
   readonly lifecycle: EnvironmentLifecycle;
+  /** The platform's key and bucket the stack uses instead of its own (shared-resources.ts). */
+  readonly shared: NonNullable<PipelineSettings['shared']>;
 }
 
 /** The physical names that do not depend on the account, checked against their AWS limits. */
@@ -58,6 +60,7 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
     tags,
     versionedTags: { ...tags, [settings.fleet.versionTag.key]: settings.fleet.versionTag.value },
     lifecycle: environmentLifecycle(settings, environment),
+    shared: settings.shared ?? {},
   };
 }
 

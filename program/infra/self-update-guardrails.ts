@@ -3,6 +3,7 @@ import * as path from 'path';
 import type * as Guardrails from './guardrails';
 import { MOCK_ACCOUNT, MOCK_ORGANIZATION, MOCK_REGION, RegisteredResource } from './mock-run';
 import { PipelineSettings, SelfUpdateSettings, resourceNames, selfUpdateStackName, stageResourceNames } from './settings';
+import { artifactFolder } from './shared-resources';
 
 /** What the checks below use of guardrails.ts (handed over, so that neither file imports the other at run time). */
 export interface GuardrailKit {
@@ -101,6 +102,13 @@ function withinStack(kit: GuardrailKit, run: Guardrails.GuardrailRun, statement:
   const state = stateScope(su, settings, environment);
   if (resource === state.bucketArn || state.isStateObject(resource) || resource === state.token) return true;
   if (state.isSecretsKey(resource, statement)) return true;
+  // The platform's shared bucket: bucket-level reads on it, objects only in this pipeline's folder (shared-resources.ts).
+  const sharedBucket = settings.shared?.artifactBucket && `arn:aws:s3:::${settings.shared.artifactBucket}`;
+  if (sharedBucket && resource === `${sharedBucket}/${artifactFolder(pipeline.name)}/*`) return true;
+  // On the bucket itself, nothing that changes its settings, policy or existence (a ceiling's other actions cannot apply to it).
+  if (sharedBucket && resource === sharedBucket) {
+    return !actions.some(action => /^s3:(\*|PutBucket|PutEncryption|PutLifecycle|PutReplication|PutAccelerate|DeleteBucket)/.test(action));
+  }
   const configured = configuredArns(settings);
   if (configured.includes(resource)) return true;
   // A configured secret's customer-managed key, whose id no one knows: only kms:Decrypt, only through its service.

@@ -1,5 +1,5 @@
 import * as aws from '@pulumi/aws';
-import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
 import { stackVariables, stateStatements } from './backend';
 import { SOURCE_ARTIFACT } from './codepipeline';
 import { useKeyStatement } from './roles';
@@ -20,7 +20,7 @@ export interface UpdateAccessArgs extends StackResources {
 }
 
 export interface SelfUpdateArgs extends StackResources {
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: ArtifactLocation;
   readonly selfUpdate: SelfUpdateSettings;
   /** `<organization>/<project>/<stack>`: the stack this pipeline belongs to. */
   readonly stack: string;
@@ -129,7 +129,7 @@ export function updateStatements(scope: Scope, args: UpdateAccessArgs): SplitSta
         Sid: 'ReadSource',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
-        Resource: pulumi.interpolate`${arns.bucket}/*`,
+        Resource: arns.artifactObjects,
         Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
       },
       useKeyStatement(key),

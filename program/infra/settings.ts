@@ -56,6 +56,8 @@ export interface PipelineSettings {
   readonly selfUpdate?: SelfUpdateSettings;
   /** The supply-chain gate (scan between Build and the deploy stages); absent unless the repository opted in. */
   readonly supplyChain?: SupplyChainSettings;
+  /** The platform's KMS key (key or alias ARN) and artifact bucket, used instead of the stack's own (shared-resources.ts). */
+  readonly shared?: { readonly kmsKeyArn?: string; readonly artifactBucket?: string };
 }
 
 /** The scan gate's thresholds: findings of a severity the image may have (medium and low: not gated when absent). */

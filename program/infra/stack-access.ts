@@ -1,5 +1,5 @@
-import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { Scope } from './scope';
 import { NameKey } from './settings';
 import { GithubSource } from './source';
@@ -38,7 +38,7 @@ export function connectionArns(source: GithubSource): pulumi.Output<string[]> {
 /** The stack's resources, by ARN, and those whose ARN AWS picks. */
 export interface StackResources {
   readonly arns: StackArns;
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly source: GithubSource;
 }
 
@@ -71,7 +71,8 @@ export const programTagKeys = (scope: Scope) => ({ 'ForAllValues:StringEquals': 
 /** Every resource this program manages, grouped by kind and scoped to this stack. */
 function resourceGroups(scope: Scope, { arns, key, source }: StackResources): ResourceGroup[] {
   return [
-    {
+    // The platform's shared key is only looked up (shared-resources.ts: DescribeKey); its policy, rotation and tags are the platform's.
+    scope.shared.kmsKeyArn ? { sid: 'SharedKey', resources: key.arn, read: ['kms:DescribeKey'], change: [] } : {
       sid: 'PipelineKey',
       resources: key.arn,
       read: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags'],
@@ -84,7 +85,18 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       // Creating or changing the pipeline and the drift project hands them the connection.
       change: connectionActions('PassConnection', 'UseConnection', 'TagResource', 'UntagResource'),
     },
-    {
+    // The provider may ask the shared bucket's region when it looks the bucket up; s3:prefix is no condition key of this one.
+    ...(scope.shared.artifactBucket ? [{ sid: 'SharedArtifactBucketLocation', resources: arns.bucket, read: ['s3:GetBucketLocation'], change: [] }] : []),
+    scope.shared.artifactBucket ? {
+      // The platform's shared bucket is only looked up (shared-resources.ts): aws.s3.getBucket calls HeadBucket, which
+      // takes s3:ListBucket (Amazon S3 API Reference, HeadBucket). Its settings and policy are the platform's, and a
+      // listing is limited to this pipeline's folder: HeadBucket sends no prefix, a ListObjects of another folder does.
+      sid: 'SharedArtifactBucket',
+      resources: arns.bucket,
+      read: ['s3:ListBucket'],
+      change: [],
+      condition: { StringLikeIfExists: { 's3:prefix': arns.artifactObjects.apply(objects => objects.slice(objects.indexOf('/') + 1)) } },
+    } : {
       sid: 'ArtifactBucket',
       resources: arns.bucket,
       read: ['s3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration',

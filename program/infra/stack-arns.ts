@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from './scope';
 import { NameKey } from './settings';
+import { artifactFolder } from './shared-resources';
 
 type Arn = pulumi.Output<string>;
 
@@ -47,7 +48,10 @@ export interface StackArns {
   readonly project: (key: NameKey) => Arn;
   readonly projectNamed: (name: string) => Arn;
   readonly pipeline: Arn;
+  /** The artifact bucket: the stack's own, or the platform's shared one. */
   readonly bucket: Arn;
+  /** The artifact objects this pipeline may reach: every object of its own bucket, its folder of a shared one. */
+  readonly artifactObjects: Arn;
   readonly repository: Arn;
   /** Every log group and its streams (`<group>:*`). */
   readonly logGroups: Arn[];
@@ -101,6 +105,8 @@ export function stackArns(scope: Scope): StackArns {
     if (name.length > 128) throw new Error(`the permissions boundary name ${name} is longer than IAM's 128 characters`);
     return name;
   };
+  const shared = scope.shared.artifactBucket;
+  const bucket = pulumi.interpolate`arn:${partition}:s3:::${shared ?? scope.nameFor('artifactBucket')}`;
   return {
     roles: [...roleKeys.map(role), ...stageRoles],
     rolesBut: (...but) => [...roleKeys.filter(key => !but.includes(key)).map(role), ...stageRoles],
@@ -119,7 +125,8 @@ export function stackArns(scope: Scope): StackArns {
     project,
     projectNamed: name => regional('codebuild', `project/${name}`),
     pipeline: regional('codepipeline', names.pipeline),
-    bucket: pulumi.interpolate`arn:${partition}:s3:::${scope.nameFor('artifactBucket')}`,
+    bucket,
+    artifactObjects: shared ? pulumi.interpolate`${bucket}/${artifactFolder(names.pipeline)}/*` : pulumi.interpolate`${bucket}/*`,
     repository: regional('ecr', `repository/${names.repository}`),
     logGroups: [...keysEndingIn(names, 'LogGroup').map(logGroup), ...stageLogGroups].flatMap(arn => [arn, pulumi.interpolate`${arn}:*`]),
     logGroup,

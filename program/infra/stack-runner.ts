@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from './key';
 import { ServiceRole, serviceRole } from './roles';
 import { Scope } from './scope';
 import { NameKey, SelfUpdateSettings } from './settings';
@@ -11,7 +12,7 @@ export interface StackRunnerArgs {
   readonly projectName: NameKey;
   readonly roleName: NameKey;
   readonly logGroupName: NameKey;
-  readonly key: aws.kms.Key;
+  readonly key: PipelineKey;
   readonly selfUpdate: SelfUpdateSettings;
   /** Kept as long as the build's own logs. */
   readonly logRetentionDays: number;

@@ -1,6 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArtifactLocation } from './artifacts';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
+import { PipelineKey } from './key';
 import { gateStatements, stageConditions } from './release-gates';
 import { serviceRole } from './roles';
 import { Scope } from './scope';
@@ -22,8 +24,8 @@ export function runsOnLambda(stage: DeployStageSettings): boolean {
 }
 
 export interface DeployStagesArgs {
-  readonly key: aws.kms.Key;
-  readonly bucket: aws.s3.Bucket;
+  readonly key: PipelineKey;
+  readonly bucket: ArtifactLocation;
   /** The pipeline's notification topic: approval requests are published to it. */
   readonly topic: aws.sns.Topic;
   readonly settings: PipelineSettings;
@@ -108,7 +110,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
         Sid: 'ReadArtifacts',
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
-        Resource: pulumi.interpolate`${bucket.arn}/*`,
+        Resource: bucket.objects,
         Condition: inThisAccount,
       },
       {
