@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'projen';
 import * as yaml from 'yaml';
-import { SELF_UPDATE_S3, tempDir } from './helpers';
+import { SELF_UPDATE_S3, snapshotDir, tempDir } from './helpers';
 import { CicdPipelineProject, CicdPipelineProjectOptions } from '../src/cicd-pipeline-project';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
@@ -159,11 +159,6 @@ describe('pythonExec is an executable name or path, nothing a shell would split 
 });
 
 describe('nothing is written for any of them', () => {
-  function snapshotDir(dir: string): Record<string, string> {
-    return Object.fromEntries(fs.readdirSync(dir, { recursive: true, withFileTypes: false } as any)
-      .map(String).sort().filter(f => fs.statSync(path.join(dir, f)).isFile()).map(f => [f, fs.readFileSync(path.join(dir, f), 'base64')]));
-  }
-
   test.each<[string, Partial<CicdPipelineProjectOptions>]>([
     ['a Parameter Store name starting with ssm', { githubRepository: REPO, pipeline: { codeBuild: { secrets: { DB: parameterArn('ssm/db') } } } }],
     ['two "#" in the drift schedule', { githubRepository: REPO, pipeline: { selfUpdate: { ...SELF_UPDATE_S3, driftSchedule: 'cron(0 6 ? * 3#1,6#3 *)' } } }],

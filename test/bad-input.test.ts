@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { FULL_PROPS, settingsFor, tempDir } from './helpers';
+import { FULL_PROPS, settingsFor, snapshotDir, tempDir } from './helpers';
 import { isTaggable, runUnderMocks } from '../program/infra/mock-run';
 import { CicdPipelineProject } from '../src/cicd-pipeline-project';
 import { LOG_RETENTION_DAYS, resolvePipeline } from '../src/pipeline-model';
@@ -362,19 +362,6 @@ describe('one error lists every problem', () => {
 // 3. The project type fails before writing anything
 // ---------------------------------------------------------------------------
 
-/** Every file under `dir` (relative path → bytes as base64). */
-function snapshotDir(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = path.posix.join(rel, entry.name);
-      if (entry.isDirectory()) walk(child);
-      else files[child] = fs.readFileSync(path.join(dir, child)).toString('base64');
-    }
-  };
-  walk('.');
-  return files;
-}
 
 describe('CicdPipelineProject with bad pipeline props', () => {
   test.each<[string, Record<string, unknown>]>([

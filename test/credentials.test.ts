@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { TypeScriptProject } from 'projen/lib/typescript';
-import { PROMOTION_PROPS, SELF_UPDATE_CLOUD, tempDir } from './helpers';
+import { PROMOTION_PROPS, SELF_UPDATE_CLOUD, snapshotDir, tempDir } from './helpers';
 import { CicdPipelineProject } from '../src/cicd-pipeline-project';
 import { PipelineInfrastructure } from '../src/pipeline-infrastructure';
 import { resolvePipeline } from '../src/pipeline-model';
@@ -371,18 +371,6 @@ describe('PipelineInfrastructure in any Node project', () => {
 // Nothing written
 // ---------------------------------------------------------------------------
 
-function snapshotDir(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = path.posix.join(rel, entry.name);
-      if (entry.isDirectory()) walk(child);
-      else files[child] = fs.readFileSync(path.join(dir, child)).toString('base64');
-    }
-  };
-  walk('.');
-  return files;
-}
 
 /** The project type's own string options beside `pipeline`, written to package.json, Pulumi.yaml, the README and tasks. */
 const PROJECT_OPTIONS = ['githubRepository', 'pulumiProject', 'pythonExec', 'name'];

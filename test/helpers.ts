@@ -16,6 +16,20 @@ export function settingsFor(props: PipelineProps, pulumiProject = TEST_PULUMI_PR
 }
 
 /** A fresh directory under the OS temp dir (Testing.synth deletes a project's outdir). */
+/** Every file under `dir` (relative path → bytes as base64): what "nothing written" compares. */
+export function snapshotDir(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = path.posix.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else files[child] = fs.readFileSync(path.join(dir, child)).toString('base64');
+    }
+  };
+  walk('.');
+  return files;
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
 }
