@@ -210,7 +210,7 @@ Without \`selfUpdate\`, the pipeline in AWS changes only when someone runs \`npx
 
 **When an upgrade pull request merges:** the pipeline runs Source, then *UpdatePipeline*: CodeBuild installs the Pulumi
 CLI of exactly the pinned SDK (on Node.js 24), previews this stack with the new program (\`pulumi preview --json\`) and
-classifies every change (\`infra/self-update-classifier.ts\`). A change only a person may make (a new role, a trust
+classifies every change (\`infra/features/self-update/self-update-classifier.ts\`). A change only a person may make (a new role, a trust
 policy, a key, bucket, topic or repository policy, a permissions boundary, the update role's own policies, a dropped
 manual approval, a new tag key on a role (such as a new custom tag), a deletion or replacement of the key, bucket, repository or a log group, or anything else its role has
 no permission for, such as removing a deploy stage) stops the stage **before anything is applied**: the build log and

@@ -4,7 +4,7 @@ import { Testing } from 'projen';
 import * as YAML from 'yaml';
 import { REPO_ROOT, settingsFor, tempDir } from './helpers';
 import { TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
-import { RegisteredResource, isTaggable, runUnderMocks } from '../program/infra/mock-run';
+import { RegisteredResource, isTaggable, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PipelineSettings, assertConfigured, resolveEnvironment, resourceNames } from '../program/infra/settings';
 import { CicdPipelineProject } from '../src';
 import { PROGRAM_FILES, PROGRAM_SOURCE_DIR } from '../src/pulumi-program';

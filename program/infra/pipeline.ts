@@ -1,21 +1,21 @@
 import * as pulumi from '@pulumi/pulumi';
-import { artifactStore } from './artifacts';
-import { qualifiedStack, stateStatements } from './backend';
-import { permissionsBoundaries } from './boundary';
-import { dockerBuild } from './build';
-import { codePipeline, pipelineRole } from './codepipeline';
-import { driftCheck } from './drift';
-import { pipelineKey } from './key';
-import { executionNotifications } from './notifications';
-import { imageRegistry } from './registry';
-import { gateNotificationRules, gateNotifications } from './release-gates';
+import { gateNotificationRules, gateNotifications } from './features/release-gates/release-gates';
+import { qualifiedStack, stateStatements } from './features/self-update/backend';
+import { permissionsBoundaries } from './features/self-update/boundary';
+import { driftCheck } from './features/self-update/drift';
+import { selfUpdateStage, updateStatements } from './features/self-update/self-update';
+import { readStatements } from './features/self-update/stack-access';
+import { stackArns } from './features/self-update/stack-arns';
+import { artifactStore } from './parts/artifacts';
+import { dockerBuild } from './parts/build';
+import { codePipeline, pipelineRole } from './parts/codepipeline';
+import { pipelineKey } from './parts/key';
+import { executionNotifications } from './parts/notifications';
+import { imageRegistry } from './parts/registry';
+import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './parts/source';
+import { deployStages } from './parts/stages';
 import { scopeOf, withPermissionsBoundaries } from './scope';
-import { selfUpdateStage, updateStatements } from './self-update';
 import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
-import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
-import { readStatements } from './stack-access';
-import { stackArns } from './stack-arns';
-import { deployStages } from './stages';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';

@@ -270,7 +270,7 @@ function consumerUrns(dir: string, env: NodeJS.ProcessEnv): string[] {
   const script = path.join(dir, 'infra', 'list-urns.ts');
   fs.writeFileSync(script, [
     "import * as path from 'path';",
-    "import { runUnderMocks } from './mock-run';",
+    "import { runUnderMocks } from './guardrails/mock-run';",
     "import { loadSettings } from './settings';",
     "const settings = loadSettings(path.join(__dirname, 'pipeline-settings.json'));",
     'runUnderMocks(settings, settings.environment.listed[0]).then(r => console.log(JSON.stringify(r.map(x => x.urn).sort())));',

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
-import { Scope } from './scope';
-import { PipelineSettings } from './settings';
+import { Scope } from '../scope';
+import { PipelineSettings } from '../settings';
 
 /**
  * The ECR repository the build pushes to, and the policy that expires old

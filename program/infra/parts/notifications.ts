@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
-import { PipelineSettings } from './settings';
+import { Scope } from '../scope';
+import { PipelineSettings } from '../settings';
 
 export interface ExecutionNotificationsArgs {
   /** Encrypts the topic; its policy lets EventBridge use it. */

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type * as Guardrails from './guardrails';
+import type * as Guardrails from '.';
 import { MOCK_ACCOUNT, MOCK_ORGANIZATION, MOCK_REGION, RegisteredResource } from './mock-run';
-import { PipelineSettings, SelfUpdateSettings, resourceNames, selfUpdateStackName, stageResourceNames } from './settings';
+import { PipelineSettings, SelfUpdateSettings, resourceNames, selfUpdateStackName, stageResourceNames } from '../settings';
 
 /** What the checks below use of guardrails.ts (handed over, so that neither file imports the other at run time). */
 export interface GuardrailKit {
@@ -472,7 +472,7 @@ export const SELF_UPDATE_FILE_GUARDRAILS: Record<string, Guardrails.FileCheck> =
     if (!settings.selfUpdate) return;
     const text = fs.readFileSync(path.join(repoRoot, settings.selfUpdate.buildspecs.update), 'utf-8');
     const preview = text.search(/pulumi preview --json .*--stack "\$\{PULUMI_STACK\}"/);
-    const gate = text.search(/node "\$\{SELF_UPDATE_TMP\}\/check\/self-update-check\.js"/);
+    const gate = text.search(/node "\$\{SELF_UPDATE_TMP\}\/check\/(?:[\w-]+\/)*self-update-check\.js"/);
     const up = text.search(/pulumi up --yes/);
     expect({ preview: preview >= 0, gate: gate > preview, up: up > gate }).toEqual({ preview: true, gate: true, up: true });
     expect(text).toContain('aws sns publish --topic-arn "${NOTIFICATION_TOPIC_ARN}"');

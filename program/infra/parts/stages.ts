@@ -1,11 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
-import { gateStatements, stageConditions } from './release-gates';
 import { serviceRole } from './roles';
-import { Scope } from './scope';
+import { gateStatements, stageConditions } from '../features/release-gates/release-gates';
+import { Scope } from '../scope';
 import { secretReadStatements } from './secrets';
-import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
+import { DeployStageSettings, PipelineSettings, StageNameKey } from '../settings';
 
 /** The build's exported variables every deploy action receives (see the managed buildspec.yml). */
 export const IMAGE_VARIABLES = ['IMAGE_URI', 'IMAGE_TAG', 'IMAGE_DIGEST'];

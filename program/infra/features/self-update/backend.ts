@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
-import { ENVIRONMENT_VARIABLE, SelfUpdateSettings, selfUpdateStackName } from './settings';
+import { Scope } from '../../scope';
+import { ENVIRONMENT_VARIABLE, SelfUpdateSettings, selfUpdateStackName } from '../../settings';
 
 /** The Sids of `stateStatements`: a boundary keeps them as they are (boundary.ts). */
 export const STATE_SIDS = ['ListState', 'ReadBackendMarker', 'WriteState', 'ReadState', 'UseSecretsKey', 'ReadCloudToken'];

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
-import { DeployStageSettings, PipelineSettings, StageGuardSettings } from './settings';
+import { Scope } from '../../scope';
+import { DeployStageSettings, PipelineSettings, StageGuardSettings } from '../../settings';
 
 /**
  * Release gates: CodePipeline V2 stage conditions on the deploy stages ("Configure conditions for a stage",

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
+import { Scope } from '../scope';
 
 export interface ServiceRoleArgs {
   readonly roleName: string;

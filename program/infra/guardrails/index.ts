@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, isTaggable, runUnderMocks } from './mock-run';
-import { PIPELINE_COMPONENT_TYPE } from './pipeline';
-import { releaseGateGuardrails } from './release-gates-guardrails';
-import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from './secrets';
-import { SELF_UPDATE_STAGE } from './self-update';
-import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update-guardrails';
-import { DeployStageSettings, PipelineSettings, environmentLifecycle } from './settings';
-import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from './stages';
+import { PIPELINE_COMPONENT_TYPE } from '../pipeline';
+import { releaseGateGuardrails } from './release-gates';
+import { SELF_UPDATE_FILE_GUARDRAILS, selfUpdateGuardrails } from './self-update';
+import { SELF_UPDATE_STAGE } from '../features/self-update/self-update';
+import { BUILD_VARIABLES_NAMESPACE, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from '../parts/codepipeline';
+import { PARAMETER_STORE_CONTEXT, SECRETS_MANAGER_CONTEXT } from '../parts/secrets';
+import { APPROVAL_ACTION, DEPLOY_ACTION, IMAGE_VARIABLES } from '../parts/stages';
+import { DeployStageSettings, PipelineSettings, environmentLifecycle } from '../settings';
 
 /** Resource types the pipeline registers, by role. */
 export const TYPES = {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { pipelineForStack } from './pipeline';
-import { PipelineSettings } from './settings';
+import { pipelineForStack } from '../pipeline';
+import { PipelineSettings } from '../settings';
 
 /** What the mocked Pulumi engine received for one resource. */
 export interface RegisteredResource {

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
+import { Scope } from '../scope';
 
 /**
  * Days between `pulumi destroy` and the key's deletion. AWS accepts 7 to 30

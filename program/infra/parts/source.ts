@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope, namesOf } from './scope';
-import { PipelineSettings } from './settings';
+import { Scope, namesOf } from '../scope';
+import { PipelineSettings } from '../settings';
 
 /**
  * The stack's connection as AWS reports it before this deployment. `status`

@@ -1,11 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { stackVariables, stateStatements } from './backend';
-import { serviceRole } from './roles';
-import { Scope } from './scope';
-import { SelfUpdateSettings } from './settings';
 import { StackResources, connectionActions, connectionArns, ownLogsStatement, readStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
+import { serviceRole } from '../../parts/roles';
+import { Scope } from '../../scope';
+import { SelfUpdateSettings } from '../../settings';
 
 /** Build states of a drift check that reach the team: drift, or a check that could not finish. */
 export const DRIFT_FAILURE_STATES = ['FAILED', 'FAULT', 'TIMED_OUT'];

@@ -1,13 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STATE_SIDS } from './backend';
-import { gateStatements } from './release-gates';
-import { Scope } from './scope';
-import { secretReadStatements } from './secrets';
-import { DeployStageSettings, PipelineSettings, StageNameKey } from './settings';
-import { GithubSource } from './source';
 import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
 import { StackArns } from './stack-arns';
+import { secretReadStatements } from '../../parts/secrets';
+import { GithubSource } from '../../parts/source';
+import { Scope } from '../../scope';
+import { DeployStageSettings, PipelineSettings, StageNameKey } from '../../settings';
+import { gateStatements } from '../release-gates/release-gates';
 
 /*
  * THREAT MODEL (with `selfUpdate`; the consumer README's "Security model" states it for users).

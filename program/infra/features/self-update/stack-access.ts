@@ -1,9 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
-import { NameKey } from './settings';
-import { GithubSource } from './source';
 import { StackArns } from './stack-arns';
+import { GithubSource } from '../../parts/source';
+import { Scope } from '../../scope';
+import { NameKey } from '../../settings';
 
 /**
  * Actions AWS authorizes only on `"*"` (the Service Authorization Reference

@@ -1,12 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { stackVariables, stateStatements } from './backend';
-import { SOURCE_ARTIFACT } from './codepipeline';
-import { useKeyStatement } from './roles';
-import { Scope } from './scope';
-import { SelfUpdateSettings } from './settings';
 import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
+import { SOURCE_ARTIFACT } from '../../parts/codepipeline';
+import { useKeyStatement } from '../../parts/roles';
+import { Scope } from '../../scope';
+import { SelfUpdateSettings } from '../../settings';
 
 /** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
 export const SELF_UPDATE_STAGE = 'UpdatePipeline';

@@ -1,8 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ServiceRole, serviceRole, useKeyStatement } from './roles';
-import { Scope } from './scope';
-import { PipelineSettings } from './settings';
+import { Scope } from '../scope';
+import { PipelineSettings } from '../settings';
 import { GithubSource } from './source';
 
 /** Stage and action names the trigger refers to. */

@@ -1,7 +1,7 @@
-import type * as Guardrails from './guardrails';
+import type * as Guardrails from '.';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource } from './mock-run';
-import { bakeRuleName, healthRuleName, windowRuleName } from './release-gates';
-import { DeployStageSettings } from './settings';
+import { bakeRuleName, healthRuleName, windowRuleName } from '../features/release-gates/release-gates';
+import { DeployStageSettings } from '../settings';
 
 /** What the checks below use of guardrails.ts (handed over, so that neither file imports the other at run time). */
 export interface GuardrailKit {

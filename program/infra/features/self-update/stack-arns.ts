@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
-import { NameKey } from './settings';
+import { Scope } from '../../scope';
+import { NameKey } from '../../settings';
 
 type Arn = pulumi.Output<string>;
 

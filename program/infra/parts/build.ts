@@ -1,9 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { serviceRole, useKeyStatement } from './roles';
-import { Scope } from './scope';
+import { Scope } from '../scope';
 import { secretReadStatements } from './secrets';
-import { PipelineSettings } from './settings';
+import { PipelineSettings } from '../settings';
 
 export interface DockerBuildArgs {
   readonly key: aws.kms.Key;

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Scope } from './scope';
-import { PipelineSettings } from './settings';
+import { Scope } from '../scope';
+import { PipelineSettings } from '../settings';
 
 /** Days after which an upload that never completed is aborted (its parts cost storage until then). */
 const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;

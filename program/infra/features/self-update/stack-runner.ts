@@ -1,8 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { ServiceRole, serviceRole } from './roles';
-import { Scope } from './scope';
-import { NameKey, SelfUpdateSettings } from './settings';
+import { ServiceRole, serviceRole } from '../../parts/roles';
+import { Scope } from '../../scope';
+import { NameKey, SelfUpdateSettings } from '../../settings';
 
 export interface StackRunnerArgs {
   /** Logical name of the project; its role, policy and log group take it as a prefix. */
