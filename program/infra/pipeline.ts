@@ -1,19 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
-import { gateNotificationRules, gateNotifications } from './features/release-gates/release-gates';
-import { qualifiedStack, stateStatements } from './features/self-update/backend';
-import { permissionsBoundaries } from './features/self-update/boundary';
-import { driftCheck } from './features/self-update/drift';
-import { selfUpdateStage, updateStatements } from './features/self-update/self-update';
-import { readStatements } from './features/self-update/stack-access';
-import { stackArns } from './features/self-update/stack-arns';
-import { artifactStore } from './parts/artifacts';
-import { dockerBuild } from './parts/build';
-import { codePipeline, pipelineRole } from './parts/codepipeline';
-import { pipelineKey } from './parts/key';
-import { executionNotifications } from './parts/notifications';
-import { imageRegistry } from './parts/registry';
-import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './parts/source';
-import { deployStages } from './parts/stages';
+import { gateNotificationRules, gateNotifications, gateStatements, stageConditions } from './features/release-gates';
+import {
+  driftCheck, permissionsBoundaries, qualifiedStack, readStatements, selfUpdateStage, stackArns, stateStatements, updateStatements,
+} from './features/self-update';
+import {
+  ConnectionLookup, artifactStore, codePipeline, connectionAuthorized, deployStages, dockerBuild, executionNotifications, githubSource,
+  imageRegistry, lookUpConnection, pipelineKey, pipelineRole,
+} from './parts';
 import { scopeOf, withPermissionsBoundaries } from './scope';
 import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
 
@@ -125,7 +118,13 @@ export class CicdPipeline extends pulumi.ComponentResource {
       topic: notifications.topic,
       topicPolicy: notifications.topicPolicy,
     }) : undefined;
-    const stages = deployStages(scope, { key, bucket: artifacts.bucket, topic: notifications.topic, settings });
+    const stages = deployStages(scope, {
+      key,
+      bucket: artifacts.bucket,
+      topic: notifications.topic,
+      settings,
+      gates: { conditions: stageConditions, pipelineStatements: gateStatements(scope, settings) },
+    });
     const role = pipelineRole(scope, {
       key,
       source,

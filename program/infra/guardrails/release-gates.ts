@@ -1,15 +1,7 @@
-import type * as Guardrails from '.';
+import { Check, GuardrailPart, TYPES, asList, one, statementsOf } from './kit';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource } from './mock-run';
 import { bakeRuleName, healthRuleName, windowRuleName } from '../features/release-gates/release-gates';
 import { DeployStageSettings } from '../settings';
-
-/** What the checks below use of guardrails.ts (handed over, so that neither file imports the other at run time). */
-export interface GuardrailKit {
-  readonly one: typeof Guardrails.one;
-  readonly statementsOf: typeof Guardrails.statementsOf;
-  readonly asList: typeof Guardrails.asList;
-  readonly TYPES: typeof Guardrails.TYPES;
-}
 
 /** The alarm ARN the pipeline role must be granted: in the stack's account and region under the mocks. */
 const alarmArn = (name: string) => `arn:aws:cloudwatch:${MOCK_REGION}:${MOCK_ACCOUNT}:alarm:${name}`;
@@ -21,8 +13,7 @@ const cloudWatchAlarmRule = (name: string, alarm: string, waitTime?: number) => 
 });
 
 /** The release gates' promises (stage conditions, their alarm reads, their notifications), one check each. */
-export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardrails.Check> {
-  const { one, statementsOf, asList, TYPES } = kit;
+function releaseGateChecks(): Record<string, Check> {
   const stageOf = (resources: RegisteredResource[], name: string): any =>
     one(resources, TYPES.pipeline).inputs.stages.find((s: any) => s.name === name);
   const entryRules = (resources: RegisteredResource[], stage: DeployStageSettings): any[] => {
@@ -114,3 +105,6 @@ export function releaseGateGuardrails(kit: GuardrailKit): Record<string, Guardra
     },
   };
 }
+
+/** Guardrails of the release gates (features/release-gates/). */
+export const RELEASE_GATES: GuardrailPart = { part: 'release gates', checks: releaseGateChecks() };

@@ -2,7 +2,6 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { serviceRole } from './roles';
-import { gateStatements, stageConditions } from '../features/release-gates/release-gates';
 import { Scope } from '../scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from '../settings';
@@ -21,6 +20,14 @@ export interface DeployStagesArgs {
   /** The pipeline's notification topic: approval requests are published to it. */
   readonly topic: aws.sns.Topic;
   readonly settings: PipelineSettings;
+  /**
+   * The release gates (features/release-gates/), handed in so that the parts never import a feature: each stage's
+   * conditions (entry, success, failure), and what the pipeline's role needs for them (reading the alarms).
+   */
+  readonly gates: {
+    readonly conditions: (stage: DeployStageSettings) => Pick<aws.types.input.codepipeline.PipelineStage, 'beforeEntry' | 'onSuccess' | 'onFailure'>;
+    readonly pipelineStatements: object[];
+  };
 }
 
 export interface DeployStages {
@@ -63,7 +70,7 @@ export function deployStages(scope: Scope, args: DeployStagesArgs): DeployStages
         Action: 'sns:Publish',
         Resource: args.topic.arn,
       }] : []),
-      ...gateStatements(scope, settings),
+      ...args.gates.pipelineStatements,
     ],
   };
 }
@@ -204,7 +211,7 @@ function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project
         },
       },
     ],
-    ...stageConditions(stage),
+    ...args.gates.conditions(stage),
   };
 }
 

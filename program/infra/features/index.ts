@@ -1,0 +1,3 @@
+/** The opt-in features, one folder each (self-update/, release-gates/; a new feature gets its own folder here and its guardrails in guardrails/). */
+export * from './self-update';
+export * from './release-gates';
