@@ -29,8 +29,9 @@ export interface CicdPipelineArgs {
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own
  * stack current, a scheduled drift check reports hand-made changes, and every
- * role carries the permissions boundary of its kind, which the program owns. Each part lives in the
- * file named after it and returns what the next needs.
+ * role carries the permissions boundary of its kind, which the program owns. Each part lives in parts/,
+ * in the file named after it, and returns what the next needs; each opt-in feature lives in its folder
+ * under features/, and what it adds to a part is handed to that part here.
  *
  * Creation order where Pulumi cannot infer it from inputs:
  * 1. the roles' policies are attached before the build and deploy projects and

@@ -19,7 +19,7 @@ export const SECRETS: GuardrailPart = {
       const configured = new Set([...settings.build.secrets, ...settings.stages.flatMap(stage => stage.secrets)]);
       for (const arn of configured) expect(arn).toMatch(/^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/);
       const referenced = JSON.stringify(resources.map(r => r.inputs)).match(/arn:aws[a-z-]*:(secretsmanager|ssm):[^"\\]*/g) ?? [];
-      // With self-update on Pulumi Cloud, its access token is a configured secret too (self-update-guardrails checks its use).
+      // With self-update on Pulumi Cloud, its access token is a configured secret too (guardrails/self-update.ts checks its use).
       const token = settings.selfUpdate?.accessTokenSecretArn;
       expect([...new Set(referenced)].filter(arn => !configured.has(arn) && arn !== token)).toEqual([]);
     },

@@ -90,7 +90,7 @@ export const STAGES: GuardrailPart = {
       }
     },
     'a stage rolls back on failure exactly when configured (V2 onFailure ROLLBACK)': ({ resources, settings }) => {
-      // A stage that retries on failure has onFailure RETRY instead (release-gates-guardrails.ts).
+      // A stage that retries on failure has onFailure RETRY instead (guardrails/release-gates.ts).
       for (const stage of settings.stages.filter(s => !s.guard?.retryOnFailure)) {
         expect({ stage: stage.name, onFailure: stageOf(resources, stage.name).onFailure })
           .toEqual({ stage: stage.name, onFailure: stage.rollbackOnFailure ? { result: 'ROLLBACK' } : undefined });

@@ -50,7 +50,7 @@ import { gateStatements } from '../release-gates/release-gates';
 
 /**
  * What the update role may never do: denied in its boundary (where no commit can remove it) and granted
- * nowhere in its policy; checked by name in the guardrails (self-update-guardrails.ts) and evaluated in
+ * nowhere in its policy; checked by name in the guardrails (guardrails/self-update.ts) and evaluated in
  * test/iam-evaluation.test.ts. Actions from the Service Authorization Reference, "Actions, resources, and
  * condition keys for" AWS Identity and Access Management, AWS Key Management Service, Amazon S3, Amazon SNS,
  * Amazon Elastic Container Registry and Amazon CloudWatch Logs. No condition key of iam:CreateRole constrains
