@@ -11,12 +11,22 @@ import { OptionPath, Problems } from './validation';
 /** Where the program's source lives in this package (packed with it, beside `lib/`). */
 export const PROGRAM_SOURCE_DIR = path.join(__dirname, '..', 'program', 'infra');
 
+/** The TypeScript files under `dir`, as POSIX paths relative to `root`, in every subfolder. */
+function typescriptFiles(root: string, dir = root): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return typescriptFiles(root, full);
+    return entry.name.endsWith('.ts') ? [path.relative(root, full).split(path.sep).join('/')] : [];
+  });
+}
+
 /**
  * The program files shipped verbatim into consumer repos: every TypeScript file
- * of the program (its parts, settings, guardrails and their test), so a new
- * part cannot be left behind.
+ * of the program (its parts, features, settings, guardrails and their test), in
+ * every folder, so a new part cannot be left behind. Paths are POSIX and
+ * relative to the program's root (`parts/key.ts`).
  */
-export const PROGRAM_FILES = fs.readdirSync(PROGRAM_SOURCE_DIR).filter(file => file.endsWith('.ts')).sort();
+export const PROGRAM_FILES = typescriptFiles(PROGRAM_SOURCE_DIR).sort();
 
 /**
  * Pulumi's rule for project names: not empty, at most 100 characters, only
@@ -100,7 +110,7 @@ export class PulumiProgramFiles extends Component {
     });
 
     for (const file of PROGRAM_FILES) {
-      new ShippedSourceFile(project, path.posix.join(dir, file), path.join(PROGRAM_SOURCE_DIR, file));
+      new ShippedSourceFile(project, path.posix.join(dir, file), path.join(PROGRAM_SOURCE_DIR, ...file.split('/')));
     }
     const tsconfig = JSON.parse(fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, 'tsconfig.json'), 'utf-8'));
     new JsonFile(project, path.posix.join(dir, 'tsconfig.json'), { obj: tsconfig, newline: true });

@@ -99,8 +99,10 @@ function pulumiBuildspec(selfUpdate: SelfUpdateModel, infraDir: string, build: s
 
 const PIPELINE_VERSION = 'aws codepipeline get-pipeline --name "${PIPELINE_NAME}" --query pipeline.version --output text';
 
-/** The program's gate between preview and up (program/infra/self-update-check.ts) and its "stopped" exit status. */
-export const SELF_UPDATE_CHECK = 'self-update-check.ts';
+/** The program's gate between preview and up (program/infra/features/self-update/self-update-check.ts) and its "stopped" exit status. */
+export const SELF_UPDATE_CHECK = 'features/self-update/self-update-check.ts';
+/** Where tsc writes the gate under the scratch folder: its path below the project's root (`--rootDir`), as JavaScript. */
+const SELF_UPDATE_CHECK_JS = SELF_UPDATE_CHECK.replace(/\.ts$/, '.js');
 const STOPPED = 3;
 /** At most 100 ASCII characters ("Publish", Amazon SNS API Reference); the message names the pipeline. */
 const STOPPED_SUBJECT = 'Pipeline self-update stopped: a person must run npx projen deploy';
@@ -136,7 +138,7 @@ export function renderSelfUpdateBuildspec(selfUpdate: SelfUpdateModel, infraDir:
     'pulumi preview --json --non-interactive --stack "${PULUMI_STACK}" --cwd "${PULUMI_PROJECT_DIR}" > "${SELF_UPDATE_TMP}/preview.json" ' +
       '|| (cat "${SELF_UPDATE_TMP}/preview.json"; false)',
     COMPILE_CHECK,
-    'CHECK_STATUS=0; node "${SELF_UPDATE_TMP}/check/self-update-check.js" "${SELF_UPDATE_TMP}/preview.json" "${SELF_UPDATE_TMP}/stopped.txt" ' +
+    `CHECK_STATUS=0; node "\${SELF_UPDATE_TMP}/check/${SELF_UPDATE_CHECK_JS}" "\${SELF_UPDATE_TMP}/preview.json" "\${SELF_UPDATE_TMP}/stopped.txt" ` +
       `|| CHECK_STATUS=$?; if [ "\${CHECK_STATUS}" = ${STOPPED} ]; then ` +
       `aws sns publish --topic-arn "\${NOTIFICATION_TOPIC_ARN}" --subject "${STOPPED_SUBJECT}" --message "file://\${SELF_UPDATE_TMP}/stopped.txt" ` +
       '--output text > /dev/null || echo "Could not publish this to the notification topic ${NOTIFICATION_TOPIC_ARN}: the message above is the one." >&2; ' +

@@ -5,7 +5,7 @@ import { Testing } from 'projen';
 import * as YAML from 'yaml';
 import { FULL_PROPS, settingsFor, tempDir } from './helpers';
 import { FILE_GUARDRAILS, GUARDRAILS, GuardrailRun, TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, MockConnection, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { MOCK_ACCOUNT, MOCK_REGION, MockConnection, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PIPELINE_COMPONENT_TYPE } from '../program/infra/pipeline';
 import { CicdPipelineProject } from '../src';
 import { PipelineProps } from '../src/pipeline-props';

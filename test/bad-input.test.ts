@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { FULL_PROPS, settingsFor, snapshotDir, tempDir } from './helpers';
-import { isTaggable, runUnderMocks } from '../program/infra/mock-run';
+import { isTaggable, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { CicdPipelineProject } from '../src/cicd-pipeline-project';
 import { LOG_RETENTION_DAYS, resolvePipeline } from '../src/pipeline-model';
 import { BuildArchitecture, BuildComputeType, BuildImage, PipelineExecutionState, PipelineProps } from '../src/pipeline-props';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { settingsFor, tempDir } from './helpers';
 import { TYPES, one } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { renderBuildspec } from '../src/buildspec';
 import { renderDeployBuildspec } from '../src/deploy-buildspec';
 import { resolvePipeline } from '../src/pipeline-model';

@@ -5,9 +5,9 @@ import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } f
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { SELF_UPDATE_S3, settingsFor } from './helpers';
 import { TYPES, asList, one } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PipelineSettings, resourceNames, stageResourceNames } from '../program/infra/settings';
-import { platformKeyPolicy } from '../program/infra/shared-resources';
+import { platformKeyPolicy } from '../program/infra/features/shared-resources/shared-resources';
 import { PipelineProps } from '../src/pipeline-props';
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { FULL_PROPS, PROMOTION_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
 import { describeGuardrails } from '../program/infra/guardrails';
-import { runUnderMocks } from '../program/infra/mock-run';
+import { runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { loadSettings } from '../program/infra/settings';
 import { CicdPipelineProject } from '../src';
 

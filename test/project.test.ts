@@ -59,8 +59,9 @@ describe('CicdPipelineProject', () => {
     expect(pulumiYaml).toMatchObject({ name: 'web-app', main: 'index.ts', runtime: { name: 'nodejs' } });
     // The list is read from program/infra: the entry, its parts, the settings contract and the guardrails.
     expect(PROGRAM_FILES).toEqual(expect.arrayContaining([
-      'index.ts', 'pipeline.ts', 'scope.ts', 'key.ts', 'source.ts', 'artifacts.ts', 'registry.ts', 'build.ts', 'codepipeline.ts',
-      'notifications.ts', 'roles.ts', 'settings.ts', 'mock-run.ts', 'guardrails.ts', 'pipeline.test.ts',
+      'index.ts', 'pipeline.ts', 'scope.ts', 'settings.ts', 'pipeline.test.ts', 'parts/key.ts', 'parts/source.ts', 'parts/artifacts.ts',
+      'parts/registry.ts', 'parts/build.ts', 'parts/codepipeline.ts', 'parts/notifications.ts', 'parts/roles.ts', 'features/self-update/self-update.ts',
+      'features/release-gates/release-gates.ts', 'guardrails/index.ts', 'guardrails/kit.ts', 'guardrails/mock-run.ts',
     ]));
     for (const file of PROGRAM_FILES) {
       const source = fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, file), 'utf-8');

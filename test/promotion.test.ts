@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { PARAMETER_ARN, PROD_ROLE_ARN, PROMOTION_PROPS, SECRET_ARN, settingsFor, tempDir } from './helpers';
 import { GUARDRAILS, GuardrailRun, TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PIPELINE_COMPONENT_TYPE } from '../program/infra/pipeline';
 import { CicdPipelineProject } from '../src';
 import { renderBuildspec } from '../src/buildspec';

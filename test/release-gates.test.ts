@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROMOTION_PROPS, REPO_ROOT, settingsFor, tempDir } from './helpers';
+import { alarmArnsFor } from '../program/infra/features/release-gates/release-gates';
 import { GUARDRAILS, GuardrailRun, TYPES, asList, describeGuardrails, one, statementsOf } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
-import { alarmArnsFor } from '../program/infra/release-gates';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { CicdPipelineProject } from '../src';
 import { GUIDE_PATH } from '../src/pipeline-guide';
 import { resolvePipeline } from '../src/pipeline-model';

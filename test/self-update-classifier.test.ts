@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROMOTION_PROPS, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
-import { MOCK_ACCOUNT, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
-import { STOPPED, UNREADABLE, main } from '../program/infra/self-update-check';
-import { CLASSIFIED_TYPES, OWN_PREFIX, StopReason, classifyPreview, isEngineOnly, stopMessage } from '../program/infra/self-update-classifier';
+import { STOPPED, UNREADABLE, main } from '../program/infra/features/self-update/self-update-check';
+import { CLASSIFIED_TYPES, OWN_PREFIX, StopReason, classifyPreview, isEngineOnly, stopMessage } from '../program/infra/features/self-update/self-update-classifier';
+import { MOCK_ACCOUNT, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 
 /**
  * Issue 17, "never half-applied": the update stage previews the stack and

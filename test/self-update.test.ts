@@ -5,7 +5,7 @@ import { Logger, Testing } from 'projen';
 import * as YAML from 'yaml';
 import { FULL_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
 import { FILE_GUARDRAILS, GUARDRAILS, GuardrailRun, TYPES, one, statementsOf } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/mock-run';
+import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { CicdPipelineProject, PipelineProps } from '../src';
 import { RECOMMENDED_NODE_MAJOR, SUPPORTED_NODE_MAJORS } from '../src/node-support';
 import { resolvePipeline } from '../src/pipeline-model';
@@ -212,8 +212,8 @@ let compiledCheck: string | undefined;
 function compileCheckOnce(buildspec: string): string {
   if (compiledCheck) return compiledCheck;
   const repo = tempDir('gate-repo');
-  fs.mkdirSync(path.join(repo, 'infra'));
-  for (const file of ['self-update-check.ts', 'self-update-classifier.ts']) {
+  fs.mkdirSync(path.join(repo, 'infra', 'features', 'self-update'), { recursive: true });
+  for (const file of ['features/self-update/self-update-check.ts', 'features/self-update/self-update-classifier.ts']) {
     fs.copyFileSync(path.join(__dirname, '..', 'program', 'infra', file), path.join(repo, 'infra', file));
   }
   fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(repo, 'node_modules'));
@@ -264,7 +264,7 @@ function runPhase(buildspec: string, env: Record<string, string>, phase: 'build'
   fs.writeFileSync(path.join(bin, 'npx'), [
     '#!/bin/bash',
     'echo "npx $*" >> "$CALLS"',
-    '[ "$1 $2 $3" = "--no-install tsc --outDir" ] && mkdir -p "$4" && cp "$COMPILED_CHECK"/*.js "$4"/',
+    '[ "$1 $2 $3" = "--no-install tsc --outDir" ] && mkdir -p "$4" && cp -r "$COMPILED_CHECK"/. "$4"/',
   ].join('\n'), { mode: 0o755 });
   const variables = Object.entries<string>(spec.env.variables).map(([k, v]) => `export ${k}='${v}'`);
   const script = ['set -e', ...variables, ...spec.phases[phase].commands].join('\n');

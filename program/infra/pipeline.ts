@@ -1,23 +1,16 @@
 import * as pulumi from '@pulumi/pulumi';
-import { artifactStore } from './artifacts';
-import { qualifiedStack, stateStatements } from './backend';
-import { permissionsBoundaries } from './boundary';
-import { dockerBuild } from './build';
-import { codePipeline, pipelineRole } from './codepipeline';
-import { driftCheck } from './drift';
-import { pipelineKey } from './key';
-import { executionNotifications } from './notifications';
-import { imageRegistry } from './registry';
-import { gateNotificationRules, gateNotifications } from './release-gates';
+import { gateNotificationRules, gateNotifications, gateStatements, stageConditions } from './features/release-gates';
+import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './features/shared-resources';
+import {
+  driftCheck, permissionsBoundaries, qualifiedStack, readStatements, selfUpdateStage, stackArns, stateStatements, updateStatements,
+} from './features/self-update';
+import { assertScanAvailableHere, scanEvidence, scanNotification, scanNotificationRules, scanStages, scanStatements } from './features/supply-chain';
+import {
+  ConnectionLookup, artifactStore, codePipeline, connectionAuthorized, deployStages, dockerBuild, executionNotifications, githubSource,
+  imageRegistry, lookUpConnection, pipelineKey, pipelineRole,
+} from './parts';
 import { scopeOf, withPermissionsBoundaries } from './scope';
-import { selfUpdateStage, updateStatements } from './self-update';
 import { EnvironmentLifecycle, PipelineSettings, assertSelfUpdateStack } from './settings';
-import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './shared-resources';
-import { ConnectionLookup, connectionAuthorized, githubSource, lookUpConnection } from './source';
-import { readStatements } from './stack-access';
-import { stackArns } from './stack-arns';
-import { deployStages } from './stages';
-import { assertScanAvailableHere, scanNotification, scanNotificationRules, scanStages, scanStatements } from './supply-chain';
 
 /** Type token of the component: part of every child's URN, so it never changes. */
 export const PIPELINE_COMPONENT_TYPE = 'cicd-pipeline-type:index:CicdPipeline';
@@ -40,8 +33,9 @@ export interface CicdPipelineArgs {
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own
  * stack current, a scheduled drift check reports hand-made changes, and every
- * role carries the permissions boundary of its kind, which the program owns. Each part lives in the
- * file named after it and returns what the next needs.
+ * role carries the permissions boundary of its kind, which the program owns. Each part lives in parts/,
+ * in the file named after it, and returns what the next needs; each opt-in feature lives in its folder
+ * under features/, and what it adds to a part is handed to that part here.
  *
  * Creation order where Pulumi cannot infer it from inputs:
  * 1. the roles' policies are attached before the build and deploy projects and
@@ -134,7 +128,14 @@ export class CicdPipeline extends pulumi.ComponentResource {
       topic: notifications.topic,
       topicPolicy: notifications.topicPolicy,
     }) : undefined;
-    const stages = deployStages(scope, { key, bucket: artifacts.bucket, topic: notifications.topic, settings });
+    const stages = deployStages(scope, {
+      key,
+      bucket: artifacts.bucket,
+      topic: notifications.topic,
+      settings,
+      gates: { conditions: stageConditions, pipelineStatements: gateStatements(scope, settings) },
+      approvalEvidence: scanEvidence(settings),
+    });
     const role = pipelineRole(scope, {
       key,
       source,

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { commitAll, git, machineEnv, runIn, runInFailing, treeHash } from './harness';
 import { LocalNpmRegistry } from './registries';
-import { NEXT_RELEASE_EDITS, Release, buildRelease } from './releases';
+import { FLAT_LAYOUT_COMMIT, NEXT_RELEASE_EDITS, Release, buildRelease } from './releases';
 import { runJob } from './workflow-runner';
 import { PROGRAM_FILES } from '../../src/pulumi-program';
 import { tempDir } from '../helpers';
@@ -197,30 +197,64 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
     });
   });
 
-  describe('`npx projen upgrade` (its upgrade.yml job) to the next release', () => {
+  /**
+   * The upgrade starts from the last release with the flat program (infra/*.ts, FLAT_LAYOUT_COMMIT), so that it
+   * also proves the move into folders: a repository of its own, on a registry of its own where that release is
+   * the current one, until the next release (this tree, plus edits) is published.
+   */
+  describe('`npx projen upgrade` (its upgrade.yml job) from the flat layout to the next release', () => {
     let v2: Release;
+    let flatRegistry: LocalNpmRegistry;
+    let upgradeEnv: NodeJS.ProcessEnv;
+    let flatRepo: string;
+    let flatFiles: string[];
     let workspace: string;
     let before: Record<string, Buffer>;
     let urnsBefore: string[];
 
-    beforeAll(() => {
+    beforeAll(async () => {
+      flatRegistry = await LocalNpmRegistry.start();
+      flatRegistry.publish(buildRelease('0.1.0', { commit: FLAT_LAYOUT_COMMIT }).tarball);
+      upgradeEnv = machineEnv({ ...flatRegistry.env, npm_config_yes: 'true' });
+      flatRepo = path.join(tempDir('flat-consumer'), 'web-app');
+      fs.mkdirSync(flatRepo);
+      runIn(upgradeEnv, flatRepo, 'git', ['init', '-q', '-b', 'main']);
+      runIn(upgradeEnv, flatRepo, 'npx', ['projen', 'new', '--from', 'cicd-pipeline-type']);
+      flatFiles = fs.readdirSync(path.join(flatRepo, 'infra')).filter(f => f.endsWith('.ts'));
       // The team makes the repo its own: options, a secret in stack config, the image and the app.
-      const projenrc = path.join(repo, '.projenrc.ts');
+      const projenrc = path.join(flatRepo, '.projenrc.ts');
       fs.writeFileSync(projenrc, fs.readFileSync(projenrc, 'utf-8')
         .replace('projenrcTs: true,', "projenrcTs: true,\n  githubRepository: 'acme/shop',\n  pipeline: { environments: ['dev', 'prod'] },"));
-      runIn(env, repo, 'npx', ['projen']);
-      fs.appendFileSync(path.join(repo, 'infra/Pulumi.dev.yaml'), '  web-app:dbPassword:\n    secure: AAABAKh3c2VjcmV0LXZhbHVlLWVuY3J5cHRlZA==\n');
-      fs.appendFileSync(path.join(repo, 'Dockerfile'), 'HEALTHCHECK CMD wget -q -O- localhost:8080 || exit 1\n');
-      fs.appendFileSync(path.join(repo, 'src/greeting.ts'), 'export const VERSION = 2;\n');
-      commitAll(repo, 'our app');
-      before = Object.fromEntries([...USER_FILES, '.projenrc.ts'].map(f => [f, fs.readFileSync(path.join(repo, f))]));
-      urnsBefore = consumerUrns(repo, env);
+      runIn(upgradeEnv, flatRepo, 'npx', ['projen']);
+      fs.appendFileSync(path.join(flatRepo, 'infra/Pulumi.dev.yaml'), '  web-app:dbPassword:\n    secure: AAABAKh3c2VjcmV0LXZhbHVlLWVuY3J5cHRlZA==\n');
+      fs.appendFileSync(path.join(flatRepo, 'Dockerfile'), 'HEALTHCHECK CMD wget -q -O- localhost:8080 || exit 1\n');
+      fs.appendFileSync(path.join(flatRepo, 'src/greeting.ts'), 'export const VERSION = 2;\n');
+      commitAll(flatRepo, 'our app');
+      before = Object.fromEntries([...USER_FILES, '.projenrc.ts'].map(f => [f, fs.readFileSync(path.join(flatRepo, f))]));
+      urnsBefore = consumerUrns(flatRepo, upgradeEnv);
 
       v2 = buildRelease('0.2.0', { edits: NEXT_RELEASE_EDITS });
-      registry.publish(v2.tarball);
-      const job = runJob({ repo, workflow: '.github/workflows/upgrade.yml', job: 'upgrade', machineEnv: env });
+      flatRegistry.publish(v2.tarball);
+      const job = runJob({ repo: flatRepo, workflow: '.github/workflows/upgrade.yml', job: 'upgrade', machineEnv: upgradeEnv });
       if (!job.passed) throw new Error(`the upgrade job failed:\n${job.log}`);
       workspace = job.workspace;
+    });
+
+    afterAll(async () => {
+      await flatRegistry?.stop();
+    });
+
+    test('the repo started in the flat layout, and now has the program in folders with no stale file left', () => {
+      expect(flatFiles).toEqual(expect.arrayContaining(['guardrails.ts', 'key.ts', 'self-update-guardrails.ts', 'mock-run.ts']));
+      const now = (rel = ''): string[] => fs.readdirSync(path.join(workspace, 'infra', rel), { withFileTypes: true })
+        .flatMap(e => e.isDirectory() ? now(`${rel}${e.name}/`) : e.name.endsWith('.ts') ? [`${rel}${e.name}`] : []);
+      expect(now().sort()).toEqual([...PROGRAM_FILES].sort());
+      const tracked: string[] = JSON.parse(fs.readFileSync(path.join(workspace, '.projen/files.json'), 'utf-8')).files;
+      for (const file of flatFiles.filter(f => !PROGRAM_FILES.includes(f))) {
+        expect({ file, exists: fs.existsSync(path.join(workspace, 'infra', file)), tracked: tracked.includes(`infra/${file}`) })
+          .toEqual({ file, exists: false, tracked: false });
+      }
+      for (const file of PROGRAM_FILES) expect(tracked).toContain(`infra/${file}`);
     });
 
     test('the job created a patch, and the repo now runs the new release', () => {
@@ -249,9 +283,9 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
 
     test('a second synth changes nothing, and the program registers the same URNs: nothing stateful is replaced', () => {
       commitAll(workspace, 'chore(deps): upgrade dependencies');
-      runIn(env, workspace, 'npx', ['projen']);
+      runIn(upgradeEnv, workspace, 'npx', ['projen']);
       expect(git(workspace, 'status', '--porcelain')).toBe('');
-      expect(consumerUrns(workspace, env)).toEqual(urnsBefore);
+      expect(consumerUrns(workspace, upgradeEnv)).toEqual(urnsBefore);
       expect(urnsBefore.length).toBeGreaterThanOrEqual(25);
     });
   });
@@ -270,7 +304,8 @@ function consumerUrns(dir: string, env: NodeJS.ProcessEnv): string[] {
   const script = path.join(dir, 'infra', 'list-urns.ts');
   fs.writeFileSync(script, [
     "import * as path from 'path';",
-    "import { runUnderMocks } from './mock-run';",
+    // The mocked engine moved into guardrails/ with the folders (issue 22); a flat-layout repo has it beside the entry.
+    `import { runUnderMocks } from '${fs.existsSync(path.join(dir, 'infra', 'guardrails', 'mock-run.ts')) ? './guardrails/mock-run' : './mock-run'}';`,
     "import { loadSettings } from './settings';",
     "const settings = loadSettings(path.join(__dirname, 'pipeline-settings.json'));",
     'runUnderMocks(settings, settings.environment.listed[0]).then(r => console.log(JSON.stringify(r.map(x => x.urn).sort())));',

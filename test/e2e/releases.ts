@@ -25,6 +25,8 @@ export interface ReleaseOptions {
   readonly edits?: SourceEdit[];
   /** Build the wheel too (jsii-pacmak, ~1 min). */
   readonly python?: boolean;
+  /** Build from this commit of the repository (an earlier release) instead of the working tree. */
+  readonly commit?: string;
 }
 
 /**
@@ -35,8 +37,8 @@ export interface ReleaseOptions {
  */
 export function buildRelease(version: string, options: ReleaseOptions = {}): Release {
   const edits = options.edits ?? [];
-  const files = sourceFiles();
-  const hash = crypto.createHash('sha256').update(version).update(JSON.stringify(edits));
+  const files = options.commit ? [] : sourceFiles();
+  const hash = crypto.createHash('sha256').update(version).update(JSON.stringify(edits)).update(options.commit ?? '');
   for (const file of files) hash.update(file).update(fs.readFileSync(path.join(REPO_ROOT, file)));
   const out = path.join(os.tmpdir(), 'cicd-pipeline-type-releases', hash.digest('hex').slice(0, 16));
   const tarball = path.join(out, `cicd-pipeline-type-${version}.tgz`);
@@ -48,6 +50,11 @@ export function buildRelease(version: string, options: ReleaseOptions = {}): Rel
 
   const dir = path.join(out, 'src');
   fs.rmSync(dir, { recursive: true, force: true });
+  if (options.commit) {
+    fs.mkdirSync(dir, { recursive: true });
+    run(REPO_ROOT, 'bash', ['-c', `git archive --format=tar ${options.commit} | tar -x -C '${dir}'`]);
+    fs.rmSync(path.join(dir, 'demo-app'), { recursive: true, force: true });
+  }
   for (const file of files) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, file), path.join(dir, file));
@@ -76,6 +83,12 @@ function sourceFiles(): string[] {
   const listed = run(REPO_ROOT, 'git', ['ls-files', '--cached', '--others', '--exclude-standard']).split('\n').filter(Boolean);
   return listed.filter(f => fs.existsSync(path.join(REPO_ROOT, f)) && !f.startsWith('demo-app/')).sort();
 }
+
+/**
+ * The last release whose program was one flat folder (\`infra/*.ts\`), before issue 22 put it in folders
+ * (\`parts/\`, \`features/\`, \`guardrails/\`): an upgrade from it must leave no stale file behind.
+ */
+export const FLAT_LAYOUT_COMMIT = 'a052c9ce480a35f2ae80c717875ed33b9b095e85';
 
 /** A later release: one default changed and one managed file moved, as a real release might. */
 export const NEXT_RELEASE_EDITS: SourceEdit[] = [

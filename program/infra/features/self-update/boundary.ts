@@ -1,0 +1,330 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { STATE_SIDS } from './backend';
+import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
+import { StackArns } from './stack-arns';
+import { secretReadStatements } from '../../parts/secrets';
+import { GithubSource } from '../../parts/source';
+import { Scope } from '../../scope';
+import { DeployStageSettings, PipelineSettings, StageNameKey } from '../../settings';
+import { gateStatements } from '../release-gates/release-gates';
+import { PipelineKey } from '../../parts/key';
+import { scanStatements } from '../supply-chain/supply-chain';
+
+/*
+ * THREAT MODEL (with `selfUpdate`; the consumer README's "Security model" states it for users).
+ *
+ * Who: anyone who can push to the pipeline's branch (or a compromised build dependency: an npm package, a base
+ * image) runs code in the pipeline: the build's commands with the build role, each deploy stage's commands with
+ * that stage's role, and, with self-update, the Pulumi program itself with the update role. Nothing a commit
+ * brings can be trusted, so each role is judged by what a malicious commit could make it do.
+ *
+ * What such a commit can do, and what it cannot:
+ * - Build role: build and push images to this stack's repository, read and write the artifacts, read the
+ *   build's secrets (`codeBuild.secrets`). It cannot reach a deploy target, the state bucket or a stage's
+ *   secrets: its boundary (`buildCeiling`) holds none of them, whatever a commit makes the update role write
+ *   into its policy.
+ * - A deploy stage's role: deploy the built image with its own target role and secrets. Its boundary
+ *   (`stageCeiling`) holds that target and those secrets only: not another stage's (a `dev` commit cannot
+ *   assume `prod`'s role), not the build's registry writes, not the state.
+ * - Pipeline role: start this stack's projects, move artifacts, use the connection, publish approvals.
+ * - Update role (runs `pulumi up` with the commit's program): change this stack's resources in place within the
+ *   explicit lists of stack-access.ts. It never (`UPDATE_ROLE_NEVER`, denied in its boundary; its policy grants
+ *   none of it except UpdateRole and role tags on `arns.roles`, its own role among them, which only these denies
+ *   withhold from its own role): creates a role (a role trusted by another account would hand it everything), changes a trust policy,
+ *   changes a resource policy (key, bucket, topic, repository, registry, log resource policy), creates a KMS
+ *   grant, deletes or schedules the deletion of a stateful resource (key, bucket, repository, images, log group)
+ *   or deletes data by rule (an image lifecycle policy, a shorter log retention),
+ *   changes any boundary, rewrites its own role's policies or boundary, or tags a role with a key the program
+ *   does not use (`aws:PrincipalTag` conditions elsewhere in the account). What it may change on another role
+ *   (a new version of its policy) stays within that role's own boundary, which it cannot change.
+ * - Drift role: read this stack, its state and its program; write only its own logs.
+ * - Events role: start the drift check.
+ *
+ * What stays a person's `npx projen deploy`: a new role (a new deploy stage), a changed trust, resource policy or
+ * boundary, a new tag key, a change to the update role's own grants, a deletion of stateful data. The update
+ * stage stops before applying such a change (the preview classification, self-update buildspec).
+ *
+ * Not expressible in IAM, so held only by branch protection with selfUpdate: CodePipeline's UpdatePipeline has no
+ * condition key on the pipeline's structure (a commit may drop an approval or point a stage at another stage's
+ * project); aws:TagKeys limits tag keys, not their values; events:PutTargets and sns:Subscribe are not limited
+ * to this stack's targets and e-mails; a bucket or log group may be re-encrypted with another key. The preview
+ * gate stops honest changes of these kinds, but it runs from the commit.
+ *
+ * Out of scope: a person with IAM rights in the account, the GitHub side (branch protection decides who can
+ * push), the target accounts' own trust in the deploy roles, and AWS itself.
+ *
+ * Every claim above is a row of test/iam-evaluation.test.ts, evaluated by IAM's own rules (identity policies ∩
+ * boundary, with the key's and bucket's resource policies).
+ */
+
+/**
+ * What the update role may never do: denied in its boundary (where no commit can remove it) and granted
+ * nowhere in its policy; checked by name in the guardrails (guardrails/self-update.ts) and evaluated in
+ * test/iam-evaluation.test.ts. Actions from the Service Authorization Reference, "Actions, resources, and
+ * condition keys for" AWS Identity and Access Management, AWS Key Management Service, Amazon S3, Amazon SNS,
+ * Amazon Elastic Container Registry and Amazon CloudWatch Logs. No condition key of iam:CreateRole constrains
+ * the trust policy (its keys: iam:PermissionsBoundary, aws:RequestTag, aws:TagKeys), so creating roles is
+ * denied outright. SNS: "To remove the ability to change topic permissions, you must deny permissions to the
+ * AddPermission, RemovePermission, and SetTopicAttributes actions" (Amazon SNS API Reference,
+ * SetTopicAttributes). ecr:PutRegistryPolicy, ecr:DeleteRegistryPolicy and logs:PutResourcePolicy are
+ * authorized on "*" only, hence the denies' `Resource: "*"`.
+ */
+export const UPDATE_ROLE_NEVER = {
+  /**
+   * A new role could trust another account; a trust policy says who assumes a role; a boundary is a ceiling;
+   * an inline policy or a new attachment would add grants outside the stack's managed policies.
+   */
+  rolesTrustAndBoundaries: [
+    'iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary',
+    'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
+  ],
+  /** Who may use a resource: its resource policy, a KMS grant, an ACL, the public access block. */
+  resourcePolicies: [
+    'kms:PutKeyPolicy', 'kms:CreateGrant', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl', 's3:PutBucketPublicAccessBlock',
+    'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy',
+    'ecr:PutRegistryPolicy', 'ecr:DeleteRegistryPolicy', 'logs:PutResourcePolicy', 's3:PutBucketOwnershipControls',
+  ],
+  /** The stateful resources and their data. */
+  statefulDeletions: [
+    'kms:ScheduleKeyDeletion', 'kms:DisableKey', 's3:DeleteBucket', 'ecr:DeleteRepository', 'ecr:BatchDeleteImage', 'logs:DeleteLogGroup',
+    // Deletions by rule: an image lifecycle policy expires images, a shorter retention deletes logs.
+    'ecr:PutLifecyclePolicy', 'logs:PutRetentionPolicy',
+  ],
+  /** Changes to a managed policy that must not reach a boundary or the update role's own policies. */
+  policyChanges: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy'],
+  /** Changes to the update role itself (its policies' versions are in `policyChanges`, attachments above). */
+  ownRoleChanges: ['iam:UpdateRole', 'iam:UpdateRoleDescription'],
+  /** Role tags other than the program's own keys. */
+  roleTagging: ['iam:TagRole', 'iam:UntagRole'],
+};
+
+/**
+ * The update role's denies, in its boundary: no commit can remove them (the role's policy, which grants none
+ * of these actions, cannot be rewritten by the role either: `NeverBoundariesOrOwnPolicies`).
+ */
+export function updateRoleDenies(scope: Scope, arns: StackArns): object[] {
+  const never = UPDATE_ROLE_NEVER;
+  return [
+    { Sid: 'NeverRolesTrustOrBoundaries', Effect: 'Deny', Action: never.rolesTrustAndBoundaries, Resource: '*' },
+    { Sid: 'NeverResourcePolicies', Effect: 'Deny', Action: never.resourcePolicies, Resource: '*' },
+    { Sid: 'NeverDeleteStatefulResources', Effect: 'Deny', Action: never.statefulDeletions, Resource: '*' },
+    {
+      Sid: 'NeverBoundariesOrOwnPolicies',
+      Effect: 'Deny',
+      Action: never.policyChanges,
+      // `<updateRole>*`: the update role's own policies (`<updateRole>`, `<updateRole>-pipeline`, `...-pipeline-projects`).
+      Resource: [arns.anyBoundary, pulumi.interpolate`${arns.policy('updateRole')}*`],
+    },
+    { Sid: 'NeverOwnRole', Effect: 'Deny', Action: never.ownRoleChanges, Resource: arns.role('updateRole') },
+    {
+      // With a tag key outside the program's, `ForAnyValue:StringNotEquals` matches and the deny holds.
+      Sid: 'NeverOtherTagKeys',
+      Effect: 'Deny',
+      Action: never.roleTagging,
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': Object.keys(scope.tags).sort() } },
+    },
+  ];
+}
+
+export interface BoundaryArgs {
+  readonly arns: StackArns;
+  readonly key: PipelineKey;
+  readonly source: GithubSource;
+  readonly settings: PipelineSettings;
+  /** The update role's statements (self-update.ts): its ceiling is built from them. */
+  readonly update: SplitStatements;
+  /** The backend's statements the drift check needs (read only). */
+  readonly driftState: object[];
+  /** The drift role's read statements (stack-access.ts). */
+  readonly driftReads: SplitStatements;
+}
+
+type Statement = Record<string, any>;
+
+/**
+ * One permissions boundary per role, each the ceiling of what that kind of
+ * role is for (the threat model above), by the role's physical name.
+ *
+ * A role's effective permissions are its identity policies ∩ its boundary
+ * ("Permissions boundaries for IAM entities", IAM User Guide). One boundary
+ * shared by every role would be every role's real ceiling as soon as anything
+ * can rewrite their policies, so each kind has its own: rewriting the build
+ * role's policy cannot give it a deploy target, the state or a stage's
+ * secrets. Every boundary is a managed policy of at most 6,144 characters
+ * ("IAM and AWS STS quotas"), named `<boundaryPolicy>-<kind>`.
+ */
+export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<string, aws.iam.Policy> {
+  const { names } = scope;
+  const ceilings: Array<[string, string, object[]]> = [
+    [names.pipelineRole, 'pipeline', pipelineCeiling(scope, args)],
+    [names.buildRole, 'build', buildCeiling(args)],
+    ...args.settings.stages.map((stage, i): [string, string, object[]] =>
+      [scope.stageNames[i].deployRole, `deploy-${stage.name}`, stageCeiling(args, stage, scope.stageNames[i])]),
+    [names.updateRole, 'self-update', updateCeiling(scope, args)],
+    [names.driftRole, 'drift-check', driftCeiling(scope, args)],
+    [names.eventsRole, 'drift-schedule', [
+      { Sid: 'StartTheDriftCheck', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: args.arns.project('driftProject') },
+    ]],
+  ];
+  return Object.fromEntries(ceilings.map(([roleName, prefix, statements]) => [roleName, new aws.iam.Policy(`boundary-${prefix}`, {
+    name: args.arns.boundaryNameOf(roleName),
+    description: `Permissions boundary of ${roleName}: the ceiling of what this kind of role of ${names.pipeline} is for`,
+    policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: statements }),
+    tags: scope.tags,
+  }, { parent: scope.parent })]));
+}
+
+const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+
+/** Starts this stack's build, update and deploy projects, moves artifacts, uses the connection, asks for approvals. */
+function pipelineCeiling(scope: Scope, { arns, key, source, settings }: BoundaryArgs): object[] {
+  return [
+    {
+      Sid: 'Artifacts',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl'],
+      Resource: arns.artifactObjects,
+    },
+    {
+      Sid: 'ArtifactBucket',
+      Effect: 'Allow',
+      Action: ['s3:GetBucketVersioning', 's3:GetBucketAcl', 's3:GetBucketLocation', 's3:ListBucket'],
+      Resource: arns.bucket,
+    },
+    {
+      Sid: 'RunTheProjects',
+      Effect: 'Allow',
+      Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+      Resource: [arns.project('buildProject'), arns.project('updateProject'), ...scope.stageNames.map(stage => arns.projectNamed(stage.deployProject))],
+    },
+    { Sid: 'UseTheConnection', Effect: 'Allow', Action: connectionActions('UseConnection'), Resource: connectionArns(source) },
+    { Sid: 'UseTheKey', Effect: 'Allow', Action: KEY_USE, Resource: key.arn },
+    { Sid: 'PublishApprovalRequests', Effect: 'Allow', Action: 'sns:Publish', Resource: arns.topic },
+    // The release gates' alarm reads, exactly as the pipeline role's policy grants them (release-gates.ts).
+    ...gateStatements(scope, settings),
+    // The scan gate's grants, exactly as the pipeline role's policy has them (supply-chain.ts).
+    ...scanStatements(scope, settings),
+  ];
+}
+
+/** Builds and pushes images, reads and writes artifacts, reads the build's secrets: no target, state or stage secret. */
+function buildCeiling({ arns, key, settings }: BoundaryArgs): object[] {
+  const logGroup = arns.logGroup('logGroup');
+  return [
+    {
+      Sid: 'BuildLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [logGroup, pulumi.interpolate`${logGroup}:log-stream:*`],
+    },
+    { Sid: 'LogInToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    {
+      Sid: 'PushImages',
+      Effect: 'Allow',
+      Action: [
+        'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
+        'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
+      ],
+      Resource: arns.repository,
+    },
+    { Sid: 'Artifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: arns.artifactObjects },
+    { Sid: 'ArtifactBucket', Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: arns.bucket },
+    { Sid: 'UseTheKey', Effect: 'Allow', Action: KEY_USE, Resource: key.arn },
+    // Exactly the build's secrets, with the same conditions as its policy (secrets.ts).
+    ...secretReadStatements(settings.build.secrets),
+  ];
+}
+
+/** One deploy stage: its logs, the artifacts (read), its own target role and its own secrets. */
+function stageCeiling({ arns, key }: BoundaryArgs, stage: DeployStageSettings, names: Record<StageNameKey, string>): object[] {
+  const logGroup = arns.logGroupNamed(names.deployLogGroup);
+  return [
+    {
+      Sid: 'StageLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [logGroup, pulumi.interpolate`${logGroup}:log-stream:*`],
+    },
+    { Sid: 'ReadArtifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: arns.artifactObjects },
+    { Sid: 'ArtifactBucket', Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: arns.bucket },
+    { Sid: 'DecryptArtifacts', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: key.arn },
+    ...(stage.assumeRoleArn === undefined ? [] : [{ Sid: 'AssumeItsTarget', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: stage.assumeRoleArn }]),
+    ...secretReadStatements(stage.secrets),
+  ];
+}
+
+/**
+ * The update role's ceiling: the actions of its own grants on this stack's
+ * resources, then `UPDATE_ROLE_NEVER`. Its policy names exact ARNs and
+ * explicit actions and no self-update can change it (the denies), so the
+ * ceiling may be written more briefly, to fit IAM's 6,144 characters: reads
+ * as `<service>:Get*`/`List*`/`Describe*`/`BatchGet*`, and the stack's logs,
+ * projects, rules, roles and policies as `<pipeline>-*` (each of its own
+ * service's ARN shape). Such a pattern could match another repository's
+ * resource whose name begins with `<pipeline>-`; the policy never does.
+ * The state, the secrets key and the unscoped reads keep their conditions.
+ *
+ * Parliament reports RESOURCE_MISMATCH for this statement: a read pattern
+ * also stands for actions of other resource types (`s3:Get*` for access
+ * points), which match none of these ARNs and so grant nothing. The shared
+ * boundary had the same finding for `s3:*`; it is inherent in writing reads
+ * briefly. (Its UNKNOWN_CONDITION_FOR_ACTION for `kms:ResourceAliases`, in
+ * the state's statements, predates this: AWS documents the key under the
+ * `key` resource type of "Actions, resources, and condition keys for AWS Key
+ * Management Service", which parliament's database does not have.)
+ */
+function updateCeiling(scope: Scope, args: BoundaryArgs): object[] {
+  const allows = [...args.update.resources, ...args.update.pipeline, ...args.update.projects ?? []]
+    .filter(s => (s as Statement).Effect === 'Allow') as Statement[];
+  const separate = (s: Statement) => STATE_SIDS.includes(s.Sid) || ['ReadUnscoped', 'ListConnections'].includes(s.Sid);
+  return [
+    {
+      Sid: 'ThisStacksResources',
+      Effect: 'Allow',
+      Action: briefReads(allows.filter(s => !separate(s)).flatMap(s => asList(s.Action))),
+      Resource: stackResourcePatterns(scope, args),
+    },
+    ...allows.filter(separate),
+    ...updateRoleDenies(scope, args.arns),
+  ];
+}
+
+/** Explicit actions, but reads (Get, List, Describe, BatchGet) as one pattern per service and verb. */
+function briefReads(actions: string[]): string[] {
+  return [...new Set(actions.map(action => action.replace(/^([a-z0-9-]+):(Get|List|Describe|BatchGet)[A-Za-z*]*$/, '$1:$2*')))];
+}
+
+/** This stack's resources, with the kinds that have several (logs, projects, rules, roles, policies) as `<pipeline>-*`. */
+function stackResourcePatterns(scope: Scope, { arns, key, source }: BoundaryArgs): pulumi.Output<string[]> {
+  const { partition, region, accountId, names } = scope;
+  const prefix = `${names.pipeline}-*`;
+  const regional = (service: string, resource: string) => pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  return pulumi.all<string | string[]>([
+    key.arn, connectionArns(source), arns.bucket, arns.artifactObjects, arns.repository, arns.pipeline, arns.topic,
+    regional('logs', `log-group:/aws/codebuild/${prefix}`), regional('codebuild', `project/${prefix}`), regional('events', `rule/${prefix}`),
+    pulumi.interpolate`arn:${partition}:iam::${accountId}:role/${prefix}`, pulumi.interpolate`arn:${partition}:iam::${accountId}:policy/${prefix}`,
+  ]).apply(all => all.flat());
+}
+
+const asList = (value: unknown): string[] => (Array.isArray(value) ? value : [value]) as string[];
+
+/** The drift check's ceiling: the reads of its policy on this stack's resources, its logs, the program's checkout, the state. */
+function driftCeiling(scope: Scope, args: BoundaryArgs): object[] {
+  const { arns, source } = args;
+  const reads = [...args.driftReads.resources, ...args.driftReads.pipeline] as Statement[];
+  const separate = (s: Statement) => ['ReadUnscoped', 'ListConnections'].includes(s.Sid);
+  return [
+    {
+      Sid: 'ReadThisStack',
+      Effect: 'Allow',
+      Action: [...new Set(reads.filter(s => !separate(s)).flatMap(s => asList(s.Action)))],
+      Resource: stackResourcePatterns(scope, args),
+    },
+    ...reads.filter(separate),
+    ownLogsStatement(arns, 'driftLogGroup'),
+    { Sid: 'CheckOutTheProgram', Effect: 'Allow', Action: connectionActions('GetConnectionToken', 'UseConnection'), Resource: connectionArns(source) },
+    ...args.driftState,
+  ];
+}

@@ -1,0 +1,100 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { ServiceRole, serviceRole } from '../../parts/roles';
+import { Scope } from '../../scope';
+import { NameKey, SelfUpdateSettings } from '../../settings';
+import { PipelineKey } from '../../parts/key';
+
+export interface StackRunnerArgs {
+  /** Logical name of the project; its role, policy and log group take it as a prefix. */
+  readonly prefix: string;
+  readonly description: string;
+  readonly projectName: NameKey;
+  readonly roleName: NameKey;
+  readonly logGroupName: NameKey;
+  readonly key: PipelineKey;
+  readonly selfUpdate: SelfUpdateSettings;
+  /** Kept as long as the build's own logs. */
+  readonly logRetentionDays: number;
+  /** The role's policy. */
+  readonly statements: object[];
+  /** The role's second policy: one would exceed IAM's 6,144 characters ("IAM and AWS STS quotas"). */
+  readonly second?: { readonly name: NameKey; readonly statements: object[] };
+  /** A third policy, by its physical name (the update role's `-projects` one, stack-access.ts `projectStatements`). */
+  readonly third?: { readonly name: string; readonly statements: object[] };
+  readonly source: aws.types.input.codebuild.ProjectSource;
+  readonly sourceVersion?: string;
+  readonly artifacts: aws.types.input.codebuild.ProjectArtifacts;
+  readonly environmentVariables: aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable[];
+}
+
+export interface StackRunner {
+  readonly project: aws.codebuild.Project;
+  readonly access: ServiceRole;
+  /** Every attachment of the role's policies: what must be in place before the project runs. */
+  readonly attachments: pulumi.Resource[];
+}
+
+/**
+ * A CodeBuild project that runs the Pulumi CLI on this stack (the self-update
+ * and the drift check), with its own log group and role. It needs no Docker,
+ * so it does not run privileged. The project waits for its role's policy.
+ */
+export function stackRunner(scope: Scope, args: StackRunnerArgs): StackRunner {
+  const { selfUpdate, key } = args;
+  const parent = { parent: scope.parent };
+  const logGroup = new aws.cloudwatch.LogGroup(`${args.prefix}-logs`, {
+    name: scope.names[args.logGroupName],
+    retentionInDays: args.logRetentionDays,
+    kmsKeyId: key.arn,
+    tags: scope.tags,
+  }, parent);
+  const access = serviceRole(scope, args.prefix, {
+    roleName: scope.names[args.roleName],
+    service: 'codebuild.amazonaws.com',
+    statements: args.statements,
+  });
+  const attachments: pulumi.Resource[] = [access.attachment];
+  if (args.second) {
+    const second = new aws.iam.Policy(`${args.prefix}-pipeline-policy`, {
+      name: scope.names[args.second.name],
+      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.second.statements }),
+      tags: scope.tags,
+    }, parent);
+    attachments.push(new aws.iam.RolePolicyAttachment(`${args.prefix}-pipeline-policy-attachment`, {
+      role: access.role.name,
+      policyArn: second.arn,
+    }, parent));
+  }
+  if (args.third) {
+    const third = new aws.iam.Policy(`${args.prefix}-projects-policy`, {
+      name: args.third.name,
+      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.third.statements }),
+      tags: scope.tags,
+    }, parent);
+    attachments.push(new aws.iam.RolePolicyAttachment(`${args.prefix}-projects-policy-attachment`, {
+      role: access.role.name,
+      policyArn: third.arn,
+    }, parent));
+  }
+  const project = new aws.codebuild.Project(args.prefix, {
+    name: scope.names[args.projectName],
+    description: args.description,
+    serviceRole: access.role.arn,
+    source: args.source,
+    ...(args.sourceVersion ? { sourceVersion: args.sourceVersion } : {}),
+    artifacts: args.artifacts,
+    environment: {
+      type: 'LINUX_CONTAINER',
+      computeType: selfUpdate.computeType,
+      image: selfUpdate.image,
+      imagePullCredentialsType: 'CODEBUILD',
+      privilegedMode: false,
+      environmentVariables: args.environmentVariables,
+    },
+    buildTimeout: selfUpdate.timeoutMinutes,
+    logsConfig: { cloudwatchLogs: { groupName: logGroup.name, status: 'ENABLED' } },
+    tags: scope.versionedTags,
+  }, { ...parent, dependsOn: attachments });
+  return { project, access, attachments };
+}

@@ -1,0 +1,74 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { Scope } from '../scope';
+import { PipelineSettings } from '../settings';
+import { PipelineKey } from './key';
+
+export interface ExecutionNotificationsArgs {
+  /** Encrypts the topic; its policy lets EventBridge use it. */
+  readonly key: PipelineKey;
+  readonly notifications: PipelineSettings['notifications'];
+  /** Further rules of this stack that publish to the topic (by physical name: they are created later). */
+  readonly alsoPublishing?: string[];
+}
+
+export interface ExecutionNotifications {
+  readonly topic: aws.sns.Topic;
+  /** Lets EventBridge publish: a rule's target waits for it. */
+  readonly topicPolicy: aws.sns.TopicPolicy;
+  /** The rule, its target and the topic policy: in place before the pipeline, whose first run they report. */
+  readonly delivery: pulumi.Resource[];
+}
+
+/**
+ * EventBridge → SNS: a rule on the pipeline's execution state changes, an
+ * encrypted topic that only this rule may publish to, and the e-mail
+ * subscriptions. The rule's target waits for the topic policy.
+ *
+ * They are created before the pipeline, so the rule names the pipeline by its
+ * physical name rather than by the pipeline resource.
+ */
+export function executionNotifications(scope: Scope, args: ExecutionNotificationsArgs): ExecutionNotifications {
+  const { notifications } = args;
+  const others = (args.alsoPublishing ?? []).map(name => pulumi.interpolate`arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${name}`);
+  const parent = { parent: scope.parent };
+  const topic = new aws.sns.Topic('notifications', {
+    name: scope.names.notificationTopic,
+    kmsMasterKeyId: args.key.arn,
+    tags: scope.tags,
+  }, parent);
+  const rule = new aws.cloudwatch.EventRule('executions', {
+    name: scope.names.notificationRule,
+    description: `Execution state changes of ${scope.names.pipeline}`,
+    eventPattern: pulumi.jsonStringify({
+      'source': ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Pipeline Execution State Change'],
+      'detail': { pipeline: [scope.names.pipeline], state: notifications.states },
+    }),
+    state: 'ENABLED',
+    tags: scope.tags,
+  }, parent);
+  const topicPolicy = new aws.sns.TopicPolicy('notifications-policy', {
+    arn: topic.arn,
+    policy: pulumi.jsonStringify({
+      Version: '2012-10-17',
+      Statement: [{
+        Sid: 'EventBridgePublishes',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic.arn,
+        // The source condition belongs here, not on the topic's key (see key.ts).
+        Condition: { ArnEquals: { 'aws:SourceArn': others.length > 0 ? [rule.arn, ...others] : rule.arn } },
+      }],
+    }),
+  }, parent);
+  const target = new aws.cloudwatch.EventTarget('executions-to-topic', {
+    rule: rule.name,
+    arn: topic.arn,
+  }, { ...parent, dependsOn: [topicPolicy] });
+  for (const email of notifications.emails) {
+    new aws.sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, parent);
+  }
+  return { topic, topicPolicy, delivery: [rule, topicPolicy, target] };
+}
