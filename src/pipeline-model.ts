@@ -7,8 +7,8 @@ import { ENVIRONMENT_MAX_LENGTH, ENVIRONMENT_PATTERN, NAME_MAX_LENGTH, NAME_PATT
 import { BuildArchitecture, BuildComputeType, PipelineExecutionState, PipelineProps } from './pipeline-props';
 import { CACHE_TAG } from './registry-cache';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
-import { SupplyChainModel, checkScanStage, resolveSupplyChain } from './supply-chain';
 import { SharedResourcesModel, resolveShared } from './shared-resources';
+import { SupplyChainModel, checkScanStage, resolveSupplyChain } from './supply-chain';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 

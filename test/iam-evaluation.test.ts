@@ -4,10 +4,10 @@ import {
 import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { SELF_UPDATE_S3, settingsFor } from './helpers';
+import { platformKeyPolicy } from '../program/infra/features/shared-resources/shared-resources';
 import { TYPES, asList, one } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PipelineSettings, resourceNames, stageResourceNames } from '../program/infra/settings';
-import { platformKeyPolicy } from '../program/infra/features/shared-resources/shared-resources';
 import { PipelineProps } from '../src/pipeline-props';
 
 /**

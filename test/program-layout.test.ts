@@ -85,7 +85,7 @@ describe('the shipped program is a house a newcomer can walk (issue 22)', () => 
 
   test('folders by concern, each opening with a comment that says what it holds', () => {
     const folders = [...new Set(PROGRAM_FILES.filter(f => f.includes('/')).map(f => path.posix.dirname(f)))].sort();
-    expect(folders).toEqual(['features', 'features/release-gates', 'features/self-update', 'guardrails', 'parts']);
+    expect(folders).toEqual(['features', 'features/release-gates', 'features/self-update', 'features/shared-resources', 'features/supply-chain', 'guardrails', 'parts']);
     for (const folder of folders) {
       expect({ folder, index: PROGRAM_FILES.includes(`${folder}/index.ts`) }).toEqual({ folder, index: true });
       const opening = fs.readFileSync(path.join(PROGRAM_SOURCE_DIR, folder, 'index.ts'), 'utf-8').split('\n')[0];

@@ -700,6 +700,6 @@ describe('the consumer README explains the fleet', () => {
       expect({ role, namesATest: /`test\/[a-z-]+\.test\.ts`/.test(bullet) }).toEqual({ role, namesATest: true });
     }
     expect(security).toContain('`test/iam-evaluation.test.ts`');
-    expect(security).toMatch(/stops the update stage before any change \(`test\/self-update-classifier\.test\.ts`/);
+    expect(security).toMatch(/stops the update stage before any change\s+\(`test\/self-update-classifier\.test\.ts`/);
   });
 });

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FULL_PROPS, PROMOTION_PROPS, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
+import { platformKeyPolicy } from '../program/infra/features/shared-resources/shared-resources';
 import { describeGuardrails } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, runUnderMocks } from '../program/infra/guardrails/mock-run';
-import { platformKeyPolicy } from '../program/infra/features/shared-resources/shared-resources';
 import { switchingReport } from '../program/infra/guardrails/shared-resources';
 import { CicdPipelineProject } from '../src';
 import { renderGuide } from '../src/pipeline-guide';

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROMOTION_PROPS, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
+import { REGIONS_WITHOUT_SCAN, SCAN_STAGE, assertScanAvailable } from '../program/infra/features/supply-chain/supply-chain';
 import { TYPES, describeGuardrails, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
-import { REGIONS_WITHOUT_SCAN, SCAN_STAGE, assertScanAvailable } from '../program/infra/features/supply-chain/supply-chain';
 import { CicdPipelineProject } from '../src';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';

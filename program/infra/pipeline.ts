@@ -1,9 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import { gateNotificationRules, gateNotifications, gateStatements, stageConditions } from './features/release-gates';
-import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './features/shared-resources';
 import {
   driftCheck, permissionsBoundaries, qualifiedStack, readStatements, selfUpdateStage, stackArns, stateStatements, updateStatements,
 } from './features/self-update';
+import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './features/shared-resources';
 import { assertScanAvailableHere, scanEvidence, scanNotification, scanNotificationRules, scanStages, scanStatements } from './features/supply-chain';
 import {
   ConnectionLookup, artifactStore, codePipeline, connectionAuthorized, deployStages, dockerBuild, executionNotifications, githubSource,

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as Guardrails from './kit';
-import { GuardrailPart, TYPES, one } from './kit';
+import * as Kit from './kit';
 import { lifecyclePolicy } from '../parts/registry';
 import { DeployStageSettings } from '../settings';
 
@@ -110,8 +110,8 @@ export const ECONOMY_FILE_GUARDRAILS: Record<string, FileCheck> = {
   },
 };
 
-export const BUILD_ECONOMY: GuardrailPart = {
+export const BUILD_ECONOMY: Kit.GuardrailPart = {
   part: 'registry cache, architecture, deploy compute',
-  checks: economyGuardrails({ one, TYPES }),
+  checks: economyGuardrails({ one: Kit. one, TYPES: Kit.TYPES }),
   fileChecks: ECONOMY_FILE_GUARDRAILS,
 };

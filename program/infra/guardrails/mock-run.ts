@@ -142,12 +142,14 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
   }
 }
 
-function mockCall(token: string, inputs: Record<string, any>, connection: MockConnection, region: string, platform: MockPlatform): Record<string, any> {
+function mockCall(
+  token: string, inputs: Record<string, any>, connection: MockConnection, region: string, platform: MockPlatform,
+): Record<string, any> {
   switch (token) {
     case 'aws:kms/getKey:getKey': {
       // DescribeKey resolves an alias ARN to its key's ARN.
-      const [, partition, , region, account] = String(inputs.keyId).split(':');
-      const arn = /:key\//.test(inputs.keyId) ? inputs.keyId : `arn:${partition}:kms:${region}:${account}:key/${MOCK_SHARED_KEY_ID}`;
+      const [, partition, , keyRegion, account] = String(inputs.keyId).split(':');
+      const arn = /:key\//.test(inputs.keyId) ? inputs.keyId : `arn:${partition}:kms:${keyRegion}:${account}:key/${MOCK_SHARED_KEY_ID}`;
       const keyState = platform.keyState ?? 'Enabled';
       return {
         arn,
@@ -159,7 +161,7 @@ function mockCall(token: string, inputs: Record<string, any>, connection: MockCo
         keyUsage: 'ENCRYPT_DECRYPT',
         keySpec: 'SYMMETRIC_DEFAULT',
         awsAccountId: account,
-        region,
+        region: keyRegion,
       };
     }
     case 'aws:s3/getBucket:getBucket':

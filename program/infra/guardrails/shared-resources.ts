@@ -1,6 +1,6 @@
 /** Guardrails of the platform's shared key and bucket (features/shared-resources/). */
 import type * as Guardrails from './kit';
-import { GuardrailPart, TYPES, asList, one, statementsOf } from './kit';
+import * as Kit from './kit';
 import { MOCK_SHARED_KEY_ID, RegisteredResource, runUnderMocks } from './mock-run';
 import { artifactFolder } from '../features/shared-resources/shared-resources';
 import { PipelineSettings } from '../settings';
@@ -208,7 +208,7 @@ export async function switchingReport(settings: PipelineSettings, environment: s
   };
 }
 
-export const SHARED_RESOURCES: GuardrailPart = {
+export const SHARED_RESOURCES: Kit.GuardrailPart = {
   part: 'shared key and bucket',
-  checks: sharedResourceGuardrails({ one, statementsOf, asList, TYPES }),
+  checks: sharedResourceGuardrails({ one: Kit. one, statementsOf: Kit.statementsOf, asList: Kit.asList, TYPES: Kit.TYPES }),
 };

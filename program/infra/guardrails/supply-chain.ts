@@ -1,6 +1,6 @@
 /** Guardrails of the supply-chain gate (features/supply-chain/). */
 import type * as Guardrails from './kit';
-import { GuardrailPart, TYPES, asList, one, statementsOf } from './kit';
+import * as Kit from './kit';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource } from './mock-run';
 import { SBOM_ARTIFACT, SCAN_ACTION, SCAN_STAGE, thresholdConfiguration } from '../features/supply-chain/supply-chain';
 
@@ -86,7 +86,7 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
   };
 }
 
-export const SUPPLY_CHAIN: GuardrailPart = {
+export const SUPPLY_CHAIN: Kit.GuardrailPart = {
   part: 'supply-chain gate',
-  checks: supplyChainGuardrails({ one, statementsOf, asList, TYPES }),
+  checks: supplyChainGuardrails({ one: Kit. one, statementsOf: Kit.statementsOf, asList: Kit.asList, TYPES: Kit.TYPES }),
 };

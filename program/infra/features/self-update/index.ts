@@ -7,5 +7,6 @@ export * from './stack-arns';
 export * from './stack-access';
 export * from './stack-runner';
 export * from './boundary';
+export * from './update-role-never';
 export * from './self-update';
 export * from './drift';

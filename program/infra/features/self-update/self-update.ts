@@ -1,8 +1,8 @@
 import * as aws from '@pulumi/aws';
-import { ArtifactLocation } from '../../parts/artifacts';
 import { stackVariables, stateStatements } from './backend';
 import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
+import { ArtifactLocation } from '../../parts/artifacts';
 import { SOURCE_ARTIFACT } from '../../parts/codepipeline';
 import { useKeyStatement } from '../../parts/roles';
 import { Scope } from '../../scope';
@@ -114,7 +114,7 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
  * and change them in place, read the source artifact, use the pipeline's key,
  * and its state. Nothing here creates a role, changes who may assume one,
  * changes a boundary or a resource policy, creates a KMS grant, deletes a
- * stateful resource or rewrites this role's own grants (boundary.ts,
+ * stateful resource or rewrites this role's own grants (update-role-never.ts,
  * `UPDATE_ROLE_NEVER`, denies each in the update role's boundary):
  * what a self-update may not do stays a person's deploy.
  */

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
-import { PipelineKey } from '../../parts/key';
 import { StackArns } from './stack-arns';
+import { PipelineKey } from '../../parts/key';
 import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
 import { NameKey } from '../../settings';
@@ -85,8 +85,9 @@ function resourceGroups(scope: Scope, { arns, key, source }: StackResources): Re
       // Creating or changing the pipeline and the drift project hands them the connection.
       change: connectionActions('PassConnection', 'UseConnection', 'TagResource', 'UntagResource'),
     },
-    // The provider may ask the shared bucket's region when it looks the bucket up; s3:prefix is no condition key of this one.
-    ...(scope.shared.artifactBucket ? [{ sid: 'SharedArtifactBucketLocation', resources: arns.bucket, read: ['s3:GetBucketLocation'], change: [] }] : []),
+    // The update build reads its source from the pipeline's artifacts: CodeBuild's minimum service role has both of these
+    // on the bucket ("Allow CodeBuild to interact with other AWS services", S3BucketIdentity); neither takes s3:prefix.
+    ...(scope.shared.artifactBucket ? [{ sid: 'SharedArtifactBucketLocation', resources: arns.bucket, read: ['s3:GetBucketAcl', 's3:GetBucketLocation'], change: [] }] : []),
     scope.shared.artifactBucket ? {
       // The platform's shared bucket is only looked up (shared-resources.ts): aws.s3.getBucket calls HeadBucket, which
       // takes s3:ListBucket (Amazon S3 API Reference, HeadBucket). Its settings and policy are the platform's, and a

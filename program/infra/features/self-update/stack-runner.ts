@@ -1,9 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { PipelineKey } from '../../parts/key';
 import { ServiceRole, serviceRole } from '../../parts/roles';
 import { Scope } from '../../scope';
 import { NameKey, SelfUpdateSettings } from '../../settings';
-import { PipelineKey } from '../../parts/key';
 
 export interface StackRunnerArgs {
   /** Logical name of the project; its role, policy and log group take it as a prefix. */
