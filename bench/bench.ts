@@ -53,7 +53,12 @@ function paired(runs: number, subject: () => void, baseline: () => void): [numbe
 
 interface Row { readonly what: string; readonly value: string; readonly goal: string; readonly met: boolean | undefined }
 const rows: Row[] = [];
-const ratioRow = (what: string, subject: number, baseline: number, goal: number) => rows.push({
+/** Keeps a row for the table, and prints it at once so that a long run shows its progress. */
+function addRow(row: Row): void {
+  rows.push(row);
+  console.error(`${row.what}: ${row.value}`);
+}
+const ratioRow = (what: string, subject: number, baseline: number, goal: number) => addRow({
   what, value: `${(subject / baseline).toFixed(2)}× (${subject.toFixed(2)} s vs ${baseline.toFixed(2)} s)`, goal: `≤ ${goal.toFixed(2)}×`, met: subject / baseline <= goal,
 });
 
@@ -98,10 +103,10 @@ function main(): void {
 
   const tarball = packLibrary();
   const tarballKb = fs.statSync(tarball).size / 1024;
-  rows.push({ what: 'packed npm tarball', value: `${tarballKb.toFixed(1)} kB`, goal: '≤ 200 kB', met: tarballKb <= 200 });
+  addRow({ what: 'packed npm tarball', value: `${tarballKb.toFixed(1)} kB`, goal: '≤ 200 kB', met: tarballKb <= 200 });
   const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8'));
   const bundled = (manifest.bundledDependencies ?? manifest.bundleDependencies ?? []).length + Object.keys(manifest.dependencies ?? {}).length;
-  rows.push({ what: 'bundled / runtime dependencies', value: String(bundled), goal: '0', met: bundled === 0 });
+  addRow({ what: 'bundled / runtime dependencies', value: String(bundled), goal: '0', met: bundled === 0 });
 
   // projen new, without the dependency install (its cost is reported on its own below).
   const [newTyped, newPlain] = paired(RUNS, () => {
@@ -113,7 +118,7 @@ function main(): void {
     git(dir, 'init', '-q', '-b', 'main');
     run(dir, 'npx', ['--yes', `projen@${PROJEN_VERSION}`, 'new', 'typescript', '--package-manager', 'npm', '--no-post']);
   });
-  rows.push({
+  addRow({
     what: '`projen new --from <tgz>` vs `projen new typescript` (`--no-post`: no dependency install)',
     value: `${(newTyped / newPlain).toFixed(2)}× (${newTyped.toFixed(2)} s vs ${newPlain.toFixed(2)} s)`,
     goal: 'reported',
@@ -133,7 +138,7 @@ function main(): void {
     run(dir, 'npm', [...npmInstall, 'projen@latest']);
     run(dir, 'npm', [...npmInstall, `cicd-pipeline-type@file:${tarball}`]);
   });
-  rows.push({ what: '… of which projen\'s own npm steps for any `--from` type (ls, install projen@latest, install <tgz>)', value: `${fetchType.toFixed(2)} s`, goal: 'reported', met: undefined });
+  addRow({ what: '… of which projen\'s own npm steps for any `--from` type (ls, install projen@latest, install <tgz>)', value: `${fetchType.toFixed(2)} s`, goal: 'reported', met: undefined });
   ratioRow('`projen new --from <tgz>` without those npm steps vs `projen new typescript`', newTyped - fetchType, newPlain, 1.3);
 
   // The type's own cost, without projen's CLI: construct and synthesize a new project in-process.
@@ -160,7 +165,7 @@ function main(): void {
   });
   const installTyped = reinstall(consumer);
   const installPlain = reinstall(plain);
-  rows.push({
+  addRow({
     what: 'dependency install (`npm ci`, warm cache)',
     value: `${installTyped.toFixed(1)} s vs ${installPlain.toFixed(1)} s plain (+${(installTyped - installPlain).toFixed(1)} s for @pulumi/* and the type)`,
     goal: 'reported',
@@ -182,7 +187,7 @@ function main(): void {
   // Where the difference goes: each step's median (the warm-up run included), then the parts of the build step that are ours.
   const typedSteps = stepMedians(stepRuns.get(consumer) ?? []);
   const plainSteps = stepMedians(stepRuns.get(plain) ?? []);
-  rows.push({
+  addRow({
     what: '… by step (median s, consumer vs plain)',
     value: [...typedSteps].filter(([name, t]) => t >= 0.5 || (plainSteps.get(name) ?? 0) >= 0.5)
       .map(([name, t]) => `${name}: ${t.toFixed(1)} vs ${(plainSteps.get(name) ?? 0).toFixed(1)}`).join('; '),
@@ -190,13 +195,13 @@ function main(): void {
     met: undefined,
   });
   const infraTypecheck = median(Math.min(RUNS, 3), () => run(consumer, 'npx', ['projen', 'infra:typecheck']));
-  rows.push({ what: '… of the build step: `infra:typecheck` (tsc over infra/ and the @pulumi/aws typings it imports)', value: `${infraTypecheck.toFixed(2)} s`, goal: 'reported', met: undefined });
+  addRow({ what: '… of the build step: `infra:typecheck` (tsc over infra/ and the @pulumi/aws typings it imports)', value: `${infraTypecheck.toFixed(2)} s`, goal: 'reported', met: undefined });
 
   const guardrails = median(RUNS, () => run(consumer, 'npx', ['jest', '--coverage=false', 'infra']));
-  rows.push({
+  addRow({
     what: 'consumer guardrail tests (`jest infra`), wall time', value: `${guardrails.toFixed(2)} s`, goal: `≤ ${GUARDRAILS_GOAL} s`, met: guardrails <= GUARDRAILS_GOAL,
   });
-  rows.push({ what: '… its profile, top costs (`node --cpu-prof`, one run)', value: formatCosts(profileGuardrails(consumer)), goal: 'reported', met: undefined });
+  addRow({ what: '… its profile, top costs (`node --cpu-prof`, one run)', value: formatCosts(profileGuardrails(consumer)), goal: 'reported', met: undefined });
 
   // The same consumer with selfUpdate and deploy stages on: more resources, policies and checks (issues 11, 17).
   const selfUpdating = newConsumer(tarball);
@@ -207,13 +212,13 @@ function main(): void {
     () => run(selfUpdating, 'npx', ['projen', '--no-post']), () => run(plain, 'npx', ['projen', '--no-post']));
   ratioRow('consumer resynth `npx projen` with selfUpdate and stages on vs plain projen repo', synthSelfUpdating, synthPlainAgain, 1.1);
   const selfUpdatingGuardrails = median(RUNS, () => run(selfUpdating, 'npx', ['jest', '--coverage=false', 'infra']));
-  rows.push({
+  addRow({
     what: 'consumer guardrail tests with selfUpdate and stages on (`jest infra`), wall time',
     value: `${selfUpdatingGuardrails.toFixed(2)} s`,
     goal: `≤ ${GUARDRAILS_GOAL} s`,
     met: selfUpdatingGuardrails <= GUARDRAILS_GOAL,
   });
-  rows.push({ what: '… its profile, top costs (`node --cpu-prof`, one run)', value: formatCosts(profileGuardrails(selfUpdating)), goal: 'reported', met: undefined });
+  addRow({ what: '… its profile, top costs (`node --cpu-prof`, one run)', value: formatCosts(profileGuardrails(selfUpdating)), goal: 'reported', met: undefined });
 
   if (!process.argv.includes('--no-python')) {
     const venvPython = pythonWithWheel(buildRelease(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf-8')).version, { python: true }).wheel!);
@@ -223,7 +228,7 @@ function main(): void {
       () => run(consumer, 'npx', ['ts-node', '--project', 'projenrc/tsconfig.json', '.projenrc.ts'], { PROJEN_DISABLE_POST: 'true' }));
     ratioRow('`.projenrc.py` synth vs `.projenrc.ts` synth', synthPy, synthTs, 2);
   } else {
-    rows.push({ what: '`.projenrc.py` synth vs `.projenrc.ts` synth', value: 'skipped (--no-python)', goal: '≤ 2.00×', met: undefined });
+    addRow({ what: '`.projenrc.py` synth vs `.projenrc.ts` synth', value: 'skipped (--no-python)', goal: '≤ 2.00×', met: undefined });
   }
 
   console.log('\n| measure | result | goal | met |\n| --- | --- | --- | --- |');
