@@ -102,6 +102,10 @@ export class CicdPipelineProject extends TypeScriptProject {
       // Node.js lines that are not end-of-life, and that the pinned @pulumi/* accept (src/node-support.ts).
       minNodeVersion: MIN_NODE_VERSION,
       workflowNodeVersion: WORKFLOW_NODE_VERSION,
+      // A hosted runner starts with an empty npm cache, and the lockfile adds @pulumi/aws (84 MB unpacked) and
+      // @pulumi/pulumi's dependencies to every job's download: actions/setup-node's npm cache, keyed on the lockfile,
+      // serves them from GitHub's cache instead (README "What CI costs").
+      workflowPackageCache: true,
       // Publishing options are reported with every other problem below, not acted on.
       ...withoutApplicationOptions(options),
       buildWorkflowOptions: {

@@ -13,6 +13,9 @@ import { TaggingPolicyFile } from './tagging-policy';
 import { formatOption, optionAssignment, optionStyle, projenrcFileName, projenrcOf } from './validation';
 import { pinnedVersions } from './versions';
 
+/** What @pulumi/pulumi's runtime/index.js requires for closure serialization (and nothing else requires by these names). */
+const JEST_CLOSURE_MODULES = '^\\./closure/(serializeClosure|codePaths)$';
+
 /** Where a user without the Pulumi CLI finds it. */
 const PULUMI_INSTALL_URL = 'https://www.pulumi.com/docs/iac/download-install/';
 
@@ -104,6 +107,8 @@ export class PipelineInfrastructure extends Component {
     });
     project.testTask.prependSpawn(typecheck);
     project.jest?.addTestMatch(`<rootDir>/${this.infraDir}/**/*.test.ts`);
+    // Pulumi's closure serialization loads on first use under jest, not with the SDK (infra/guardrails/jest-closure.ts says why).
+    project.jest?.addModuleNameMappers({ [JEST_CLOSURE_MODULES]: `<rootDir>/${this.infraDir}/guardrails/jest-closure.ts` });
 
     // Pulumi looks for plugins next to the program, not in the root node_modules.
     const plugins = project.addTask('infra:plugins', {

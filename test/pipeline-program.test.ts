@@ -1,6 +1,8 @@
 import * as path from 'path';
+import * as pulumi from '@pulumi/pulumi';
 import { FULL_PROPS, PROMOTION_PROPS, SELF_UPDATE_CLOUD, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
 import { describeGuardrails } from '../program/infra/guardrails';
+import * as jestClosure from '../program/infra/guardrails/jest-closure';
 import { runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { loadSettings } from '../program/infra/settings';
 import { CicdPipelineProject } from '../src';
@@ -113,5 +115,17 @@ describe('logical names (URNs) are a contract', () => {
     const prod = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'prod');
     expect(prod.map(r => logical(r.urn))).toEqual(dev.map(r => logical(r.urn)));
     expect(prod.find(r => r.name === 'pipeline' && r.type.startsWith('aws:'))!.inputs.name).toBe('web-app-prod');
+  });
+});
+
+describe('the jest stand-in for Pulumi\'s closure serialization (infra/guardrails/jest-closure.ts)', () => {
+  // runtime/index.js copies exactly these names from the two modules the consumer's jest maps to the stand-in.
+  test('has every function runtime/index.js copies, and each runs Pulumi\'s own code', async () => {
+    expect(Object.keys(jestClosure).sort()).toEqual(['computeCodePaths', 'serializeFunction', 'serializeFunctionAsync']);
+    const answer = () => 42;
+    const ours = await jestClosure.serializeFunction(answer) as pulumi.runtime.SerializedFunction;
+    const pulumis = await pulumi.runtime.serializeFunction(answer);
+    expect(ours.text).toBe(pulumis.text);
+    expect(ours.text).toContain('42');
   });
 });

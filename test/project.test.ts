@@ -105,6 +105,13 @@ describe('CicdPipelineProject', () => {
     // jest transpiles only (no deprecated ts-jest option); type-checking happens once, in tsc and infra:typecheck.
     expect(snap['test/tsconfig.json'].compilerOptions.isolatedModules).toBe(true);
     expect(JSON.stringify(pkg.jest.transform)).not.toContain('isolatedModules');
+    // Pulumi's closure serialization is mapped to the shipped stand-in, which exists where the mapper points.
+    expect(pkg.jest.moduleNameMapper).toEqual({ '^\\./closure/(serializeClosure|codePaths)$': '<rootDir>/infra/guardrails/jest-closure.ts' });
+    expect(snap['infra/guardrails/jest-closure.ts']).toContain('export const serializeFunction');
+    // The regular expression matches exactly the two requests runtime/index.js makes, not the full paths the stand-in loads.
+    const mapped = new RegExp(Object.keys(pkg.jest.moduleNameMapper)[0]);
+    expect(['./closure/serializeClosure', './closure/codePaths'].every(request => mapped.test(request))).toBe(true);
+    expect(['@pulumi/pulumi/runtime/closure/serializeClosure', '../runtime/closure/serializeClosure', './closure/v8'].some(request => mapped.test(request))).toBe(false);
     // The standard upgrade task moves the type itself (no version constraint), then resynthesizes.
     expect(tasks.upgrade.steps[0].exec ?? tasks.upgrade.steps[0].execArgs.join(' ')).toMatch(/--filter=.*cicd-pipeline-type/);
   });

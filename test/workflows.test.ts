@@ -114,3 +114,22 @@ describe('every generated workflow runs a Node.js line of the support matrix', (
     expect(pkg.engines).toEqual({ node: '>= 24.0.0' });
   });
 });
+
+describe('the consumer\'s workflows cache npm downloads (actions/setup-node, keyed on the lockfile)', () => {
+  const setupNodeWith = (workflows: Record<string, string>) => Object.entries(workflows).flatMap(([workflow, text]) =>
+    Object.entries<any>(YAML.parse(text).jobs ?? {}).flatMap(([job, spec]) => (spec.steps ?? [])
+      .filter((step: any) => typeof step.uses === 'string' && step.uses.startsWith('actions/setup-node@'))
+      .map((step: any) => ({ workflow, job, cache: step.with?.cache, packageManagerCache: step.with?.['package-manager-cache'] }))));
+
+  test('every setup-node step of every workflow caches npm by default', () => {
+    const steps = setupNodeWith(consumerWorkflows().workflows);
+    expect(steps.map(s => s.workflow)).toContain('.github/workflows/build.yml');
+    for (const step of steps) expect(step).toEqual({ ...step, cache: 'npm', packageManagerCache: true });
+  });
+
+  test('a repository can turn the cache off (workflowPackageCache: false)', () => {
+    const steps = setupNodeWith(consumerWorkflows({ workflowPackageCache: false }).workflows);
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) expect(step).toEqual({ ...step, cache: undefined, packageManagerCache: false });
+  });
+});

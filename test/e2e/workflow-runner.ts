@@ -9,6 +9,8 @@ export interface StepRun {
   readonly name: string;
   readonly outcome: 'success' | 'failure' | 'skipped';
   readonly output: string;
+  /** Wall time of the step (0 when skipped), so a benchmark can tell where a job's time goes. */
+  readonly seconds: number;
 }
 
 /** What a job did: its steps in order, and whether it passed as GitHub would report it. */
@@ -60,7 +62,7 @@ export function runJob(options: RunJobOptions): JobRun {
     const name: string = step.name ?? step.uses ?? step.run;
     const condition: string = step.if ?? 'success()';
     if (!evaluate(condition, outputs, failed)) {
-      steps.push({ name, outcome: 'skipped', output: '' });
+      steps.push({ name, outcome: 'skipped', output: '', seconds: 0 });
       continue;
     }
     const outputFile = path.join(tempDir('github-output'), 'output');
@@ -75,6 +77,7 @@ export function runJob(options: RunJobOptions): JobRun {
     };
     env.PATH = [...pathPrefix, env.PATH].join(path.delimiter);
 
+    const started = process.hrtime.bigint();
     let result: { ok: boolean; output: string };
     if (step.uses) {
       const action = playAction(step, workspace, options.repo, env);
@@ -96,7 +99,7 @@ export function runJob(options: RunJobOptions): JobRun {
     }
 
     if (step.id) outputs[step.id] = parseOutputs(fs.readFileSync(outputFile, 'utf-8'));
-    steps.push({ name, outcome: result.ok ? 'success' : 'failure', output: result.output });
+    steps.push({ name, outcome: result.ok ? 'success' : 'failure', output: result.output, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
     if (!result.ok && !step['continue-on-error']) failed = true;
   }
   const log = steps.map(s => `##[${s.outcome}] ${s.name}\n${s.output}`).join('\n');
