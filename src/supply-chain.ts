@@ -96,9 +96,18 @@ export function withNewRepositoryDefaults<T extends object>(options: T): T {
     return given?.supplyChain !== undefined ? given : { ...given, supplyChain: { ...NEW_REPOSITORY_SUPPLY_CHAIN } };
   };
   const args = creation.args ?? {};
+  // projen writes an object option into .projenrc.py as JSON, keys as they are; jsii's Python structs take
+  // snake_case keyword arguments (PipelineProps(**pipeline)), so a Python projenrc gets snake_case keys.
+  const written = (options as { projenrcPython?: unknown }).projenrcPython === true ? snakeKeys(withGate(args.pipeline)) : withGate(args.pipeline);
   return {
     ...options,
     pipeline: withGate((options as Record<string, unknown>).pipeline),
-    [PROJEN_NEW]: { ...creation, args: { ...args, pipeline: withGate(args.pipeline) } },
+    [PROJEN_NEW]: { ...creation, args: { ...args, pipeline: written } },
   };
+}
+
+/** Every key of plain objects, at any depth, in snake_case (jsii's Python names for struct properties). */
+function snakeKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`), snakeKeys(inner)]));
 }

@@ -119,8 +119,11 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
     const clone = cloneOf(repo);
     runIn(env, clone, 'npm', ['ci', '--no-audit', '--no-fund']);
     const projenrc = path.join(clone, '.projenrc.ts');
-    fs.writeFileSync(projenrc, fs.readFileSync(projenrc, 'utf-8').replace('projenrcTs: true,',
-      "projenrcTs: true,\n  pipeline: { repository: 'acme', environments: ['x'.repeat(200)], registry: { keepImages: -1 }, tags: { custom: { 'aws:x': 'y' } } },"));
+    const generated = fs.readFileSync(projenrc, 'utf-8');
+    // A new repository's projenrc has the supply-chain gate on (a team may loosen it); the bad options join it.
+    expect(generated).toContain('pipeline: { supplyChain: { criticalThreshold: 0, highThreshold: 0 } },');
+    fs.writeFileSync(projenrc, generated.replace('pipeline: { supplyChain: ',
+      "pipeline: { repository: 'acme', environments: ['x'.repeat(200)], registry: { keepImages: -1 }, tags: { custom: { 'aws:x': 'y' } }, supplyChain: "));
     const hash = treeHash(clone);
     const out = runInFailing({ ...env, CI: 'true' }, clone, 'npx', ['projen']);
     expect(out).toContain('Invalid pipeline configuration in .projenrc.ts (4 problems); nothing was written');

@@ -185,6 +185,8 @@ describe('the Python package', () => {
     const projenrc = fs.readFileSync(path.join(dir, '.projenrc.py'), 'utf-8');
     expect(projenrc).toContain('from cicd_pipeline_type import CicdPipelineProject');
     expect(projenrc).toContain('projenrc_python=True');
+    // The supply-chain gate of a new repository, in jsii's Python spelling (PipelineProps(**pipeline) takes snake_case).
+    expect(projenrc).toContain('pipeline={"supply_chain":{"critical_threshold":0,"high_threshold":0}}');
     expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf-8')).toContain('python3 -m venv .venv');
     const before = fs.readFileSync(path.join(dir, 'infra/pipeline-settings.json'), 'utf-8');
     run(dir, venvPython, ['.projenrc.py'], { PROJEN_DISABLE_POST: 'true' });
