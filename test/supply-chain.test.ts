@@ -196,7 +196,9 @@ describe('a new repository gets the gate; an upgraded one keeps its pipeline', (
 
   test('a new .projenrc.py gets the gate with snake_case keys (jsii\'s Python structs take keyword arguments)', () => {
     const options = withNewRepositoryDefaults(creation({ name: 'my-app', projenrcPython: true, pipeline: { codeBuild: { timeoutMinutes: 30 } } })) as any;
-    expect(options.__new__.args.pipeline).toEqual({ code_build: { timeout_minutes: 30 }, supply_chain: { critical_threshold: 0, high_threshold: 0 } });
+    expect(options.__new__.args.pipeline).toEqual({
+      code_build: { timeout_minutes: 30 }, supply_chain: { critical_threshold: 0, high_threshold: 0 },
+    });
     // The options this synth uses stay in the library's own spelling.
     expect(options.pipeline.supplyChain).toEqual(NEW_REPOSITORY_SUPPLY_CHAIN);
   });
