@@ -72,8 +72,9 @@ describe('a Python consumer (.projenrc.py), created from the registries, in its 
       ['Upload patch', 'skipped'],
       ['Fail build on mutation', 'skipped'],
     ]);
-    // The build synthesized with .projenrc.py (the default task), not with a TypeScript projenrc.
-    expect(job.steps.find(s => s.name === 'build')!.output).toContain('python .projenrc.py');
+    // The build synthesized with .projenrc.py (the default task, through the runner that prints a configuration
+    // error once), not with a TypeScript projenrc.
+    expect(job.steps.find(s => s.name === 'build')!.output).toContain('python node_modules/cicd-pipeline-type/python-runner/run_projenrc.py .projenrc.py');
   });
 
   describe('`npx projen upgrade` (its upgrade.yml job) to the next release of both packages', () => {
