@@ -21,6 +21,12 @@ export interface DockerBuildArgs {
  * with its log group and its role. The project waits for the role's policy,
  * so the first build does not fail on permissions.
  */
+/** What pushing and pulling an image takes ("IAM permissions for pushing an image", Amazon ECR User Guide): the build's grant and its ceiling. */
+export const ECR_PUSH_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
+  'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
+];
+
 export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.Project {
   const { key, bucket, repository, build } = args;
   const parent = { parent: scope.parent };
@@ -61,10 +67,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         // GetDownloadUrlForLayer, and writes them like an image's (the same repository, the cache tag).
         Sid: 'PushImages',
         Effect: 'Allow',
-        Action: [
-          'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
-          'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
-        ],
+        Action: ECR_PUSH_ACTIONS,
         Resource: repository.arn,
       },
       {

@@ -4,7 +4,9 @@ import { STATE_SIDS } from './backend';
 import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
 import { StackArns } from './stack-arns';
 import { updateRoleDenies } from './update-role-never';
+import { ECR_PUSH_ACTIONS } from '../../parts/build';
 import { PipelineKey } from '../../parts/key';
+import { useKeyStatement } from '../../parts/roles';
 import { secretReadStatements } from '../../parts/secrets';
 import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
@@ -62,8 +64,6 @@ export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<
   }, { parent: scope.parent })]));
 }
 
-const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
-
 /** Starts this stack's build, update and deploy projects, moves artifacts, uses the connection, asks for approvals. */
 function pipelineCeiling(scope: Scope, { arns, key, source, settings }: BoundaryArgs): object[] {
   return [
@@ -86,7 +86,7 @@ function pipelineCeiling(scope: Scope, { arns, key, source, settings }: Boundary
       Resource: [arns.project('buildProject'), arns.project('updateProject'), ...scope.stageNames.map(stage => arns.projectNamed(stage.deployProject))],
     },
     { Sid: 'UseTheConnection', Effect: 'Allow', Action: connectionActions('UseConnection'), Resource: connectionArns(source) },
-    { Sid: 'UseTheKey', Effect: 'Allow', Action: KEY_USE, Resource: key.arn },
+    useKeyStatement(key),
     { Sid: 'PublishApprovalRequests', Effect: 'Allow', Action: 'sns:Publish', Resource: arns.topic },
     // The release gates' alarm reads, exactly as the pipeline role's policy grants them (release-gates.ts).
     ...gateStatements(scope, settings),
@@ -109,15 +109,12 @@ function buildCeiling({ arns, key, settings }: BoundaryArgs): object[] {
     {
       Sid: 'PushImages',
       Effect: 'Allow',
-      Action: [
-        'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
-        'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
-      ],
+      Action: ECR_PUSH_ACTIONS,
       Resource: arns.repository,
     },
     { Sid: 'Artifacts', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], Resource: arns.artifactObjects },
     { Sid: 'ArtifactBucket', Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: arns.bucket },
-    { Sid: 'UseTheKey', Effect: 'Allow', Action: KEY_USE, Resource: key.arn },
+    useKeyStatement(key),
     // Exactly the build's secrets, with the same conditions as its policy (secrets.ts).
     ...secretReadStatements(settings.build.secrets),
   ];
