@@ -86,7 +86,7 @@ export function resolveStages(p: Problems, path: OptionPath, value: unknown, pip
     const manualApproval = checkApproval(p, at.option('manualApproval'), stage.manualApproval);
     const assumeRoleArn = checkRoleArn(p, at.option('assumeRoleArn'), stage.assumeRoleArn);
     const rollbackPath = at.option('rollbackOnFailure');
-    if (stage.rollbackOnFailure !== undefined && typeof stage.rollbackOnFailure !== 'boolean') p.add(rollbackPath, 'must be true or false');
+    p.boolean(rollbackPath, stage.rollbackOnFailure);
     const guardPath = at.option('guard');
     const guard = resolveGuard(p, guardPath, stage.guard);
     if (guard?.retryOnFailure && stage.rollbackOnFailure === true) {

@@ -44,7 +44,9 @@ export type NameKey =
   | 'notificationRule' | 'notificationTopic' | 'logGroup'
   // The self-update stage, the drift check and the permissions boundary (used when `selfUpdate` is set).
   | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
-  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy'
+  // The supply-chain gate's signing profile (used when `supplyChain.signing` is on).
+  | 'signingProfilePrefix';
 
 /** Every physical name the program sets, by key. */
 export function nameRules(name: string): Record<NameKey, NameRule> {
@@ -176,6 +178,15 @@ export function nameRules(name: string): Record<NameKey, NameRule> {
       maxLength: 128,
       describe: 'IAM policy name',
       pattern: /^[\w+=,.@-]+$/,
+    },
+    signingProfilePrefix: {
+      // A prefix: the program adds a unique suffix, because AWS Signer never reuses the name of a canceled
+      // profile ("PutSigningProfile", AWS Signer API Reference: profileName [a-zA-Z0-9_]{2,64}), and a
+      // replaced or recreated profile would otherwise collide. The suffix is 26 characters: 64 - 26 = 38.
+      template: `${name.replace(/-/g, '_')}_{env}_`,
+      maxLength: 38,
+      describe: 'AWS Signer signing profile name prefix',
+      pattern: /^[A-Za-z0-9_]+$/,
     },
     driftPipelinePolicy: {
       template: `${name}-{env}-drift-pipeline`,

@@ -442,9 +442,7 @@ function resolveArtifacts(p: Problems, path: OptionPath, value: unknown): Pipeli
   p.knownKeys(path, a, ['expiryDays', 'noncurrentVersionExpiryDays', 'forceDestroy']);
   p.integer(path.option('expiryDays'), a.expiryDays, 1, 3650);
   p.integer(path.option('noncurrentVersionExpiryDays'), a.noncurrentVersionExpiryDays, 1, 3650);
-  if (a.forceDestroy !== undefined && typeof a.forceDestroy !== 'boolean') {
-    p.add(path.option('forceDestroy'), 'must be true or false');
-  }
+  p.boolean(path.option('forceDestroy'), a.forceDestroy);
   return {
     expiryDays: (a.expiryDays as number | undefined) ?? 30,
     noncurrentVersionExpiryDays: (a.noncurrentVersionExpiryDays as number | undefined) ?? 30,

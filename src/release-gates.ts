@@ -59,7 +59,7 @@ export function resolveGuard(p: Problems, path: OptionPath, value: unknown): Gua
     p.add(bakePath, `a bake watches the stage's alarms for rollback: list them in ${p.name(path.option('alarms'))}`);
   }
   const retryPath = path.option('retryOnFailure');
-  if (value.retryOnFailure !== undefined && typeof value.retryOnFailure !== 'boolean') p.add(retryPath, 'must be true or false');
+  p.boolean(retryPath, value.retryOnFailure);
   const retryOnFailure = value.retryOnFailure === true;
   if (value.alarms === undefined && value.window === undefined && value.bakeMinutes === undefined && value.retryOnFailure === undefined) {
     const names = GUARD_KEYS.map(key => optionName(key, p.style));

@@ -93,7 +93,7 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
     executionMode: model.executionMode,
     fleet: { versionTag: { key: VERSION_TAG_KEY, value: pinnedVersions().self } },
     ...(model.selfUpdate ? { selfUpdate: renderSelfUpdate(model.selfUpdate, infraDir) } : {}),
-    ...(model.supplyChain ? { supplyChain: { thresholds: model.supplyChain.thresholds } } : {}),
+    ...(model.supplyChain ? { supplyChain: { thresholds: model.supplyChain.thresholds, ...(model.supplyChain.signing ? { signing: model.supplyChain.signing } : {}) } } : {}),
     ...(model.shared ? { shared: model.shared } : {}),
   };
 }

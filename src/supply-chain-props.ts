@@ -5,6 +5,12 @@
  * its threshold. The scan's software bill of materials (SBOM) is the action's
  * output artifact, kept in the artifact bucket under its lifecycle.
  *
+ * The build also signs the pushed image, by digest, with an AWS Signer
+ * signing profile of the stack (Notation), and every deploy stage verifies
+ * that signature against this profile alone before it runs its commands: an
+ * unsigned image, one signed by anyone else, or a tag without its digest
+ * stops the stage.
+ *
  * `{}` turns the gate on with its defaults. A threshold is the number of
  * findings of that severity the image may have: `0` lets none through, and an
  * unset medium or low threshold does not gate on that severity. Each is a
@@ -34,4 +40,22 @@ export interface SupplyChainProps {
    * @default - low findings do not fail the execution (they are in the SBOM)
    */
   readonly lowThreshold?: number;
+
+  /**
+   * Sign the pushed image with the stack's AWS Signer signing profile and
+   * verify the signature before every deploy stage. `false` keeps the scan
+   * and turns signing and verification off.
+   * @default true
+   */
+  readonly signing?: boolean;
+
+  /**
+   * How long a signature stays valid, in months (1 to 135, AWS Signer's
+   * range). A deploy stage refuses an image whose signature has expired: an
+   * image older than this cannot be deployed, or rolled back to, without a
+   * new build. Changing it replaces the signing profile, and images signed
+   * before then no longer verify.
+   * @default 12
+   */
+  readonly signatureValidityMonths?: number;
 }

@@ -1,7 +1,7 @@
 import { DeployStageModel, MAX_DEPLOY_STAGES } from './deploy-stages';
 import { OptionPath, Problems } from './validation';
 
-/** `pipeline.supplyChain` with its defaults applied: the scan gate's thresholds. */
+/** `pipeline.supplyChain` with its defaults applied: the scan gate's thresholds and the image signing. */
 export interface SupplyChainModel {
   readonly thresholds: {
     readonly critical: number;
@@ -9,9 +9,29 @@ export interface SupplyChainModel {
     readonly medium?: number;
     readonly low?: number;
   };
+  /** Undefined with `signing: false`: the scan alone. */
+  readonly signing?: SigningModel;
 }
 
-const KEYS = ['criticalThreshold', 'highThreshold', 'mediumThreshold', 'lowThreshold'] as const;
+/** The stack's signing profile: how long its signatures are valid. */
+export interface SigningModel {
+  readonly validityMonths: number;
+}
+
+const THRESHOLD_KEYS = ['criticalThreshold', 'highThreshold', 'mediumThreshold', 'lowThreshold'] as const;
+const KEYS = [...THRESHOLD_KEYS, 'signing', 'signatureValidityMonths'] as const;
+
+/**
+ * A signature outlives a year of images: long enough for a rollback to any
+ * image the registry keeps (`registry.keepImages` builds), short enough that an
+ * image nobody rebuilt for a year is rebuilt (and rescanned) before it ships.
+ */
+export const DEFAULT_SIGNATURE_VALIDITY_MONTHS = 12;
+/**
+ * AWS Signer's range for a signing profile's signature validity
+ * ("SignatureValidityPeriod", AWS Signer API Reference: at most 135 months).
+ */
+export const SIGNATURE_VALIDITY_MAX_MONTHS = 135;
 /**
  * AWS documents the InspectorScan thresholds as counts of findings
  * ("Amazon Inspector InspectorScan invoke action reference", Configuration
@@ -39,10 +59,18 @@ export function resolveSupplyChain(p: Problems, path: OptionPath, value: unknown
   if (value === undefined) return undefined;
   if (!p.struct(path, value)) return undefined;
   p.knownKeys(path, value, KEYS);
-  const threshold = (key: typeof KEYS[number]): number | undefined =>
+  const threshold = (key: typeof THRESHOLD_KEYS[number]): number | undefined =>
     p.integer(path.option(key), value[key], 0, THRESHOLD_MAX) ? value[key] as number : undefined;
   const medium = threshold('mediumThreshold');
   const low = threshold('lowThreshold');
+  // An unset or invalid flag (reported) keeps the default: signing on.
+  p.boolean(path.option('signing'), value.signing);
+  const signing = value.signing !== false;
+  const months = p.integer(path.option('signatureValidityMonths'), value.signatureValidityMonths, 1, SIGNATURE_VALIDITY_MAX_MONTHS)
+    ? value.signatureValidityMonths as number : DEFAULT_SIGNATURE_VALIDITY_MONTHS;
+  if (!signing && value.signatureValidityMonths !== undefined) {
+    p.add(path.option('signatureValidityMonths'), `has no effect with ${p.name(path.option('signing'))} false: remove one of them`);
+  }
   return {
     thresholds: {
       critical: threshold('criticalThreshold') ?? DEFAULT_THRESHOLDS.critical,
@@ -50,6 +78,7 @@ export function resolveSupplyChain(p: Problems, path: OptionPath, value: unknown
       ...(medium !== undefined ? { medium } : {}),
       ...(low !== undefined ? { low } : {}),
     },
+    ...(signing ? { signing: { validityMonths: months } } : {}),
   };
 }
 

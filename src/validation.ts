@@ -189,6 +189,16 @@ export class Problems {
     return true;
   }
 
+  /** An optional flag: false when unset; a non-boolean is reported. */
+  public boolean(path: OptionPath, value: unknown): value is boolean {
+    if (value === undefined) return false;
+    if (typeof value !== 'boolean') {
+      this.add(path, 'must be true or false');
+      return false;
+    }
+    return true;
+  }
+
   public oneOf<T>(path: OptionPath, value: unknown, allowed: readonly T[]): value is T {
     if (value === undefined) return false;
     if (!allowed.includes(value as T)) {

@@ -60,9 +60,13 @@ export interface PipelineSettings {
   readonly shared?: { readonly kmsKeyArn?: string; readonly artifactBucket?: string };
 }
 
-/** The scan gate's thresholds: findings of a severity the image may have (medium and low: not gated when absent). */
+/**
+ * The scan gate's thresholds: findings of a severity the image may have (medium and low: not gated when absent);
+ * and, unless the repository turned it off, the image signing and its verification before every deploy stage.
+ */
 export interface SupplyChainSettings {
   readonly thresholds: { readonly critical: number; readonly high: number; readonly medium?: number; readonly low?: number };
+  readonly signing?: { readonly validityMonths: number };
 }
 
 /** Where the stacks keep their state: an S3 bucket (under `<prefix>/.pulumi/`) or Pulumi Cloud. */
@@ -138,7 +142,8 @@ export type NameKey =
   | 'pipeline' | 'buildProject' | 'repository' | 'artifactBucket' | 'connection' | 'pipelineRole' | 'buildRole'
   | 'notificationRule' | 'notificationTopic' | 'logGroup'
   | 'updateProject' | 'updateRole' | 'updateLogGroup' | 'driftProject' | 'driftRole' | 'driftLogGroup'
-  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy';
+  | 'eventsRole' | 'driftScheduleRule' | 'driftFailureRule' | 'boundaryPolicy' | 'updatePipelinePolicy' | 'driftPipelinePolicy'
+  | 'signingProfilePrefix';
 
 /** The config key (in `Pulumi.<stack>.yaml`) and the variable that set the suffix. */
 export const ENVIRONMENT_CONFIG_KEY = 'environmentSuffix';
