@@ -2,6 +2,7 @@ import { Project } from 'projen';
 import { PipelineModel } from './pipeline-model';
 import { PortableYamlFile } from './portable-yaml';
 import { CACHE_TAG, CACHE_TO_PARAMETERS } from './registry-cache';
+import { installNotationCommands, signCommands } from './signing';
 import { SecretVariables } from './variables';
 
 /**
@@ -27,11 +28,17 @@ export function secretEnv(secrets: SecretVariables): Pick<BuildspecEnv, 'paramet
   return env;
 }
 
+/** A phase: its commands, and whether a failure skips the later phases. */
+export interface BuildspecPhase {
+  readonly 'on-failure'?: 'ABORT';
+  readonly 'commands': string[];
+}
+
 /** The CodeBuild build specification, version 0.2, as a typed model. */
 export interface BuildspecModel {
   readonly version: '0.2';
   readonly env: BuildspecEnv;
-  readonly phases: Record<'pre_build' | 'build' | 'post_build', { readonly 'on-failure'?: 'ABORT'; readonly 'commands': string[] }>;
+  readonly phases: Partial<Record<'install', BuildspecPhase>> & Record<'pre_build' | 'build' | 'post_build', BuildspecPhase>;
   readonly artifacts: { readonly files: string[] };
 }
 
@@ -77,6 +84,7 @@ export const BUILDER_NAME = 'pipeline-cache';
  */
 export function renderBuildspec(model: PipelineModel): BuildspecModel {
   const { build } = model;
+  const signing = model.supplyChain?.signing !== undefined;
   return {
     version: '0.2',
     env: {
@@ -88,6 +96,8 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
       'exported-variables': EXPORTED_VARIABLES,
     },
     phases: {
+      // With the supply-chain gate's signing: Notation and AWS Signer's plugin, pinned and verified before they run.
+      ...(signing ? { install: { 'on-failure': 'ABORT' as const, 'commands': installNotationCommands(false) } } : {}),
       pre_build: {
         'on-failure': 'ABORT',
         'commands': [
@@ -114,6 +124,8 @@ export function renderBuildspec(model: PipelineModel): BuildspecModel {
         commands: [
           // Assigned first, exported after: `export X="$(cmd)"` succeeds even when cmd fails.
           'IMAGE_DIGEST="$(aws ecr describe-images --repository-name "${REPOSITORY_NAME}" --image-ids imageTag="${IMAGE_TAG}" --query "imageDetails[0].imageDigest" --output text)" && export IMAGE_DIGEST',
+          // The digest just read is the one signed: what the deploy stages verify (post_build fails the build on error).
+          ...(signing ? signCommands() : []),
           `printf '{"ImageURI":"%s"}' "\${IMAGE_URI}" > ${IMAGE_DETAIL_FILE}`,
           `printf '[{"name":"%s","imageUri":"%s"}]' "\${CONTAINER_NAME}" "\${IMAGE_URI}" > ${IMAGE_DEFINITIONS_FILE}`,
           ...build.postBuildCommands,

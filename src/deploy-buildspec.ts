@@ -4,6 +4,7 @@ import { isLambda } from './build-environment';
 import { BuildspecEnv, secretEnv } from './buildspec';
 import { DeployStageModel } from './deploy-stages';
 import { PortableYamlFile } from './portable-yaml';
+import { installNotationCommands, verifyCommands } from './signing';
 
 /** Folder of the deploy stages' managed buildspecs, relative to the repository root. */
 export const DEPLOY_BUILDSPEC_DIR = 'deploy';
@@ -18,6 +19,7 @@ export interface DeployBuildspecModel {
   readonly version: '0.2';
   readonly env: BuildspecEnv;
   readonly phases: {
+    readonly install?: DeployPhase;
     readonly pre_build?: DeployPhase;
     readonly build: DeployPhase;
   };
@@ -36,8 +38,14 @@ interface DeployPhase {
  * rather than deploy nothing. With a target role, the commands run with its
  * temporary credentials (`aws sts assume-role`; bash, so that `read` gets
  * them from a process substitution and a failed call fails the command).
+ *
+ * With the supply-chain gate's signing, the `install` phase verifies the
+ * image's signature before anything else runs: in the pipeline's account,
+ * before a target role is assumed, and before any of the stage's commands. A
+ * failure there fails the build (no later phase runs) and is reported as
+ * "Signature" (the program's rule on the INSTALL phase's failure).
  */
-export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecModel {
+export function renderDeployBuildspec(stage: DeployStageModel, signing = false): DeployBuildspecModel {
   // Without the attribute a failed command still fails its phase and the build; the deploy buildspec has no later phase.
   const onFailure = isLambda(stage.environment.computeType) ? {} : { 'on-failure': 'ABORT' as const };
   const assume = stage.assumeRoleArn === undefined ? undefined : {
@@ -60,6 +68,7 @@ export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecM
       ...secretEnv(stage.secrets),
     },
     phases: {
+      ...(signing ? { install: { ...onFailure, commands: [...installNotationCommands(true), ...verifyCommands()] } } : {}),
       ...(assume ? { pre_build: assume } : {}),
       build: {
         ...onFailure,
@@ -74,7 +83,7 @@ export function renderDeployBuildspec(stage: DeployStageModel): DeployBuildspecM
 
 /** Writes one stage's `deploy/<stage>.buildspec.yml` as a managed YAML file whose strings survive any YAML reader. */
 export class DeployBuildspecFile extends PortableYamlFile {
-  public constructor(project: Project, stage: DeployStageModel) {
-    super(project, deployBuildspecPath(stage.name), { obj: renderDeployBuildspec(stage) });
+  public constructor(project: Project, stage: DeployStageModel, signing: boolean) {
+    super(project, deployBuildspecPath(stage.name), { obj: renderDeployBuildspec(stage, signing) });
   }
 }

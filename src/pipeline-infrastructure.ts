@@ -88,7 +88,7 @@ export class PipelineInfrastructure extends Component {
     const taggingPolicyPath = path.posix.normalize(options.taggingPolicyPath ?? 'tagging-policy.json');
 
     new BuildspecFile(project, buildspecPath, model);
-    for (const stage of model.stages) new DeployBuildspecFile(project, stage);
+    for (const stage of model.stages) new DeployBuildspecFile(project, stage, model.supplyChain?.signing !== undefined);
     new TaggingPolicyFile(project, taggingPolicyPath, model);
     // Read before this synth rewrites them: what changed since is said once, and the backend is never forgotten.
     const previous = readPreviousSynth(project.outdir, this.infraDir, SETTINGS_FILE);

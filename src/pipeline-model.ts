@@ -8,7 +8,7 @@ import { BuildArchitecture, BuildComputeType, PipelineExecutionState, PipelinePr
 import { CACHE_TAG } from './registry-cache';
 import { SelfUpdateModel, resolveSelfUpdate } from './self-update-model';
 import { SharedResourcesModel, resolveShared } from './shared-resources';
-import { SupplyChainModel, checkScanStage, resolveSupplyChain } from './supply-chain';
+import { SupplyChainModel, checkScanStage, resolveSupplyChain, withSignatureRetention } from './supply-chain';
 import { OptionPath, OptionStyle, Problems } from './validation';
 import { RESERVED_BUILD_VARIABLES, SecretVariables, checkPlainVariables, checkSecretVariables } from './variables';
 
@@ -222,7 +222,7 @@ function resolveInput(p: Problems, root: OptionPath, input: Record<string, unkno
     environments,
     ephemeralEnvironments,
     build,
-    registry,
+    registry: withSignatureRetention(p, root.option('registry'), input.registry, registry, supplyChain),
     artifacts,
     notifications,
     tags,

@@ -1,4 +1,5 @@
 import { DeployStageModel, MAX_DEPLOY_STAGES } from './deploy-stages';
+import type { PipelineModel } from './pipeline-model';
 import { OptionPath, Problems } from './validation';
 
 /** `pipeline.supplyChain` with its defaults applied: the scan gate's thresholds and the image signing. */
@@ -80,6 +81,33 @@ export function resolveSupplyChain(p: Problems, path: OptionPath, value: unknown
     },
     ...(signing ? { signing: { validityMonths: months } } : {}),
   };
+}
+
+/** Days in a signature's validity, counted generously (31 a month) so that the registry never outlasts it short. */
+export const signatureValidityDays = (signing: SigningModel) => signing.validityMonths * 31;
+
+/**
+ * A signature is an untagged artifact in the image's repository (an OCI
+ * referrer), and the registry's untagged rule (`registry.untaggedExpiryDays`)
+ * would expire it while its image is kept ("Sign images in Amazon ECR": a
+ * signature counts as an image; ECR deletes an image's referrers with it, not
+ * before). With signing, untagged artifacts are therefore kept as long as a
+ * signature is valid: by default, and a shorter explicit expiry is refused.
+ * Returns the registry settings to render.
+ */
+export function withSignatureRetention(
+  p: Problems, registryPath: OptionPath, registryInput: unknown, registry: PipelineModel['registry'], supplyChain: SupplyChainModel | undefined,
+): PipelineModel['registry'] {
+  if (!supplyChain?.signing) return registry;
+  const days = signatureValidityDays(supplyChain.signing);
+  const explicit = (registryInput as { untaggedExpiryDays?: unknown } | undefined)?.untaggedExpiryDays;
+  if (explicit === undefined) return { ...registry, untaggedExpiryDays: days };
+  if (typeof explicit === 'number' && explicit < days) {
+    p.add(registryPath.option('untaggedExpiryDays'), `must be at least ${days} with ${p.name(OptionPath.of('pipeline.supplyChain.signing'))} ` +
+      `(${supplyChain.signing.validityMonths} months of signature validity): a signature is an untagged artifact beside its image, and ` +
+      'expiring it earlier leaves an image that no deploy stage will verify; unset it to keep signatures as long as they are valid');
+  }
+  return registry;
 }
 
 /** The stage the gate adds between Build and the deploy stages (the program's supply-chain.ts, SCAN_STAGE). */

@@ -2,13 +2,23 @@ import { secretReference, SecretStore } from './arns';
 import { OptionPath, Problems } from './validation';
 
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * What the image signing and its verification read (signing.ts): a user value would sign with, or trust,
+ * another profile, or move Notation's configuration. Reserved with or without signing, so that turning it on
+ * never collides with a variable a repository already has.
+ */
+const SIGNING_VARIABLES = [
+  'SIGNING_PROFILE_ARN', 'NOTATION_CONFIG', 'NOTATION_CACHE', 'NOTATION_LIBEXEC', 'NOTATION_USERNAME', 'NOTATION_PASSWORD',
+];
 /** Build variables the buildspec and CodeBuild set; a user value would break the build. */
 export const RESERVED_BUILD_VARIABLES = [
   'REPOSITORY_URI', 'REPOSITORY_NAME', 'AWS_ACCOUNT_ID', 'IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST', 'DOCKERFILE', 'DOCKER_CONTEXT',
-  'CONTAINER_NAME', 'PATH', 'HOME',
+  'CONTAINER_NAME', 'PATH', 'HOME', ...SIGNING_VARIABLES,
 ];
 /** Variables a deploy stage's pipeline action and buildspec set. */
-export const RESERVED_DEPLOY_VARIABLES = ['IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST', 'DEPLOY_STAGE', 'ASSUME_ROLE_ARN', 'PATH', 'HOME'];
+export const RESERVED_DEPLOY_VARIABLES = [
+  'IMAGE_TAG', 'IMAGE_URI', 'IMAGE_DIGEST', 'DEPLOY_STAGE', 'ASSUME_ROLE_ARN', 'PATH', 'HOME', 'REPOSITORY_URI', ...SIGNING_VARIABLES,
+];
 const SECRET_LIKE_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
 
 /** Why `name` cannot be a variable of a buildspec, or undefined. */
