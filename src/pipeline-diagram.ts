@@ -9,11 +9,11 @@ import { PipelineModel } from './pipeline-model';
 export type PipelineStep =
   | { readonly kind: 'source'; readonly repository: string; readonly branch: string }
   | { readonly kind: 'update' }
-  | { readonly kind: 'build' }
+  | { readonly kind: 'build'; readonly signs: boolean }
   | { readonly kind: 'scan'; readonly thresholds: Record<string, number> }
   | { readonly kind: 'gate'; readonly stage: DeployStageModel; readonly index: number }
   | { readonly kind: 'approval'; readonly stage: DeployStageModel; readonly index: number }
-  | { readonly kind: 'deploy'; readonly stage: DeployStageModel; readonly index: number }
+  | { readonly kind: 'deploy'; readonly stage: DeployStageModel; readonly index: number; readonly verifies: boolean }
   | { readonly kind: 'bake'; readonly stage: DeployStageModel; readonly index: number };
 
 /** Mermaid flowchart node shapes ("Flowcharts - Basic Syntax", mermaid.js.org). */
@@ -40,7 +40,11 @@ type NodeOf<K extends PipelineStep['kind']> = (step: Extract<PipelineStep, { kin
 const NODES: { readonly [K in PipelineStep['kind']]: NodeOf<K> } = {
   source: step => ({ id: 'source', label: `Source: ${step.repository} @ ${step.branch}`, shape: 'box' }),
   update: () => ({ id: 'update', label: 'UpdatePipeline: pulumi up of this stack, restart if changed', shape: 'box' }),
-  build: () => ({ id: 'build', label: 'Build: docker buildx build with the registry cache, push to ECR', shape: 'box' }),
+  build: step => ({
+    id: 'build',
+    label: `Build: docker buildx build with the registry cache, push to ECR${step.signs ? ', sign the digest with AWS Signer' : ''}`,
+    shape: 'box',
+  }),
   scan: step => ({
     id: 'scan',
     label: `Scan: Inspector, stops above ${Object.entries(step.thresholds).map(([severity, max]) => `${max} ${severity}`).join(', ')}, keeps the SBOM`,
@@ -50,7 +54,8 @@ const NODES: { readonly [K in PipelineStep['kind']]: NodeOf<K> } = {
   approval: step => ({ id: `approve_${step.index}`, label: `approve ${step.stage.name}`, shape: 'decision' }),
   deploy: step => ({
     id: `deploy_${step.index}`,
-    label: `deploy: ${step.stage.name}${step.stage.assumeRoleArn ? ' (assumes its target role)' : ''}${step.stage.rollbackOnFailure ? ', rolls back on failure' : ''}`,
+    label: `deploy: ${step.stage.name}${step.verifies ? ', verifies the signature first' : ''}${step.stage.assumeRoleArn ? ' (assumes its target role)' : ''}` +
+      `${step.stage.rollbackOnFailure ? ', rolls back on failure' : ''}`,
     shape: 'box',
   }),
   bake: step => ({ id: `bake_${step.index}`, label: `bake ${step.stage.name} ${step.stage.guard!.bakeMinutes} min: an alarm in ALARM rolls back`, shape: 'rounded' }),
@@ -70,13 +75,13 @@ export function pipelineSteps(model: PipelineModel): PipelineStep[] {
   return [
     { kind: 'source', repository: model.repository, branch: model.branch },
     ...(model.selfUpdate ? [{ kind: 'update' as const }] : []),
-    { kind: 'build' },
+    { kind: 'build', signs: model.supplyChain?.signing !== undefined },
     ...(model.supplyChain ? [{ kind: 'scan' as const, thresholds: { ...model.supplyChain.thresholds } }] : []),
     ...model.stages.flatMap((stage, index): PipelineStep[] => [
       // The entry condition is checked before any action of the stage, the approval included.
       ...(gateChecks(stage).length > 0 ? [{ kind: 'gate' as const, stage, index }] : []),
       ...(stage.manualApproval ? [{ kind: 'approval' as const, stage, index }] : []),
-      { kind: 'deploy', stage, index },
+      { kind: 'deploy', stage, index, verifies: model.supplyChain?.signing !== undefined },
       ...(stage.guard?.bakeMinutes !== undefined ? [{ kind: 'bake' as const, stage, index }] : []),
     ]),
   ];

@@ -155,6 +155,13 @@ the scan's SBOM is kept as the execution's \`sbom\` artifact. To ship with an ac
 threshold there (reviewed like any change); removing \`supplyChain\` removes the gate. A scan is a snapshot: it
 knows the vulnerabilities published when it ran, not tomorrow's. The gate is not available in the China Regions.
 
+The build also signs the image it pushed, by digest, with this stack's AWS Signer profile, and every deploy stage
+verifies that signature before anything else runs: an unsigned image, one signed by anyone else, another
+repository's, or a tag without its digest stops the stage with "Signature: ..." in its log and on the topic. A
+signature proves the pipeline built this exact image, not that it is safe. Signatures are valid for
+\`signatureValidityMonths\` (12 unless set): an older image is rebuilt before it can be deployed again.
+\`signing: false\` keeps the scan alone (needed outside the \`aws\` partition).
+
 ## Tearing down an environment
 
 \`npx projen destroy\` runs \`pulumi destroy\` for the selected stack. What happens to the stateful resources

@@ -127,17 +127,17 @@ describe('the region', () => {
 
 describe('pipeline.supplyChain options', () => {
   test('{} is critical 0 and high 0, medium and low not gated; unset is no gate', () => {
-    expect(resolvePipeline({ repository: 'acme/web-app', supplyChain: {} }).supplyChain).toEqual({ thresholds: { critical: 0, high: 0 } });
+    expect(resolvePipeline({ repository: 'acme/web-app', supplyChain: {} }).supplyChain).toEqual({ thresholds: { critical: 0, high: 0 }, signing: { validityMonths: 12 } });
     expect(resolvePipeline({ repository: 'acme/web-app' }).supplyChain).toBeUndefined();
     expect(settingsFor({ repository: 'acme/web-app' })).not.toHaveProperty('supplyChain');
     expect(resolvePipeline({ repository: 'acme/web-app', supplyChain: { mediumThreshold: 0, lowThreshold: THRESHOLD_MAX } }).supplyChain)
-      .toEqual({ thresholds: { critical: 0, high: 0, medium: 0, low: THRESHOLD_MAX } });
+      .toEqual({ thresholds: { critical: 0, high: 0, medium: 0, low: THRESHOLD_MAX }, signing: { validityMonths: 12 } });
   });
 
   test('negative, fractional, huge and non-numeric thresholds and unknown options, all at once, each named', () => {
-    expect(problemsOf({ repository: 'acme/web-app', supplyChain: { criticalThreshold: -1, highThreshold: 1.5, mediumThreshold: 1e6, lowThreshold: '3', signing: true } }))
+    expect(problemsOf({ repository: 'acme/web-app', supplyChain: { criticalThreshold: -1, highThreshold: 1.5, mediumThreshold: 1e6, lowThreshold: '3', sign: true } }))
       .toEqual([
-        'pipeline.supplyChain.signing: is not an option (known: criticalThreshold, highThreshold, mediumThreshold, lowThreshold)',
+        'pipeline.supplyChain.sign: is not an option (known: criticalThreshold, highThreshold, mediumThreshold, lowThreshold, signing, signatureValidityMonths)',
         'pipeline.supplyChain.mediumThreshold: must be from 0 to 1000 (got 1000000)',
         'pipeline.supplyChain.lowThreshold: must be a whole number from 0 to 1000 (got "3")',
         'pipeline.supplyChain.criticalThreshold: must be from 0 to 1000 (got -1)',
@@ -147,7 +147,7 @@ describe('pipeline.supplyChain options', () => {
 
   test('in Python spelling for .projenrc.py', () => {
     expect(problemsOf({ repository: 'acme/web-app', supplyChain: { high_threshold: 2, criticalThreshold: NaN } }, 'python')).toEqual([
-      'pipeline.supply_chain.high_threshold: is not an option (known: critical_threshold, high_threshold, medium_threshold, low_threshold)',
+      'pipeline.supply_chain.high_threshold: is not an option (known: critical_threshold, high_threshold, medium_threshold, low_threshold, signing, signature_validity_months)',
       'pipeline.supply_chain.critical_threshold: must be a whole number from 0 to 1000 (got number NaN)',
     ]);
   });
@@ -222,7 +222,7 @@ describe('a new repository gets the gate; an upgraded one keeps its pipeline', (
     expect(settingsOf({ __new__: undefined }).supplyChain).toBeUndefined();
     // The `__new__` field resolves the project type from its jsii manifest: here, only the helper's effect is synthesized.
     expect(settingsOf({ pipeline: withNewRepositoryDefaults(creation({})).pipeline as any }).supplyChain)
-      .toEqual({ thresholds: { critical: 0, high: 0 } });
+      .toEqual({ thresholds: { critical: 0, high: 0 }, signing: { validityMonths: 12 } });
   });
 });
 
