@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { tempDir } from './helpers';
@@ -82,7 +83,36 @@ afterAll(() => {
   spawnSync('gpgconf', ['--homedir', gpgHome, '--kill', 'all']);
 });
 
+/**
+ * The real Notation 1.3.2, built from its Go module once and cached (the release tarball's address is not
+ * reachable from the test machine; its module is, through the Go module proxy).
+ */
+const NOTATION_MODULE = 'github.com/notaryproject/notation@v1.3.2';
+function realNotation(): string {
+  const binary = path.join(__dirname, '..', 'node_modules', '.cache', 'cicd-pipeline-type', 'notation-1.3.2', 'notation');
+  if (fs.existsSync(binary)) return binary;
+  const moduleDir = JSON.parse(run('go', ['mod', 'download', '-json', NOTATION_MODULE], os.tmpdir())).Dir as string;
+  fs.mkdirSync(path.dirname(binary), { recursive: true });
+  const built = spawnSync('nice', ['-n', '10', 'go', 'build', '-o', binary, './cmd/notation'], {
+    cwd: moduleDir, encoding: 'utf-8', env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+  });
+  if (built.status !== 0) throw new Error(`go build ${NOTATION_MODULE}: ${built.stderr}`);
+  return binary;
+}
+
+/** What the plugin answers Notation's `get-plugin-metadata` with (its name and capabilities, per the plugin contract). */
+const PLUGIN_METADATA = JSON.stringify({
+  name: SIGNER_PLUGIN_NAME,
+  description: 'stand-in for AWS Signer\'s plugin',
+  version: '1.0.2292',
+  url: 'https://example.com',
+  supportedContractVersions: ['1.0'],
+  capabilities: ['SIGNATURE_GENERATOR.ENVELOPE', 'SIGNATURE_VERIFIER.TRUSTED_IDENTITY', 'SIGNATURE_VERIFIER.REVOCATION_CHECK'],
+});
+
 interface WorldOptions {
+  /** Ship the real Notation in the release tarball, and a real CA certificate as AWS Signer's root. */
+  readonly real?: { readonly notation: string };
   /** Who signed the plugin binary (default: the pinned key). */
   readonly pluginSignedBy?: 'ours' | 'stranger';
   /** Serve the stranger's key as AWS's. */
@@ -99,17 +129,25 @@ function makeWorld(options: WorldOptions = {}): World {
   const bin = path.join(dir, 'bin');
   const srv = path.join(dir, 'srv');
   for (const sub of [bin, srv, path.join(dir, 'signatures'), path.join(dir, 'release')]) fs.mkdirSync(sub, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'release', 'notation'), FAKE_NOTATION, { mode: 0o755 });
+  if (options.real) fs.copyFileSync(options.real.notation, path.join(dir, 'release', 'notation'));
+  else fs.writeFileSync(path.join(dir, 'release', 'notation'), FAKE_NOTATION, { mode: 0o755 });
   run('tar', ['-czf', path.join(srv, 'notation.tar.gz'), '-C', path.join(dir, 'release'), 'notation']);
   fs.mkdirSync(path.join(dir, 'plugin'));
   const plugin = path.join(dir, 'plugin', `notation-${SIGNER_PLUGIN_NAME}`);
-  fs.writeFileSync(plugin, '#!/bin/sh\necho plugin\n', { mode: 0o755 });
+  fs.writeFileSync(plugin, `#!/bin/sh\n[ "$1" = get-plugin-metadata ] && cat <<'JSON'\n${PLUGIN_METADATA}\nJSON\n`, { mode: 0o755 });
   run('zip', ['-q', '-j', path.join(srv, 'plugin.zip'), plugin]);
   const signer = options.pluginSignedBy === 'stranger' ? strangerKey : ourKey;
   run('gpg', ['--homedir', gpgHome, '--batch', '--yes', '--local-user', signer.fingerprint, '--output', path.join(srv, 'plugin.sig'), '--detach-sign', plugin]);
-  const der = crypto.randomBytes(600);
-  const pem = `-----BEGIN CERTIFICATE-----\r\n${der.toString('base64').replace(/(.{64})/g, '$1\r\n')}\r\n-----END CERTIFICATE-----\r\n`;
-  fs.writeFileSync(path.join(srv, 'root.cert'), pem);
+  let der: Buffer;
+  if (options.real) {
+    // A real self-signed CA certificate: the real Notation checks what it adds to a trust store.
+    run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-days', '2', '-subj', '/CN=Stand-in Root CA G1',
+      '-keyout', path.join(dir, 'root.key'), '-out', path.join(srv, 'root.cert')]);
+    der = spawnSync('openssl', ['x509', '-in', path.join(srv, 'root.cert'), '-outform', 'DER']).stdout;
+  } else {
+    der = crypto.randomBytes(600);
+    fs.writeFileSync(path.join(srv, 'root.cert'), `-----BEGIN CERTIFICATE-----\r\n${der.toString('base64').replace(/(.{64})/g, '$1\r\n')}\r\n-----END CERTIFICATE-----\r\n`);
+  }
   const served = new Map<string, string>();
   for (const arch of ['amd64', 'arm64'] as const) {
     served.set(NOTATION[arch].url, path.join(srv, 'notation.tar.gz'));
@@ -400,5 +438,48 @@ describe('pipeline.supplyChain.signing options', () => {
       expect(problemsOf({ repository: 'acme/web-app', stages: [{ name: 'dev', commands: ['true'], environmentVariables: { [name]: 'x' } }] }))
         .toEqual([expect.stringContaining(name)]);
     }
+  });
+});
+
+describe('the install phase with the real Notation 1.3.2', () => {
+  let notation: string;
+  beforeAll(() => {
+    notation = realNotation();
+  }, 600_000);
+
+  test('Notation finds the plugin where it is placed, trusts the root in aws-signer-ts, and accepts the trust policy as written', () => {
+    const world = makeWorld({ real: { notation } });
+    const model = resolvePipeline(SIGNED);
+    const spec = parse(renderDeployBuildspec(model.stages[0], true));
+    // Everything before the verification itself (which needs a registry holding a Signer-signed image), then Notation's own view.
+    const install: string[] = spec.phases.install.commands.filter((command: string) => !/ notation verify /.test(command));
+    expect(install.length).toBe(spec.phases.install.commands.length - 1);
+    spec.phases = {
+      install: {
+        commands: [...install, 'notation plugin ls', 'notation cert ls', 'notation policy show'],
+      },
+    };
+    const outcome = runPhases(world, spec, {
+      REPOSITORY_URI, SIGNING_PROFILE_ARN: PROFILE, IMAGE_URI: `${REPOSITORY_URI}:${COMMIT}`, IMAGE_DIGEST: DIGEST,
+    });
+    // gpg's report of the plugin's good signature, and Notation's notice that --force replaces any policy, are all on stderr.
+    const notices = [/^gpg:/, /^Primary key fingerprint:/, /^Warning: existing trust policy configuration file will be overwritten$/];
+    const complaints = outcome.stderr.split('\n').filter(line => line !== '' && !notices.some(notice => notice.test(line)));
+    expect({ status: outcome.status, complaints }).toEqual({ status: 0, complaints: [] });
+    // `plugin ls` ran the stand-in plugin's get-plugin-metadata from the path the buildspec placed it at.
+    expect(outcome.stdout).toMatch(new RegExp(`${SIGNER_PLUGIN_NAME.replace(/\./g, '\\.')}\\s+stand-in for AWS Signer's plugin\\s+1\\.0\\.2292`));
+    expect(outcome.stdout).toMatch(/signingAuthority\s+aws-signer-ts\s+aws-signer-notation-root\.cert/);
+    // Notation validated and kept the policy: this profile alone, this repository alone, strict.
+    const shown = JSON.parse(outcome.stdout.slice(outcome.stdout.indexOf('{"version"')));
+    expect(shown).toEqual({
+      version: '1.0',
+      trustPolicies: [{
+        name: 'this-pipeline',
+        registryScopes: [REPOSITORY_URI],
+        signatureVerification: { level: 'strict' },
+        trustStores: ['signingAuthority:aws-signer-ts'],
+        trustedIdentities: [PROFILE],
+      }],
+    });
   });
 });
