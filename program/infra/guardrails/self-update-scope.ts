@@ -22,7 +22,7 @@ export const POLICY_CHANGES = [
   'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy',
 ];
 /** Actions AWS authorizes on `"*"` only, which reading the stack needs. */
-export const ONLY_ON_ANY_RESOURCE = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom'];
+export const ONLY_ON_ANY_RESOURCE = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom', 'signer:PutSigningProfile'];
 /** What the read-only drift check may do besides Get, List and Describe. */
 export const DRIFT_NON_READS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'kms:Decrypt', 'codestar-connections:UseConnection',
   'codeconnections:UseConnection', 'codestar-connections:GetConnectionToken', 'codeconnections:GetConnectionToken'];
@@ -79,6 +79,11 @@ export function withinStack(run: GuardrailRun, statement: Statement, resource: s
   const su = settings.selfUpdate!;
   const actions = asList(statement.Action) as string[];
   if (resource === '*') return actions.every(action => ONLY_ON_ANY_RESOURCE.includes(action) || action === 'ecr:GetAuthorizationToken');
+  // With signing: the stack's signing profiles by their rendered prefix (features/supply-chain/signing.ts), and the signing
+  // jobs whose revocation a deploy stage's verification reads (GetRevocationStatus takes a job and a profile).
+  const { signingProfilePrefix } = resourceNames(settings, environment, MOCK_ACCOUNT);
+  if (settings.supplyChain?.signing && resource === `arn:aws:signer:${MOCK_REGION}:${MOCK_ACCOUNT}:/signing-profiles/${signingProfilePrefix}*`) return true;
+  if (/^arn:aws:signer:[a-z0-9-]+:\d{12}:\/signing-jobs\/\*$/.test(resource)) return actions.every(action => action === 'signer:GetRevocationStatus');
   if (/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/\*$/.test(resource)) {
     return actions.every(action => /:ListConnections$/.test(action));
   }
