@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STATE_SIDS } from './backend';
-import { NEW_SIGNING_PROFILES, SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
+import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
 import { StackArns } from './stack-arns';
 import { updateRoleDenies } from './update-role-never';
 import { ECR_PUSH_ACTIONS } from '../../parts/build';
@@ -12,7 +12,7 @@ import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from '../../settings';
 import { gateStatements } from '../release-gates/release-gates';
-import { signingCeiling, signingProfilePattern, verificationCeiling } from '../supply-chain/signing';
+import { NEW_SIGNING_PROFILES, signingCeiling, signingProfilePattern, verificationCeiling } from '../supply-chain/signing';
 import { scanStatements } from '../supply-chain/supply-chain';
 
 /** Each role kind's ceiling; the threat model and the update role's denies are in update-role-never.ts. */

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { StackArns } from './stack-arns';
+import { signingProfileAccess } from '../supply-chain/signing';
 import { PipelineKey } from '../../parts/key';
 import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
@@ -73,7 +74,8 @@ export const programTagKeys = (scope: Scope) => ({ 'ForAllValues:StringEquals': 
 /** Every resource this program manages, grouped by kind and scoped to this stack. */
 function resourceGroups(scope: Scope, { arns, key, source, signingProfiles }: StackResources): ResourceGroup[] {
   return [
-    ...(signingProfiles ? signingProfileGroups(scope, signingProfiles) : []),
+    // With signing, the stack's signing profile (features/supply-chain/signing.ts).
+    ...(signingProfiles ? signingProfileAccess(signingProfiles, programTagKeys(scope)) : []),
     // The platform's shared key is only looked up (shared-resources.ts: DescribeKey); its policy, rotation and tags are the platform's.
     scope.shared.kmsKeyArn ? { sid: 'SharedKey', resources: key.arn, read: ['kms:DescribeKey'], change: [] } : {
       sid: 'PipelineKey',
@@ -182,31 +184,6 @@ function resourceGroups(scope: Scope, { arns, key, source, signingProfiles }: St
     },
   ];
 }
-
-/**
- * The stack's signing profile ("Actions, resources, and condition keys for AWS Signer",
- * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssigner.html): the provider reads it
- * with GetSigningProfile and ListTagsForResource and changes only its tags in place (TagResource, UntagResource,
- * on the signing-profile resource type). PutSigningProfile, which creates one, has no resource type (AWS
- * authorizes it on "*" only), so its statement keeps to the program's tag keys (`aws:TagKeys`, one of its
- * condition keys) instead. Cancelling or revoking a profile and its permissions are never the update role's
- * (update-role-never.ts): a replaced profile is a person's deploy. In the second policy, for IAM's size limit.
- */
-function signingProfileGroups(scope: Scope, profiles: pulumi.Output<string>): ResourceGroup[] {
-  return [
-    {
-      sid: 'SigningProfile',
-      resources: profiles,
-      read: ['signer:GetSigningProfile', 'signer:ListTagsForResource'],
-      change: ['signer:TagResource', 'signer:UntagResource'],
-      pipeline: true,
-    },
-    { sid: NEW_SIGNING_PROFILES, resources: '*', read: [], change: ['signer:PutSigningProfile'], condition: programTagKeys(scope), pipeline: true },
-  ];
-}
-
-/** The group of PutSigningProfile, which AWS authorizes on "*" only (its statement's Sid is `Manage<this>`). */
-export const NEW_SIGNING_PROFILES = 'NewSigningProfiles';
 
 /** A role's statements, in its first policy and in its second, "pipeline" one (see ResourceGroup). */
 export interface SplitStatements {

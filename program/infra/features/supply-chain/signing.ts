@@ -160,6 +160,33 @@ export function verificationCeiling(scope: Scope, settings: PipelineSettings, re
   return profiles ? verificationStatements(scope, [profiles], repository) : [];
 }
 
+/** The update role's group of PutSigningProfile, which AWS authorizes on "*" only (its statement's Sid is `Manage<this>`). */
+export const NEW_SIGNING_PROFILES = 'NewSigningProfiles';
+
+/**
+ * What the self-update's roles may do to the stack's signing profile, as resource groups of
+ * features/self-update/stack-access.ts (`read` for the drift check, `read` and `change` for the update role):
+ * the provider reads the profile with GetSigningProfile and ListTagsForResource and changes only its tags in place
+ * (TagResource, UntagResource, on the signing-profile resource type: "Actions, resources, and condition keys for
+ * AWS Signer"). PutSigningProfile, which creates it, has no resource type (AWS authorizes it on "*" only), so its
+ * statement keeps to the program's tag keys (`tagKeys`, an `aws:TagKeys` condition, one of its condition keys)
+ * instead. Cancelling or revoking a profile and its permissions are never the update role's
+ * (update-role-never.ts): a replaced profile is a person's deploy. Both in the roles' second policy
+ * (`pipeline`), for IAM's size limit.
+ */
+export function signingProfileAccess(profiles: pulumi.Output<string>, tagKeys: object) {
+  return [
+    {
+      sid: 'SigningProfile',
+      resources: profiles,
+      read: ['signer:GetSigningProfile', 'signer:ListTagsForResource'],
+      change: ['signer:TagResource', 'signer:UntagResource'],
+      pipeline: true,
+    },
+    { sid: NEW_SIGNING_PROFILES, resources: '*', read: [] as string[], change: ['signer:PutSigningProfile'], condition: tagKeys, pipeline: true },
+  ];
+}
+
 /**
  * The evidence a manual approval adds for signing (CustomData holds at most 500 characters, so it says what was
  * checked rather than repeating the profile's ARN). Empty without signing.
