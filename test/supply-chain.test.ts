@@ -348,7 +348,7 @@ describe('image signing with self-update: the ceilings, the update role and the 
   beforeAll(async () => {
     resources = await runUnderMocks(settingsFor({ ...PROMOTION_PROPS, supplyChain: {}, selfUpdate: SELF_UPDATE_S3 }), 'dev');
   });
-  const sid = (name: string, logical: string) => statementsOf(one(resources, TYPES.policy, logical)).find(s => s.Sid === name);
+  const sid = (name: string, policy: string) => statementsOf(one(resources, TYPES.policy, policy)).find(s => s.Sid === name);
 
   test('the build\'s ceiling allows signing with this stack\'s profiles only; each stage\'s, the verification\'s reads only', () => {
     expect(sid('SignWithTheProfile', 'boundary-build')).toEqual({ Sid: 'SignWithTheProfile', Effect: 'Allow', Action: 'signer:SignPayload', Resource: PATTERN });

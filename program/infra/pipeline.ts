@@ -107,7 +107,12 @@ export class CicdPipeline extends pulumi.ComponentResource {
     const repository = imageRegistry(scope, key, settings.registry);
     const profile = signingProfile(scope, settings);
     const project = dockerBuild(scope, {
-      key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository, additions: buildSigning(profile),
+      key,
+      bucket: artifacts.bucket,
+      repository,
+      build: settings.build,
+      sourceRepository: settings.source.repository,
+      additions: buildSigning(profile),
     });
     const alsoPublishing = [
       ...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings), ...scanNotificationRules(scope, settings),

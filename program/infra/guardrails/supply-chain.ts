@@ -24,10 +24,10 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
   const pipelineGrants = (resources: RegisteredResource[], action: string): string[] => statementsOf(one(resources, TYPES.policy, 'pipeline-policy'))
     .filter(s => s.Effect === 'Allow' && asList(s.Action).includes(action)).flatMap(s => asList(s.Resource));
   /** What a role's policy allows of `prefix` (`signer:`, `ecr:`), as `action resource` pairs, sorted. */
-  const grantsOfService = (resources: RegisteredResource[], policy: string, prefix: string): string[] => statementsOf(one(resources, TYPES.policy, policy))
-    .filter(s => s.Effect === 'Allow')
-    .flatMap(s => asList(s.Action).filter((a: string) => a.startsWith(prefix)).flatMap((a: string) => asList(s.Resource).map((r: string) => `${a} ${r}`)))
-    .sort();
+  const grantsOfService = (resources: RegisteredResource[], policy: string, prefix: string): string[] =>
+    statementsOf(one(resources, TYPES.policy, policy)).filter(s => s.Effect === 'Allow')
+      .flatMap(s => asList(s.Action).filter((a: string) => a.startsWith(prefix)).flatMap((a: string) => asList(s.Resource).map((r: string) => `${a} ${r}`)))
+      .sort();
   const profilesOf = (resources: RegisteredResource[]) => resources.filter(r => r.type === SIGNING_PROFILE);
   const profileArn = (resources: RegisteredResource[]) => {
     const { namePrefix } = one(resources, SIGNING_PROFILE).inputs;

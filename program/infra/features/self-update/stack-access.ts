@@ -1,10 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { StackArns } from './stack-arns';
-import { signingProfileAccess } from '../supply-chain/signing';
 import { PipelineKey } from '../../parts/key';
 import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
 import { NameKey } from '../../settings';
+import { signingProfileAccess } from '../supply-chain/signing';
 
 /**
  * Actions AWS authorizes only on `"*"` (the Service Authorization Reference
