@@ -92,7 +92,7 @@ describe('under the mocks, a gated pipeline with deploy stages', () => {
     const approval = stagesOf(gated).find(stage => stage.name === 'prod').actions.find((a: any) => a.category === 'Approval');
     expect(approval.configuration.CustomData).toBe('Deploy acme/web-app commit #{SourceVariables.CommitId} to prod: image #{BuildVariables.IMAGE_URI}, ' +
       'digest #{BuildVariables.IMAGE_DIGEST}. Scan gate passed (critical<=1 high<=5 low<=40); SBOM: this execution\'s sbom artifact. ' +
-      'Signature: this digest is signed by the stack\'s signing profile and verified before the deploy runs.');
+      'Signature: signed by this stack\'s profile, verified before deploy.');
   });
 });
 
@@ -325,6 +325,21 @@ describe('image signing, under the mocks', () => {
     const approval = stagesOf(unsigned).find(stage => stage.name === 'prod').actions.find((a: any) => a.category === 'Approval');
     expect(approval.configuration.CustomData).toMatch(/Scan gate passed .*sbom artifact\.$/);
     expect(approval.configuration.CustomData).not.toMatch(/Signature/);
+  });
+
+  test('the approval\'s text with every evidence stays within CustomData\'s 500 characters for GitHub\'s longest names and the longest stage name', async () => {
+    // GitHub: owner at most 39, repository at most 100 characters; the stage's role `<name>-<env>-deploy-<stage>` at most 64
+    // with the longest environment suffix (10), which the library checks.
+    const repository = `${'o'.repeat(39)}/${'r'.repeat(100)}`;
+    const stage = 's'.repeat(64 - 'w-xxxxxxxxxx-deploy-'.length);
+    const resources = await runUnderMocks(settingsFor({
+      repository, name: 'w', environments: ['d'],
+      stages: [{ name: stage, commands: ['true'], manualApproval: { emails: ['release@acme.example'] } }],
+      supplyChain: { criticalThreshold: 1000, highThreshold: 1000, mediumThreshold: 1000, lowThreshold: 1000 },
+    } as PipelineProps), 'd');
+    const approval = stagesOf(resources).find(s => s.name === stage).actions.find((a: any) => a.category === 'Approval');
+    expect(approval.configuration.CustomData).toMatch(/Scan gate passed \(critical<=1000 high<=1000 medium<=1000 low<=1000\).* Signature: signed by this stack's profile, verified before deploy\.$/);
+    expect(approval.configuration.CustomData.length).toBeLessThanOrEqual(500);
   });
 
   test('without a gate, nothing of signing either', async () => {

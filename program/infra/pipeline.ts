@@ -36,7 +36,9 @@ export interface CicdPipelineArgs {
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own
  * stack current, a scheduled drift check reports hand-made changes, and every
- * role carries the permissions boundary of its kind, which the program owns. Each part lives in parts/,
+ * role carries the permissions boundary of its kind, which the program owns. With `supplyChain`, an Inspector
+ * scan gates the image between Build and the deploy stages and, unless `signing` is off, the build signs the
+ * image with the stack's AWS Signer profile and every deploy stage verifies it first. Each part lives in parts/,
  * in the file named after it, and returns what the next needs; each opt-in feature lives in its folder
  * under features/, and what it adds to a part is handed to that part here.
  *

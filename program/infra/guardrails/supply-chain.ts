@@ -148,7 +148,7 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
       if (!settings.supplyChain?.signing) return;
       for (const stage of stagesOf(resources)) {
         for (const approval of stage.actions.filter((a: any) => a.category === 'Approval')) {
-          expect({ stage: stage.name, evidence: /Signature: this digest is signed by the stack's signing profile and verified before the deploy runs\./.test(approval.configuration.CustomData) })
+          expect({ stage: stage.name, evidence: /Signature: signed by this stack's profile, verified before deploy\./.test(approval.configuration.CustomData) })
             .toEqual({ stage: stage.name, evidence: true });
         }
       }

@@ -120,8 +120,9 @@ export function buildSigning(profile: aws.signer.SigningProfile | undefined): Si
  * image and its signature takes `ecr:GetAuthorizationToken`, which has no resource type, and
  * `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on the repository), and the revocation check of strict
  * verification: `signer:GetRevocationStatus`, which authorizes on both a signing-profile and a signing-job
- * ("Actions, resources, and condition keys for AWS Signer"), and which the plugin calls with the profile's
- * version ARN (`<profile>/<version>`) and the signature's job. Reading, never writing: a stage still cannot push.
+ * ("Actions, resources, and condition keys for AWS Signer"), and which AWS Signer's Notation plugin calls with
+ * the profile's version ARN (`<profile>/<version>`) and the signature's job (aws/aws-signer-notation-plugin,
+ * internal/verifier). Reading, never writing: a stage still cannot push.
  */
 function verificationStatements(scope: Scope, profiles: pulumi.Input<string>[], repository: pulumi.Input<string>): object[] {
   return [
@@ -188,12 +189,15 @@ export function signingProfileAccess(profiles: pulumi.Output<string>, tagKeys: o
 }
 
 /**
- * The evidence a manual approval adds for signing (CustomData holds at most 500 characters, so it says what was
- * checked rather than repeating the profile's ARN). Empty without signing.
+ * The evidence a manual approval adds for signing: the digest the approval names is signed by this stack's
+ * profile, and the stage verifies it before its commands. CustomData holds at most 500 characters (see
+ * `scanEvidence`; the guardrails check it), so it is short and names no ARN: with GitHub's longest owner (39) and
+ * repository (100) names, the longest stage name the role names allow and the scan's evidence, the whole text
+ * stays within 500. Empty without signing.
  */
 export function signingEvidence(settings: PipelineSettings): string {
   if (!settings.supplyChain?.signing) return '';
-  return ' Signature: this digest is signed by the stack\'s signing profile and verified before the deploy runs.';
+  return ' Signature: signed by this stack\'s profile, verified before deploy.';
 }
 
 /** The verification's notification rule: under the gates' rule prefix `<pipeline>-gate-*`, which the boundaries already cover. */
