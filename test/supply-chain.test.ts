@@ -4,7 +4,7 @@ import { PROMOTION_PROPS, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers
 import { classifyPreview } from '../program/infra/features/self-update/self-update-classifier';
 import { SIGNING_PARTITIONS, assertSigningAvailable } from '../program/infra/features/supply-chain/signing';
 import { REGIONS_WITHOUT_SCAN, SCAN_STAGE, assertScanAvailable } from '../program/infra/features/supply-chain/supply-chain';
-import { TYPES, describeGuardrails, one, statementsOf } from '../program/infra/guardrails';
+import { GUARDRAILS, GuardrailRun, TYPES, describeGuardrails, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, MOCK_SIGNING_PROFILE_SUFFIX, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { ECR_PUSH_ACTIONS } from '../program/infra/parts/build';
 import { CicdPipelineProject } from '../src';
@@ -426,6 +426,55 @@ describe('the partition', () => {
   test('the aws partition passes', () => {
     expect(SIGNING_PARTITIONS).toEqual(['aws']);
     expect(() => assertSigningAvailable(settingsFor({ repository: 'acme/web-app', supplyChain: {} }), 'aws')).not.toThrow();
+  });
+});
+
+describe('the signing guardrails catch a broken promise', () => {
+  const settings = settingsFor({ ...PROMOTION_PROPS, supplyChain: {} });
+  let resources: RegisteredResource[];
+  beforeAll(async () => {
+    resources = await runUnderMocks(settings, 'prod');
+  });
+  const run = (list: RegisteredResource[]): GuardrailRun => ({ settings, environment: 'prod', resources: list, beforeAuthorization: [] });
+  const broken = (change: (copy: RegisteredResource[]) => void) => {
+    const copy: RegisteredResource[] = JSON.parse(JSON.stringify(resources));
+    change(copy);
+    return copy;
+  };
+  const editPolicy = (list: RegisteredResource[], name: string, edit: (statements: any[]) => void) => {
+    const policy = one(list, TYPES.policy, name);
+    const doc = JSON.parse(policy.inputs.policy);
+    edit(doc.Statement);
+    policy.inputs.policy = JSON.stringify(doc);
+  };
+  const PROFILE_CHECK = 'with signing, the stack has one signing profile: Notation\'s container platform, the configured validity, the stack\'s name prefix; none without signing';
+  const BUILD_CHECK = 'with signing, the build knows the profile and may sign only with it (signer:SignPayload on that ARN, nothing else of AWS Signer); without, no signer grant at all';
+  const DEPLOY_CHECK = 'with signing, every deploy stage verifies before its commands: it knows the profile and this repository, and may read only this repository\'s images and this profile\'s revocation';
+  const RULE_CHECK = 'with signing and deploy stages, a refused image reaches the topic as its own "Signature" message, from a rule on the deploy projects\' failed INSTALL phase';
+  const EVIDENCE_CHECK = 'with signing, every approval request says the digest is signed by the stack\'s profile and verified before the deploy';
+  test.each<[string, string, (copy: RegisteredResource[]) => void]>([
+    ['a profile on the Lambda platform', PROFILE_CHECK, copy => { one(copy, 'aws:signer/signingProfile:SigningProfile').inputs.platformId = 'AWSLambda-SHA384-ECDSA'; }],
+    ['the longest validity instead of the configured one', PROFILE_CHECK, copy => {
+      one(copy, 'aws:signer/signingProfile:SigningProfile').inputs.signatureValidityPeriod = { type: 'MONTHS', value: 135 };
+    }],
+    ['the build signs with any profile', BUILD_CHECK, copy => editPolicy(copy, 'build-policy', st => { st.find(s => s.Sid === 'SignWithTheProfile').Resource = '*'; })],
+    ['the build may also revoke', BUILD_CHECK, copy => editPolicy(copy, 'build-policy', st => st.push({ Effect: 'Allow', Action: 'signer:RevokeSignature', Resource: '*' }))],
+    ['a stage reads every repository', DEPLOY_CHECK, copy => editPolicy(copy, 'deploy-dev-policy', st => { st.find(s => s.Sid === 'ReadTheImageAndSignature').Resource = '*'; })],
+    ['a stage may sign', DEPLOY_CHECK, copy => editPolicy(copy, 'deploy-prod-policy', st => st.push({ Effect: 'Allow', Action: 'signer:SignPayload', Resource: '*' }))],
+    ['a stage without the profile\'s variable', DEPLOY_CHECK, copy => { one(copy, TYPES.project, 'deploy-prod').inputs.environment.environmentVariables.shift(); }],
+    ['the rule watches the BUILD phase', RULE_CHECK, copy => {
+      const rule = one(copy, TYPES.rule, 'gate-signature');
+      rule.inputs.eventPattern = rule.inputs.eventPattern.replace('"INSTALL"', '"BUILD"');
+    }],
+    ['an approval without the signing evidence', EVIDENCE_CHECK, copy => {
+      const prod = one(copy, TYPES.pipeline).inputs.stages.find((stage: any) => stage.name === 'prod');
+      prod.actions[0].configuration.CustomData = prod.actions[0].configuration.CustomData.replace(/ Signature: .*$/, '');
+    }],
+  ])('%s', (_title, promise, change) => {
+    const check = GUARDRAILS[promise];
+    expect(check).toBeDefined();
+    expect(() => check(run(resources))).not.toThrow();
+    expect(() => check(run(broken(change)))).toThrow();
   });
 });
 

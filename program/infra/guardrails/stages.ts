@@ -54,8 +54,8 @@ export const STAGES: GuardrailPart = {
           IMAGE_VARIABLES.map(name => ({ name, value: `#{${BUILD_VARIABLES_NAMESPACE}.${name}}`, type: 'PLAINTEXT' })));
       }
     },
-    'no deploy stage can build an image: its project is not privileged, runs its own buildspec, and its role cannot push to ECR (with signing, it only reads the image to verify it)': ({ resources, settings }) => {
-      // The verification's reads (features/supply-chain/signing.ts): a registry token and the image's manifest and layers.
+    'no deploy stage can build an image: its project is not privileged, runs its own buildspec, and its role cannot push to ECR': ({ resources, settings }) => {
+      // With signing, the verification only reads (features/supply-chain/signing.ts): a registry token and the image's manifest and layers.
       const reads = settings.supplyChain?.signing ? ['ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer'] : [];
       for (const stage of settings.stages) {
         const project = deployResource(resources, TYPES.project, stage).inputs;
