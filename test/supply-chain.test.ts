@@ -333,7 +333,9 @@ describe('image signing, under the mocks', () => {
     const repository = `${'o'.repeat(39)}/${'r'.repeat(100)}`;
     const stage = 's'.repeat(64 - 'w-xxxxxxxxxx-deploy-'.length);
     const resources = await runUnderMocks(settingsFor({
-      repository, name: 'w', environments: ['d'],
+      repository,
+      name: 'w',
+      environments: ['d'],
       stages: [{ name: stage, commands: ['true'], manualApproval: { emails: ['release@acme.example'] } }],
       supplyChain: { criticalThreshold: 1000, highThreshold: 1000, mediumThreshold: 1000, lowThreshold: 1000 },
     } as PipelineProps), 'd');
