@@ -9,13 +9,15 @@ export type Statement = Record<string, any>;
 /**
  * What the update role may never do (issue 17): create a role, change a trust
  * policy, a boundary or a resource policy, add inline or attached grants,
- * create a KMS grant, delete stateful resources. Kept here, apart from the
+ * create a KMS grant, delete stateful resources, cancel or revoke signing. Kept here, apart from the
  * program's own list (boundary.ts), so that a change there shows here.
  */
 export const UPDATE_ROLE_NEVER_ACTIONS = [
   'iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePolicy',
   'iam:AttachRolePolicy', 'kms:PutKeyPolicy', 'kms:CreateGrant', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 'sns:SetTopicAttributes',
   'ecr:SetRepositoryPolicy', 'kms:ScheduleKeyDeletion', 's3:DeleteBucket', 'ecr:DeleteRepository', 'logs:DeleteLogGroup',
+  // The signing profile: cancelled, revoked or shared with another account (issue 18).
+  'signer:CancelSigningProfile', 'signer:RevokeSignature', 'signer:RevokeSigningProfile', 'signer:AddProfilePermission', 'signer:RemoveProfilePermission',
 ];
 /** Changes to a managed policy: none may reach the boundary. */
 export const POLICY_CHANGES = [
