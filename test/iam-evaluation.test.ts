@@ -489,6 +489,9 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the update role reads the signing profile (refresh)', { role: 'self-update', action: 'signer:GetSigningProfile', resource: PROFILE, expect: 'Allowed' }],
     ['the update role tags the signing profile', { role: 'self-update', action: 'signer:TagResource', resource: PROFILE, expect: 'Allowed' }],
     ['the drift check reads the signing profile', { role: 'drift-check', action: 'signer:GetSigningProfile', resource: PROFILE, expect: 'Allowed' }],
+    ['the update role changes the Signature notification\'s rule (under the gates\' prefix)', {
+      role: 'self-update', action: 'events:PutRule', resource: regional('events', `rule/${names.pipeline}-gate-signature`), expect: 'Allowed',
+    }],
     ['the drift check reads the signing profile\'s tags', { role: 'drift-check', action: 'signer:ListTagsForResource', resource: PROFILE, expect: 'Allowed' }],
   ];
 
