@@ -6,7 +6,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { SELF_UPDATE_S3, settingsFor } from './helpers';
 import { platformKeyPolicy } from '../program/infra/features/shared-resources/shared-resources';
 import { TYPES, asList, one } from '../program/infra/guardrails';
-import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
+import { MOCK_ACCOUNT, MOCK_REGION, MOCK_SIGNING_PROFILE_SUFFIX, MOCK_SIGNING_PROFILE_VERSION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PipelineSettings, resourceNames, stageResourceNames } from '../program/infra/settings';
 import { PipelineProps } from '../src/pipeline-props';
 
@@ -396,6 +396,13 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
   const TOPIC = regional('sns', names.notificationTopic);
   const CONNECTION = `arn:aws:codeconnections:${MOCK_REGION}:${MOCK_ACCOUNT}:connection/0b3e5a8e-1111-4222-8333-944455556666`;
   const boundary = (kind: string) => policy(`${names.boundaryPolicy}-${kind}`);
+  // Issue 18: the stack's signing profile as the mocked AWS names it (prefix and unique suffix), a version of it, a
+  // signature's job, and another stack's profile and repository.
+  const PROFILE = regional('signer', `/signing-profiles/${names.signingProfilePrefix}${MOCK_SIGNING_PROFILE_SUFFIX}`);
+  const PROFILE_VERSION = `${PROFILE}/${MOCK_SIGNING_PROFILE_VERSION}`;
+  const SIGNING_JOB = regional('signer', '/signing-jobs/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0');
+  const OTHER_PROFILE = regional('signer', '/signing-profiles/payments_prod_20260101000000000000000001');
+  const OTHER_REPOSITORY = regional('ecr', 'repository/payments-prod');
 
   /** Must be allowed: what each role is for. */
   const mustAllow: Array<[string, Row]> = [
@@ -468,6 +475,24 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the drift check reads the state', { role: 'drift-check', action: 's3:GetObject', resource: STATE_FILE, expect: 'Allowed' }],
     ['the drift check writes its logs', { role: 'drift-check', action: 'logs:PutLogEvents', resource: logStream(names.driftLogGroup), expect: 'Allowed' }],
     ['the schedule starts the drift check', { role: 'drift-schedule', action: 'codebuild:StartBuild', resource: project(names.driftProject), expect: 'Allowed' }],
+    // Issue 18: signing and verification.
+    ['the build signs with its own profile (SignPayload)', { role: 'build', action: 'signer:SignPayload', resource: PROFILE, expect: 'Allowed' }],
+    ['dev checks a signature\'s revocation: the profile version', { role: 'deploy-dev', action: 'signer:GetRevocationStatus', resource: PROFILE_VERSION, expect: 'Allowed' }],
+    ['prod checks a signature\'s revocation: the profile', { role: 'deploy-prod', action: 'signer:GetRevocationStatus', resource: PROFILE, expect: 'Allowed' }],
+    ['prod checks a signature\'s revocation: the signing job', { role: 'deploy-prod', action: 'signer:GetRevocationStatus', resource: SIGNING_JOB, expect: 'Allowed' }],
+    ['prod logs in to ECR to verify', { role: 'deploy-prod', action: 'ecr:GetAuthorizationToken', resource: '*', expect: 'Allowed' }],
+    ['prod reads the image and its signature from its own repository', { role: 'deploy-prod', action: 'ecr:BatchGetImage', resource: REPOSITORY, expect: 'Allowed' }],
+    ['dev downloads the signature\'s layers', { role: 'deploy-dev', action: 'ecr:GetDownloadUrlForLayer', resource: REPOSITORY, expect: 'Allowed' }],
+    ['the update role creates the signing profile with the program\'s tag keys (PutSigningProfile: "*" only)', {
+      role: 'self-update', action: 'signer:PutSigningProfile', resource: '*', expect: 'Allowed', context: { 'aws:TagKeys': ['Environment', 'ManagedBy'] },
+    }],
+    ['the update role reads the signing profile (refresh)', { role: 'self-update', action: 'signer:GetSigningProfile', resource: PROFILE, expect: 'Allowed' }],
+    ['the update role tags the signing profile', { role: 'self-update', action: 'signer:TagResource', resource: PROFILE, expect: 'Allowed' }],
+    ['the drift check reads the signing profile', { role: 'drift-check', action: 'signer:GetSigningProfile', resource: PROFILE, expect: 'Allowed' }],
+    ['the update role changes the Signature notification\'s rule (under the gates\' prefix)', {
+      role: 'self-update', action: 'events:PutRule', resource: regional('events', `rule/${names.pipeline}-gate-signature`), expect: 'Allowed',
+    }],
+    ['the drift check reads the signing profile\'s tags', { role: 'drift-check', action: 'signer:ListTagsForResource', resource: PROFILE, expect: 'Allowed' }],
   ];
 
   /**
@@ -574,6 +599,27 @@ describe('the request table, with selfUpdate, two stages, secrets and a target r
     ['the drift check changes the pipeline', rewritten('drift-check', 'codepipeline:UpdatePipeline', PIPELINE)],
     ['the drift check reads a stage\'s secret', rewritten('drift-check', 'secretsmanager:GetSecretValue', SECRET_PROD)],
     ['the schedule starts the build', rewritten('drift-schedule', 'codebuild:StartBuild', project(names.buildProject))],
+    // Issue 18: signing and verification.
+    ['the build signs with another stack\'s profile', { role: 'build', action: 'signer:SignPayload', resource: OTHER_PROFILE, expect: 'Denied' }],
+    ['the build signs with another stack\'s profile, its policy rewritten', rewritten('build', 'signer:SignPayload', OTHER_PROFILE)],
+    ['the build revokes a signature, its policy rewritten', rewritten('build', 'signer:RevokeSignature', SIGNING_JOB)],
+    ['prod reads another repository\'s images', { role: 'deploy-prod', action: 'ecr:BatchGetImage', resource: OTHER_REPOSITORY, expect: 'Denied' }],
+    ['dev reads another repository\'s images, its policy rewritten', rewritten('deploy-dev', 'ecr:BatchGetImage', OTHER_REPOSITORY)],
+    ['prod signs (only the build signs)', { role: 'deploy-prod', action: 'signer:SignPayload', resource: PROFILE, expect: 'Denied' }],
+    ['prod signs, its policy rewritten (a stage cannot sign what it then verifies)', rewritten('deploy-prod', 'signer:SignPayload', PROFILE)],
+    ['dev signs, its policy rewritten', rewritten('deploy-dev', 'signer:SignPayload', PROFILE)],
+    ['prod reads another profile\'s revocation, its policy rewritten', rewritten('deploy-prod', 'signer:GetRevocationStatus', OTHER_PROFILE)],
+    ['the pipeline signs, its policy rewritten', rewritten('pipeline', 'signer:SignPayload', PROFILE)],
+    ['the drift check signs, its policy rewritten', rewritten('drift-check', 'signer:SignPayload', PROFILE)],
+    ['the update role signs with the profile', { ...update('signer:SignPayload', PROFILE), expect: 'Denied' }],
+    ['the update role cancels the signing profile', update('signer:CancelSigningProfile', PROFILE)],
+    ['the update role revokes a signature', update('signer:RevokeSignature', SIGNING_JOB)],
+    ['the update role revokes the signing profile', update('signer:RevokeSigningProfile', PROFILE)],
+    ['the update role lets another account sign with the profile', update('signer:AddProfilePermission', PROFILE)],
+    ['the update role removes a profile permission', update('signer:RemoveProfilePermission', PROFILE)],
+    ['the update role creates a signing profile with another tag key', {
+      role: 'self-update', action: 'signer:PutSigningProfile', resource: '*', expect: 'Denied', context: { 'aws:TagKeys': ['Environment', 'admin'] },
+    }],
     ['the schedule starts the self-update', rewritten('drift-schedule', 'codebuild:StartBuild', project(names.updateProject))],
   ];
 

@@ -4,7 +4,10 @@ import {
   driftCheck, permissionsBoundaries, qualifiedStack, readStatements, selfUpdateStage, stackArns, stateStatements, updateStatements,
 } from './features/self-update';
 import { SharedResources, lookUpSharedResources, sharedArtifactStore, sharedKey } from './features/shared-resources';
-import { assertScanAvailableHere, scanEvidence, scanNotification, scanNotificationRules, scanStages, scanStatements } from './features/supply-chain';
+import {
+  assertScanAvailableHere, assertSigningAvailableHere, buildSigning, deployVerification, scanEvidence, scanNotification, scanNotificationRules,
+  scanStages, scanStatements, signatureNotification, signatureNotificationRules, signingEvidence, signingProfile, signingProfilePattern,
+} from './features/supply-chain';
 import {
   ConnectionLookup, artifactStore, codePipeline, connectionAuthorized, deployStages, dockerBuild, executionNotifications, githubSource,
   imageRegistry, lookUpConnection, pipelineKey, pipelineRole,
@@ -33,7 +36,9 @@ export interface CicdPipelineArgs {
  * artifact bucket, least-privilege roles and EventBridge → SNS notifications.
  * With `selfUpdate`, a stage between Source and Build keeps the pipeline's own
  * stack current, a scheduled drift check reports hand-made changes, and every
- * role carries the permissions boundary of its kind, which the program owns. Each part lives in parts/,
+ * role carries the permissions boundary of its kind, which the program owns. With `supplyChain`, an Inspector
+ * scan gates the image between Build and the deploy stages and, unless `signing` is off, the build signs the
+ * image with the stack's AWS Signer profile and every deploy stage verifies it first. Each part lives in parts/,
  * in the file named after it, and returns what the next needs; each opt-in feature lives in its folder
  * under features/, and what it adds to a part is handed to that part here.
  *
@@ -86,34 +91,43 @@ export class CicdPipeline extends pulumi.ComponentResource {
       ? sharedKey(args.shared.keyArn)
       : pipelineKey(unbounded, selfUpdate ? [names.updateLogGroup, names.driftLogGroup] : []);
     const source = githubSource(unbounded, settings.source, args.connection);
+    // With signing, the update and drift roles manage and read the stack's signing profiles (named by prefix: it does not exist yet).
+    const signingProfiles = signingProfilePattern(unbounded, settings);
+    const stackResources = { arns, key, source, ...(signingProfiles ? { signingProfiles } : {}) };
     // Each role kind's ceiling (boundary.ts), built from the rendered names before any role exists.
     const boundaries = selfUpdate ? permissionsBoundaries(unbounded, {
       arns,
       key,
       source,
       settings,
-      update: updateStatements(unbounded, { arns, key, source, selfUpdate, pulumiProject, environment }),
-      driftReads: readStatements(unbounded, { arns, key, source }),
+      update: updateStatements(unbounded, { ...stackResources, selfUpdate, pulumiProject, environment }),
+      driftReads: readStatements(unbounded, stackResources),
       driftState: stateStatements(unbounded, selfUpdate, pulumiProject, environment, 'read'),
     }) : undefined;
     const scope = withPermissionsBoundaries(unbounded, boundaries);
     const artifacts = args.shared?.bucket ? sharedArtifactStore(scope, args.shared.bucket) : artifactStore(scope, key, settings.artifacts);
     const repository = imageRegistry(scope, key, settings.registry);
+    const profile = signingProfile(scope, settings);
     const project = dockerBuild(scope, {
-      key, bucket: artifacts.bucket, repository, build: settings.build, sourceRepository: settings.source.repository,
+      key,
+      bucket: artifacts.bucket,
+      repository,
+      build: settings.build,
+      sourceRepository: settings.source.repository,
+      additions: buildSigning(profile),
     });
     const alsoPublishing = [
       ...(selfUpdate ? [names.driftFailureRule] : []), ...gateNotificationRules(scope, settings), ...scanNotificationRules(scope, settings),
+      ...signatureNotificationRules(scope, settings),
     ];
     const notifications = executionNotifications(scope, {
       key, notifications: settings.notifications, alsoPublishing: alsoPublishing.length > 0 ? alsoPublishing : undefined,
     });
     gateNotifications(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
     scanNotification(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
+    signatureNotification(scope, { topic: notifications.topic, topicPolicy: notifications.topicPolicy, settings });
     const runsPulumi = selfUpdate ? {
-      arns,
-      key,
-      source,
+      ...stackResources,
       selfUpdate,
       stack: qualifiedStack(selfUpdate, pulumiProject, environment),
       pulumiProject,
@@ -134,7 +148,8 @@ export class CicdPipeline extends pulumi.ComponentResource {
       topic: notifications.topic,
       settings,
       gates: { conditions: stageConditions, pipelineStatements: gateStatements(scope, settings) },
-      approvalEvidence: scanEvidence(settings),
+      approvalEvidence: `${scanEvidence(settings)}${signingEvidence(settings)}`,
+      verification: deployVerification(scope, profile, repository),
     });
     const role = pipelineRole(scope, {
       key,
@@ -196,6 +211,7 @@ export class CicdPipeline extends pulumi.ComponentResource {
 export async function pipelineForStack(settings: PipelineSettings, environment: string): Promise<CicdPipeline> {
   assertSelfUpdateStack(settings, pulumi.getStack(), environment);
   await assertScanAvailableHere(settings);
+  await assertSigningAvailableHere(settings);
   const [connection, shared] = await Promise.all([lookUpConnection(settings, environment), lookUpSharedResources(settings, environment)]);
   return new CicdPipeline('pipeline', { settings, environment, connection, ...(shared ? { shared } : {}) });
 }

@@ -34,6 +34,11 @@ export interface MockRunOptions {
    * @default MOCK_REGION
    */
   readonly region?: string;
+  /**
+   * The partition `aws.getPartition` reports (ARNs of mocked resources stay in `aws`).
+   * @default 'aws'
+   */
+  readonly partition?: string;
   /** How the mocked AWS reports the platform's shared key and bucket (shared-resources.ts). @default - an enabled customer-managed key, a bucket in MOCK_REGION */
   readonly platform?: MockPlatform;
 }
@@ -49,6 +54,9 @@ export interface MockPlatform {
 export const MOCK_SHARED_KEY_ID = '9f8e7d6c-1111-4222-8333-abcdefabcdef';
 
 export const MOCK_ACCOUNT = '123456789012';
+/** The suffix and version the mocked AWS gives a signing profile. */
+export const MOCK_SIGNING_PROFILE_SUFFIX = '20261202041810123400000001';
+export const MOCK_SIGNING_PROFILE_VERSION = 'Vx7wQp2sLm';
 export const MOCK_REGION = 'eu-west-1';
 export const MOCK_STACK = 'guardrails';
 /** The organization an S3 (DIY) backend reports: always `organization`. */
@@ -69,7 +77,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
       return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
     },
     call(args) {
-      return mockCall(args.token, args.inputs, connection, options.region ?? MOCK_REGION, options.platform ?? {});
+      return mockCall(args.token, args.inputs, connection, options.region ?? MOCK_REGION, options.platform ?? {}, options.partition ?? 'aws');
     },
   }, settings.pulumiProject, options.stack ?? (settings.selfUpdate ? environment : MOCK_STACK), false, MOCK_ORGANIZATION);
 
@@ -149,6 +157,12 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
       return { arn: `arn:aws:codebuild:${MOCK_REGION}:${MOCK_ACCOUNT}:project/${physical}` };
     case 'aws:s3/bucket:Bucket':
       return { arn: `arn:aws:s3:::${physical}`, bucket: physical };
+    case 'aws:signer/signingProfile:SigningProfile': {
+      // The provider completes `namePrefix` with a unique 26-character suffix; a profile's version ARN is `<arn>/<version>`.
+      const profile = inputs.name ?? `${inputs.namePrefix}${MOCK_SIGNING_PROFILE_SUFFIX}`;
+      const arn = `arn:aws:signer:${MOCK_REGION}:${MOCK_ACCOUNT}:/signing-profiles/${profile}`;
+      return { arn, name: profile, version: MOCK_SIGNING_PROFILE_VERSION, versionArn: `${arn}/${MOCK_SIGNING_PROFILE_VERSION}`, status: 'Active' };
+    }
     case 'aws:iam/role:Role':
     case 'aws:iam/policy:Policy':
       return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:${type.endsWith('Role') ? 'role' : 'policy'}/${physical}` };
@@ -158,13 +172,13 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
 }
 
 function mockCall(
-  token: string, inputs: Record<string, any>, connection: MockConnection, region: string, platform: MockPlatform,
+  token: string, inputs: Record<string, any>, connection: MockConnection, region: string, platform: MockPlatform, partition: string,
 ): Record<string, any> {
   switch (token) {
     case 'aws:kms/getKey:getKey': {
       // DescribeKey resolves an alias ARN to its key's ARN.
-      const [, partition, , keyRegion, account] = String(inputs.keyId).split(':');
-      const arn = /:key\//.test(inputs.keyId) ? inputs.keyId : `arn:${partition}:kms:${keyRegion}:${account}:key/${MOCK_SHARED_KEY_ID}`;
+      const [, keyPartition, , keyRegion, account] = String(inputs.keyId).split(':');
+      const arn = /:key\//.test(inputs.keyId) ? inputs.keyId : `arn:${keyPartition}:kms:${keyRegion}:${account}:key/${MOCK_SHARED_KEY_ID}`;
       const keyState = platform.keyState ?? 'Enabled';
       return {
         arn,
@@ -186,7 +200,7 @@ function mockCall(
     case 'aws:index/getRegion:getRegion':
       return { region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region === MOCK_REGION ? 'Europe (Ireland)' : region };
     case 'aws:index/getPartition:getPartition':
-      return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws', reverseDnsPrefix: 'com.amazonaws' };
+      return { partition, dnsSuffix: 'amazonaws.com', id: partition, reverseDnsPrefix: 'com.amazonaws' };
     case 'aws:codestarconnections/getConnection:getConnection': {
       if (connection === 'absent' && inputs.arn === undefined) {
         // The provider's message when no connection has the name (terraform-provider-aws, connection_data_source.go),

@@ -4,10 +4,13 @@ import { MOCK_ACCOUNT, MOCK_REGION } from './mock-run';
 
 /**
  * Actions that AWS authorizes on `"*"` only (the Service Authorization Reference lists no resource type
- * for them): pushing images needs a registry token, reading a log group or a subscription, and the scan gate's
- * `inspector-scan:ScanSbom` ("Actions, resources, and condition keys for Amazon InspectorScan").
+ * for them): pushing images needs a registry token, reading a log group or a subscription, the scan gate's
+ * `inspector-scan:ScanSbom` ("Actions, resources, and condition keys for Amazon InspectorScan"), and creating
+ * the signing profile, which the self-update may do (`signer:PutSigningProfile`, "... for AWS Signer").
  */
-const ONLY_ON_ANY_RESOURCE = ['ecr:GetAuthorizationToken', 'logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom'];
+const ONLY_ON_ANY_RESOURCE = [
+  'ecr:GetAuthorizationToken', 'logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom', 'signer:PutSigningProfile',
+];
 
 /** IAM's limit for a managed policy, whitespace aside ("IAM and AWS STS quotas"). */
 const MANAGED_POLICY_MAX = 6144;

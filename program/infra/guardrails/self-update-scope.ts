@@ -9,20 +9,22 @@ export type Statement = Record<string, any>;
 /**
  * What the update role may never do (issue 17): create a role, change a trust
  * policy, a boundary or a resource policy, add inline or attached grants,
- * create a KMS grant, delete stateful resources. Kept here, apart from the
+ * create a KMS grant, delete stateful resources, cancel or revoke signing. Kept here, apart from the
  * program's own list (boundary.ts), so that a change there shows here.
  */
 export const UPDATE_ROLE_NEVER_ACTIONS = [
   'iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePolicy',
   'iam:AttachRolePolicy', 'kms:PutKeyPolicy', 'kms:CreateGrant', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 'sns:SetTopicAttributes',
   'ecr:SetRepositoryPolicy', 'kms:ScheduleKeyDeletion', 's3:DeleteBucket', 'ecr:DeleteRepository', 'logs:DeleteLogGroup',
+  // The signing profile: cancelled, revoked or shared with another account (issue 18).
+  'signer:CancelSigningProfile', 'signer:RevokeSignature', 'signer:RevokeSigningProfile', 'signer:AddProfilePermission', 'signer:RemoveProfilePermission',
 ];
 /** Changes to a managed policy: none may reach the boundary. */
 export const POLICY_CHANGES = [
   'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy',
 ];
 /** Actions AWS authorizes on `"*"` only, which reading the stack needs. */
-export const ONLY_ON_ANY_RESOURCE = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom'];
+export const ONLY_ON_ANY_RESOURCE = ['logs:DescribeLogGroups', 'sns:GetSubscriptionAttributes', 'inspector-scan:ScanSbom', 'signer:PutSigningProfile'];
 /** What the read-only drift check may do besides Get, List and Describe. */
 export const DRIFT_NON_READS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'kms:Decrypt', 'codestar-connections:UseConnection',
   'codeconnections:UseConnection', 'codestar-connections:GetConnectionToken', 'codeconnections:GetConnectionToken'];
@@ -79,6 +81,11 @@ export function withinStack(run: GuardrailRun, statement: Statement, resource: s
   const su = settings.selfUpdate!;
   const actions = asList(statement.Action) as string[];
   if (resource === '*') return actions.every(action => ONLY_ON_ANY_RESOURCE.includes(action) || action === 'ecr:GetAuthorizationToken');
+  // With signing: the stack's signing profiles by their rendered prefix (features/supply-chain/signing.ts), and the signing
+  // jobs whose revocation a deploy stage's verification reads (GetRevocationStatus takes a job and a profile).
+  const { signingProfilePrefix } = resourceNames(settings, environment, MOCK_ACCOUNT);
+  if (settings.supplyChain?.signing && resource === `arn:aws:signer:${MOCK_REGION}:${MOCK_ACCOUNT}:/signing-profiles/${signingProfilePrefix}*`) return true;
+  if (/^arn:aws:signer:[a-z0-9-]+:\d{12}:\/signing-jobs\/\*$/.test(resource)) return actions.every(action => action === 'signer:GetRevocationStatus');
   if (/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/\*$/.test(resource)) {
     return actions.every(action => /:ListConnections$/.test(action));
   }

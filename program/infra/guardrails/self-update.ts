@@ -60,7 +60,7 @@ export const SELF_UPDATE: GuardrailPart = {
       }
       const ceiling = boundaryOf(resources, 'self-update');
       const deniedEverywhere = (action: string) => ceiling.some(s => s.Effect === 'Deny' && !s.Condition && asList(s.Resource).includes('*') &&
-        asList(s.Action).includes(action));
+        asList(s.Action).some((pattern: string) => actionMatches(pattern, action)));
       for (const action of UPDATE_ROLE_NEVER_ACTIONS) {
         expect({ action, deniedInBoundary: deniedEverywhere(action) }).toEqual({ action, deniedInBoundary: true });
       }

@@ -55,12 +55,14 @@ export const STAGES: GuardrailPart = {
       }
     },
     'no deploy stage can build an image: its project is not privileged, runs its own buildspec, and its role cannot push to ECR': ({ resources, settings }) => {
+      // With signing, the verification only reads (features/supply-chain/signing.ts): a registry token and the image's manifest and layers.
+      const reads = settings.supplyChain?.signing ? ['ecr:BatchGetImage', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer'] : [];
       for (const stage of settings.stages) {
         const project = deployResource(resources, TYPES.project, stage).inputs;
         expect({ stage: stage.name, privilegedMode: project.environment.privilegedMode }).toEqual({ stage: stage.name, privilegedMode: false });
         expect(project.source).toEqual({ type: 'CODEPIPELINE', buildspec: stage.buildspec });
         const actions = statementsOf(deployResource(resources, TYPES.policy, stage, '-policy')).flatMap(st => asList(st.Action));
-        expect({ stage: stage.name, ecr: actions.filter((a: string) => a.startsWith('ecr:')) }).toEqual({ stage: stage.name, ecr: [] });
+        expect({ stage: stage.name, ecr: actions.filter((a: string) => a.startsWith('ecr:')).sort() }).toEqual({ stage: stage.name, ecr: reads });
       }
     },
     'each deploy role may assume only its stage\'s target role, and no other role may assume any': ({ resources, settings }) => {

@@ -2,7 +2,9 @@
 import type * as Guardrails from './kit';
 import * as Kit from './kit';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource } from './mock-run';
+import { REPOSITORY_VARIABLE, SIGNING_PLATFORM, SIGNING_PROFILE_VARIABLE } from '../features/supply-chain/signing';
 import { SBOM_ARTIFACT, SCAN_ACTION, SCAN_STAGE, thresholdConfiguration } from '../features/supply-chain/supply-chain';
+import { DeployStageSettings } from '../settings';
 
 /** The kit's helpers the checks use. */
 export interface GuardrailKit {
@@ -13,6 +15,7 @@ export interface GuardrailKit {
 }
 
 const SCAN_ACTIONS = ['inspector-scan:ScanSbom', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecr:BatchCheckLayerAvailability'];
+const SIGNING_PROFILE = 'aws:signer/signingProfile:SigningProfile';
 
 /** The supply-chain gate's promises (the scan between Build and the deploy stages, its grants, its evidence), one check each. */
 export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardrails.Check> {
@@ -20,6 +23,20 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
   const stagesOf = (resources: RegisteredResource[]): any[] => one(resources, TYPES.pipeline).inputs.stages;
   const pipelineGrants = (resources: RegisteredResource[], action: string): string[] => statementsOf(one(resources, TYPES.policy, 'pipeline-policy'))
     .filter(s => s.Effect === 'Allow' && asList(s.Action).includes(action)).flatMap(s => asList(s.Resource));
+  /** What a role's policy allows of `prefix` (`signer:`, `ecr:`), as `action resource` pairs, sorted. */
+  const grantsOfService = (resources: RegisteredResource[], policy: string, prefix: string): string[] =>
+    statementsOf(one(resources, TYPES.policy, policy)).filter(s => s.Effect === 'Allow')
+      .flatMap(s => asList(s.Action).filter((a: string) => a.startsWith(prefix)).flatMap((a: string) => asList(s.Resource).map((r: string) => `${a} ${r}`)))
+      .sort();
+  const profilesOf = (resources: RegisteredResource[]) => resources.filter(r => r.type === SIGNING_PROFILE);
+  const profileArn = (resources: RegisteredResource[]) => {
+    const { namePrefix } = one(resources, SIGNING_PROFILE).inputs;
+    // The mocked AWS completes the prefix like the provider (mock-run.ts); the ARN shape is AWS Signer's.
+    const build = one(resources, TYPES.project, 'build').inputs.environment.environmentVariables.find((v: any) => v.name === SIGNING_PROFILE_VARIABLE);
+    expect(build?.value).toMatch(new RegExp(`^arn:aws:signer:${MOCK_REGION}:${MOCK_ACCOUNT}:/signing-profiles/${namePrefix}[0-9]{26}$`));
+    return build.value as string;
+  };
+  const deployProjectOf = (resources: RegisteredResource[], stage: DeployStageSettings) => one(resources, TYPES.project, `deploy-${stage.name}`);
 
   return {
     'with the supply-chain gate, the Scan stage comes right after Build, before every deploy stage; without it there is none': ({ resources, settings }) => {
@@ -65,6 +82,74 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
           expect({ stage: stage.name, evidence: /Scan gate passed \(critical<=\d+ high<=\d+[^)]*\); SBOM: .*sbom artifact/.test(approval.configuration.CustomData) })
             .toEqual({ stage: stage.name, evidence: true });
           expect(approval.configuration.CustomData.length).toBeLessThanOrEqual(500);
+        }
+      }
+    },
+    'with signing, the stack has one signing profile: Notation\'s container platform, the configured validity, the stack\'s name prefix; none without signing': ({ resources, settings }) => {
+      const signing = settings.supplyChain?.signing;
+      expect(profilesOf(resources).length).toBe(signing ? 1 : 0);
+      if (!signing) return;
+      expect(one(resources, SIGNING_PROFILE).inputs).toMatchObject({
+        platformId: SIGNING_PLATFORM,
+        signatureValidityPeriod: { type: 'MONTHS', value: signing.validityMonths },
+        namePrefix: expect.stringMatching(/^[A-Za-z0-9_]{1,38}$/),
+      });
+    },
+    'with signing, the build knows the profile and may sign only with it (signer:SignPayload on that ARN, nothing else of AWS Signer); without, no signer grant at all': ({ resources, settings }) => {
+      if (!settings.supplyChain?.signing) {
+        const policies = resources.filter(r => r.type === TYPES.policy);
+        // The update role's boundary denies cancelling and revoking whether or not the stack signs (update-role-never.ts).
+        const allowed = policies.flatMap(p => statementsOf(p)).filter(s => s.Effect === 'Allow').flatMap(s => asList(s.Action));
+        expect(allowed.filter((a: string) => a.startsWith('signer:'))).toEqual([]);
+        return;
+      }
+      expect(grantsOfService(resources, 'build-policy', 'signer:')).toEqual([`signer:SignPayload ${profileArn(resources)}`]);
+    },
+    'with signing, every deploy stage verifies before its commands: it knows the profile and this repository, and may read only this repository\'s images and this profile\'s revocation': ({ resources, settings }) => {
+      if (!settings.supplyChain?.signing) return;
+      const profile = profileArn(resources);
+      const repository = one(resources, TYPES.repository).inputs.name;
+      const repositoryArn = `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT}:repository/${repository}`;
+      for (const stage of settings.stages) {
+        const variables = deployProjectOf(resources, stage).inputs.environment.environmentVariables;
+        expect({ stage: stage.name, variables }).toEqual({
+          stage: stage.name,
+          variables: [
+            { name: SIGNING_PROFILE_VARIABLE, value: profile, type: 'PLAINTEXT' },
+            { name: REPOSITORY_VARIABLE, value: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${repository}`, type: 'PLAINTEXT' },
+          ],
+        });
+        const policy = `deploy-${stage.name}-policy`;
+        expect({ stage: stage.name, ecr: grantsOfService(resources, policy, 'ecr:'), signer: grantsOfService(resources, policy, 'signer:') }).toEqual({
+          stage: stage.name,
+          ecr: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].map(a => `${a} ${repositoryArn}`).concat('ecr:GetAuthorizationToken *').sort(),
+          signer: [profile, `${profile}/*`, `arn:aws:signer:${MOCK_REGION}:${MOCK_ACCOUNT}:/signing-jobs/*`].map(r => `signer:GetRevocationStatus ${r}`).sort(),
+        });
+      }
+    },
+    'with signing and deploy stages, a refused image reaches the topic as its own "Signature" message, from a rule on the deploy projects\' failed INSTALL phase': ({ resources, settings }) => {
+      const rules = resources.filter(r => r.type === TYPES.rule && r.name === 'gate-signature');
+      const expected = settings.supplyChain?.signing && settings.stages.length > 0;
+      expect(rules.length).toBe(expected ? 1 : 0);
+      if (!expected) return;
+      expect(JSON.parse(rules[0].inputs.eventPattern)).toEqual({
+        'source': ['aws.codebuild'],
+        'detail-type': ['CodeBuild Build Phase Change'],
+        'detail': {
+          'project-name': settings.stages.map(stage => deployProjectOf(resources, stage).inputs.name),
+          'completed-phase': ['INSTALL'],
+          'completed-phase-status': ['FAILED'],
+        },
+      });
+      expect(JSON.parse(one(resources, TYPES.target, 'gate-signature-to-topic').inputs.inputTransformer.inputTemplate)).toMatch(/^Signature: /);
+      expect(one(resources, TYPES.topicPolicy).inputs.policy).toContain(`:rule/${rules[0].inputs.name}`);
+    },
+    'with signing, every approval request says the digest is signed by the stack\'s profile and verified before the deploy': ({ resources, settings }) => {
+      if (!settings.supplyChain?.signing) return;
+      for (const stage of stagesOf(resources)) {
+        for (const approval of stage.actions.filter((a: any) => a.category === 'Approval')) {
+          expect({ stage: stage.name, evidence: /Signature: signed by this stack's profile, verified before deploy\./.test(approval.configuration.CustomData) })
+            .toEqual({ stage: stage.name, evidence: true });
         }
       }
     },

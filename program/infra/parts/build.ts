@@ -14,6 +14,17 @@ export interface DockerBuildArgs {
   readonly build: PipelineSettings['build'];
   /** The GitHub repository (`owner/name`), for the project's description. */
   readonly sourceRepository: string;
+  /**
+   * What a feature adds to the build (the supply-chain gate's image signing, features/supply-chain/), handed in
+   * so that the parts never import a feature.
+   */
+  readonly additions?: ProjectAdditions;
+}
+
+/** What a feature adds to a CodeBuild project: variables its buildspec reads, and statements its role needs for them. */
+export interface ProjectAdditions {
+  readonly environmentVariables: ReadonlyArray<{ readonly name: string; readonly value: pulumi.Input<string>; readonly type: string }>;
+  readonly statements: object[];
 }
 
 /**
@@ -86,6 +97,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
       },
       useKeyStatement(key),
       ...secretReadStatements(build.secrets),
+      ...args.additions?.statements ?? [],
     ],
   });
 
@@ -107,6 +119,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
         { name: 'REPOSITORY_URI', value: repository.repositoryUrl, type: 'PLAINTEXT' },
         { name: 'REPOSITORY_NAME', value: repository.name, type: 'PLAINTEXT' },
         { name: 'AWS_ACCOUNT_ID', value: scope.accountId, type: 'PLAINTEXT' },
+        ...args.additions?.environmentVariables ?? [],
       ],
     },
     buildTimeout: build.timeoutMinutes,

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
+import { ProjectAdditions } from './build';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { PipelineKey } from './key';
 import { serviceRole } from './roles';
@@ -32,6 +33,11 @@ export interface DeployStagesArgs {
    * features/supply-chain/), handed in so that the parts never import a feature.
    */
   readonly approvalEvidence?: string;
+  /**
+   * What every deploy project gets before its own commands run (the supply-chain gate's signature verification,
+   * features/supply-chain/): variables and its role's statements, handed in like `approvalEvidence`.
+   */
+  readonly verification?: ProjectAdditions;
   /**
    * The release gates (features/release-gates/), handed in so that the parts never import a feature: each stage's
    * conditions (entry, success, failure), and what the pipeline's role needs for them (reading the alarms).
@@ -145,6 +151,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
         Resource: stage.assumeRoleArn,
       }]),
       ...secretReadStatements(stage.secrets),
+      ...args.verification?.statements ?? [],
     ],
   });
   const project = new aws.codebuild.Project(prefix, {
@@ -161,6 +168,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
       imagePullCredentialsType: 'CODEBUILD',
       // Docker needs privileged mode; without it a deploy stage cannot build an image, only deploy the built one.
       privilegedMode: false,
+      ...(args.verification ? { environmentVariables: [...args.verification.environmentVariables] } : {}),
     },
     // Lambda compute stops every build after 15 minutes by itself and takes no build or queue timeout (@pulumi/aws
     // Project docs: "not available on the Lambda compute type"; "Run builds on AWS Lambda compute", Limitations).

@@ -12,6 +12,7 @@ import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from '../../settings';
 import { gateStatements } from '../release-gates/release-gates';
+import { NEW_SIGNING_PROFILES, signingCeiling, signingProfilePattern, verificationCeiling } from '../supply-chain/signing';
 import { scanStatements } from '../supply-chain/supply-chain';
 
 /** Each role kind's ceiling; the threat model and the update role's denies are in update-role-never.ts. */
@@ -47,9 +48,13 @@ export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<
   const { names } = scope;
   const ceilings: Array<[string, string, object[]]> = [
     [names.pipelineRole, 'pipeline', pipelineCeiling(scope, args)],
-    [names.buildRole, 'build', buildCeiling(args)],
+    [names.buildRole, 'build', [...buildCeiling(args), ...signingCeiling(scope, args.settings)]],
     ...args.settings.stages.map((stage, i): [string, string, object[]] =>
-      [scope.stageNames[i].deployRole, `deploy-${stage.name}`, stageCeiling(args, stage, scope.stageNames[i])]),
+      [scope.stageNames[i].deployRole, `deploy-${stage.name}`, [
+        ...stageCeiling(args, stage, scope.stageNames[i]),
+        // With signing: verifying the image before the stage's commands (features/supply-chain/signing.ts), reads only.
+        ...verificationCeiling(scope, args.settings, args.arns.repository),
+      ]]),
     [names.updateRole, 'self-update', updateCeiling(scope, args)],
     [names.driftRole, 'drift-check', driftCeiling(scope, args)],
     [names.eventsRole, 'drift-schedule', [
@@ -161,15 +166,19 @@ function stageCeiling({ arns, key }: BoundaryArgs, stage: DeployStageSettings, n
 function updateCeiling(scope: Scope, args: BoundaryArgs): object[] {
   const allows = [...args.update.resources, ...args.update.pipeline, ...args.update.projects ?? []]
     .filter(s => (s as Statement).Effect === 'Allow') as Statement[];
-  const separate = (s: Statement) => STATE_SIDS.includes(s.Sid) || ['ReadUnscoped', 'ListConnections'].includes(s.Sid);
+  // What AWS authorizes on "*" only: the unscoped reads and, with signing, creating the signing profile (whose
+  // condition on tag keys stays in the policy, which the update role cannot rewrite). One statement, for IAM's size limit.
+  const onAnyResource = (s: Statement) => ['ReadUnscoped', `Manage${NEW_SIGNING_PROFILES}`].includes(s.Sid);
+  const separate = (s: Statement) => STATE_SIDS.includes(s.Sid) || s.Sid === 'ListConnections' || onAnyResource(s);
   return [
     {
       Sid: 'ThisStacksResources',
       Effect: 'Allow',
-      Action: briefReads(allows.filter(s => !separate(s)).flatMap(s => asList(s.Action))),
+      Action: briefTags(briefReads(allows.filter(s => !separate(s)).flatMap(s => asList(s.Action)))),
       Resource: stackResourcePatterns(scope, args),
     },
-    ...allows.filter(separate),
+    { Sid: 'ReadUnscoped', Effect: 'Allow', Action: allows.filter(onAnyResource).flatMap(s => asList(s.Action)), Resource: '*' },
+    ...allows.filter(s => separate(s) && !onAnyResource(s)),
     ...updateRoleDenies(scope, args.arns),
   ];
 }
@@ -179,8 +188,21 @@ function briefReads(actions: string[]): string[] {
   return [...new Set(actions.map(action => action.replace(/^([a-z0-9-]+):(Get|List|Describe|BatchGet)[A-Za-z*]*$/, '$1:$2*')))];
 }
 
+/**
+ * `<service>:TagResource` and `<service>:UntagResource` as `<service>:*TagResource`: for every service this stack
+ * uses, those two are the only actions whose name ends so (Service Authorization Reference; test/iam-evaluation.test.ts
+ * expands each pattern against it), and the brevity keeps the ceiling within IAM's 6,144 characters.
+ */
+function briefTags(actions: string[]): string[] {
+  const both = (service: string) => actions.includes(`${service}:TagResource`) && actions.includes(`${service}:UntagResource`);
+  return [...new Set(actions.map(action => {
+    const [service, name] = action.split(':');
+    return ['TagResource', 'UntagResource'].includes(name) && both(service) ? `${service}:*TagResource` : action;
+  }))];
+}
+
 /** This stack's resources, with the kinds that have several (logs, projects, rules, roles, policies) as `<pipeline>-*`. */
-function stackResourcePatterns(scope: Scope, { arns, key, source }: BoundaryArgs): pulumi.Output<string[]> {
+function stackResourcePatterns(scope: Scope, { arns, key, source, settings }: BoundaryArgs): pulumi.Output<string[]> {
   const { partition, region, accountId, names } = scope;
   const prefix = `${names.pipeline}-*`;
   const regional = (service: string, resource: string) => pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:${resource}`;
@@ -188,6 +210,7 @@ function stackResourcePatterns(scope: Scope, { arns, key, source }: BoundaryArgs
     key.arn, connectionArns(source), arns.bucket, arns.artifactObjects, arns.repository, arns.pipeline, arns.topic,
     regional('logs', `log-group:/aws/codebuild/${prefix}`), regional('codebuild', `project/${prefix}`), regional('events', `rule/${prefix}`),
     pulumi.interpolate`arn:${partition}:iam::${accountId}:role/${prefix}`, pulumi.interpolate`arn:${partition}:iam::${accountId}:policy/${prefix}`,
+    ...[signingProfilePattern(scope, settings)].filter(pattern => pattern !== undefined),
   ]).apply(all => all.flat());
 }
 

@@ -54,7 +54,7 @@ export const STOP_REASONS: Record<StopReason, string> = {
   'trust-policy': 'a trust policy (who may assume a role: assumeRolePolicy)',
   'resource-policy': 'a resource policy (the key\'s, a bucket\'s, the topic\'s or the repository\'s policy, or the bucket\'s public access block)',
   'boundary': 'a permissions boundary (a role\'s ceiling)',
-  'stateful-data': 'a deletion or replacement of stateful data (key, bucket, repository, log group, or a rule that expires data)',
+  'stateful-data': 'a deletion or replacement of stateful data (key, bucket, repository, log group, signing profile, or a rule that expires data)',
   'own-permissions': 'the update role\'s own policies',
   'approval-removed': 'the removal of a manual approval (a person decides when a stage deploys)',
   'role-tag-key': 'a new tag key on a role (a role\'s tags can satisfy aws:PrincipalTag conditions elsewhere in the account)',
@@ -214,6 +214,10 @@ const RULES: Record<string, Rule> = {
   'aws:sns/topicSubscription:TopicSubscription': allow('create'),
   'aws:cloudwatch/eventRule:EventRule': allow('create', 'update'),
   'aws:cloudwatch/eventTarget:EventTarget': allow('create', 'update', 'delete', 'replace'),
+  // The signing profile (supply-chain gate): created with PutSigningProfile, its tags changed in place. Any other change
+  // replaces it, which cancels the old one (CancelSigningProfile is denied) and leaves images signed by it unverifiable.
+  'aws:signer/signingProfile:SigningProfile': (operation, changed) =>
+    operation === 'create' ? undefined : updateOnly([], { stateful: true })(operation, changed, ''),
 };
 
 /** Rules that read the step's old and new inputs. */

@@ -4,6 +4,7 @@ import { PipelineKey } from '../../parts/key';
 import { GithubSource } from '../../parts/source';
 import { Scope } from '../../scope';
 import { NameKey } from '../../settings';
+import { signingProfileAccess } from '../supply-chain/signing';
 
 /**
  * Actions AWS authorizes only on `"*"` (the Service Authorization Reference
@@ -40,6 +41,8 @@ export interface StackResources {
   readonly arns: StackArns;
   readonly key: PipelineKey;
   readonly source: GithubSource;
+  /** With image signing, the stack's signing profiles and their versions, as one pattern (features/supply-chain/signing.ts). */
+  readonly signingProfiles?: pulumi.Output<string>;
 }
 
 /** Resources of one kind: what reading them takes, and what the self-update may change on them. */
@@ -69,8 +72,10 @@ const POLICY_READS = ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVe
 export const programTagKeys = (scope: Scope) => ({ 'ForAllValues:StringEquals': { 'aws:TagKeys': Object.keys(scope.tags).sort() } });
 
 /** Every resource this program manages, grouped by kind and scoped to this stack. */
-function resourceGroups(scope: Scope, { arns, key, source }: StackResources): ResourceGroup[] {
+function resourceGroups(scope: Scope, { arns, key, source, signingProfiles }: StackResources): ResourceGroup[] {
   return [
+    // With signing, the stack's signing profile (features/supply-chain/signing.ts).
+    ...(signingProfiles ? signingProfileAccess(signingProfiles, programTagKeys(scope)) : []),
     // The platform's shared key is only looked up (shared-resources.ts: DescribeKey); its policy, rotation and tags are the platform's.
     scope.shared.kmsKeyArn ? { sid: 'SharedKey', resources: key.arn, read: ['kms:DescribeKey'], change: [] } : {
       sid: 'PipelineKey',

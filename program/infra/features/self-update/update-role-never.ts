@@ -24,7 +24,8 @@ import { Scope } from '../../scope';
  *   none of it except UpdateRole and role tags on `arns.roles`, its own role among them, which only these denies
  *   withhold from its own role): creates a role (a role trusted by another account would hand it everything), changes a trust policy,
  *   changes a resource policy (key, bucket, topic, repository, registry, log resource policy), creates a KMS
- *   grant, deletes or schedules the deletion of a stateful resource (key, bucket, repository, images, log group)
+ *   grant, cancels or revokes the signing profile or a signature, or lets another account sign with it,
+ *   deletes or schedules the deletion of a stateful resource (key, bucket, repository, images, log group)
  *   or deletes data by rule (an image lifecycle policy, a shorter log retention),
  *   changes any boundary, rewrites its own role's policies or boundary, or tags a role with a key the program
  *   does not use (`aws:PrincipalTag` conditions elsewhere in the account). What it may change on another role
@@ -54,7 +55,7 @@ import { Scope } from '../../scope';
  * nowhere in its policy; checked by name in the guardrails (guardrails/self-update.ts) and evaluated in
  * test/iam-evaluation.test.ts. Actions from the Service Authorization Reference, "Actions, resources, and
  * condition keys for" AWS Identity and Access Management, AWS Key Management Service, Amazon S3, Amazon SNS,
- * Amazon Elastic Container Registry and Amazon CloudWatch Logs. No condition key of iam:CreateRole constrains
+ * Amazon Elastic Container Registry, Amazon CloudWatch Logs and AWS Signer. No condition key of iam:CreateRole constrains
  * the trust policy (its keys: iam:PermissionsBoundary, aws:RequestTag, aws:TagKeys), so creating roles is
  * denied outright. SNS: "To remove the ability to change topic permissions, you must deny permissions to the
  * AddPermission, RemovePermission, and SetTopicAttributes actions" (Amazon SNS API Reference,
@@ -88,6 +89,14 @@ export const UPDATE_ROLE_NEVER = {
   ownRoleChanges: ['iam:UpdateRole', 'iam:UpdateRoleDescription'],
   /** Role tags other than the program's own keys. */
   roleTagging: ['iam:TagRole', 'iam:UntagRole'],
+  /**
+   * The signing profile is the trust anchor of every deploy stage: cancelling it stops signing, revoking a
+   * signature or the profile makes deployed images fail verification (a rollback among them), and a profile
+   * permission lets another account sign as this pipeline. As patterns, to fit the boundary in IAM's size limit:
+   * `Revoke*` is RevokeSignature and RevokeSigningProfile, `*ProfilePermission` is AddProfilePermission and
+   * RemoveProfilePermission, and nothing else of AWS Signer ("Actions, resources, and condition keys for AWS Signer").
+   */
+  signing: ['signer:CancelSigningProfile', 'signer:Revoke*', 'signer:*ProfilePermission'],
 };
 
 /**
@@ -108,6 +117,7 @@ export function updateRoleDenies(scope: Scope, arns: StackArns): object[] {
       Resource: [arns.anyBoundary, pulumi.interpolate`${arns.policy('updateRole')}*`],
     },
     { Sid: 'NeverOwnRole', Effect: 'Deny', Action: never.ownRoleChanges, Resource: arns.role('updateRole') },
+    { Sid: 'NeverCancelOrRevokeSigning', Effect: 'Deny', Action: never.signing, Resource: '*' },
     {
       // With a tag key outside the program's, `ForAnyValue:StringNotEquals` matches and the deny holds.
       Sid: 'NeverOtherTagKeys',
