@@ -1,5 +1,4 @@
 import { DeployStageModel, MAX_DEPLOY_STAGES } from './deploy-stages';
-import type { PipelineModel } from './pipeline-model';
 import { OptionPath, Problems } from './validation';
 
 /** `pipeline.supplyChain` with its defaults applied: the scan gate's thresholds and the image signing. */
@@ -95,9 +94,9 @@ export const signatureValidityDays = (signing: SigningModel) => signing.validity
  * signature is valid: by default, and a shorter explicit expiry is refused.
  * Returns the registry settings to render.
  */
-export function withSignatureRetention(
-  p: Problems, registryPath: OptionPath, registryInput: unknown, registry: PipelineModel['registry'], supplyChain: SupplyChainModel | undefined,
-): PipelineModel['registry'] {
+export function withSignatureRetention<R extends { readonly untaggedExpiryDays: number }>(
+  p: Problems, registryPath: OptionPath, registryInput: unknown, registry: R, supplyChain: SupplyChainModel | undefined,
+): R {
   if (!supplyChain?.signing) return registry;
   const days = signatureValidityDays(supplyChain.signing);
   const explicit = (registryInput as { untaggedExpiryDays?: unknown } | undefined)?.untaggedExpiryDays;
