@@ -158,7 +158,8 @@ knows the vulnerabilities published when it ran, not tomorrow's. The gate is not
 The build also signs the image it pushed, by digest, with this stack's AWS Signer profile, and every deploy stage
 verifies that signature before anything else runs: an unsigned image, one signed by anyone else, another
 repository's, or a tag without its digest stops the stage with "Signature: ..." in its log and on the topic. A
-signature proves the pipeline built this exact image, not that it is safe. Signatures are valid for
+signature proves the pipeline built this exact image, not that it is safe. A stage's commands find the verified
+image by digest in \`VERIFIED_IMAGE_URI\`: deploy that. Signatures are valid for
 \`signatureValidityMonths\` (12 unless set): an older image is rebuilt before it can be deployed again.
 \`signing: false\` keeps the scan alone (needed outside the \`aws\` partition).
 

@@ -83,6 +83,9 @@ export const SIGNER_TRUST_STORE = 'aws-signer-ts';
  */
 export const NOTATION_HOME = '/tmp/notation';
 
+/** The variable a deploy stage's commands find the verified image in, by digest (`<repository>@sha256:...`). */
+export const VERIFIED_IMAGE_VARIABLE = 'VERIFIED_IMAGE_URI';
+
 /** What a failed check's message starts with, so that logs and notifications name the gate. */
 const SIGNATURE = 'Signature:';
 
@@ -128,7 +131,10 @@ export function installNotationCommands(trustAnchor: boolean): string[] {
     `{ command -v unzip >/dev/null && unzip -o -q ${NOTATION_HOME}/plugin.zip ${binary} -d ${NOTATION_HOME}/plugin; } || ` +
       `python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])' ${NOTATION_HOME}/plugin.zip ${binary} ${NOTATION_HOME}/plugin || ` +
       refuse('cannot unpack AWS Signer\'s Notation plugin: the build image has neither unzip nor python3'),
-    `${gpg} --verify ${NOTATION_HOME}/plugin.sig ${NOTATION_HOME}/plugin/${binary} || ${refuse(`AWS Signer's Notation plugin is not signed by AWS Signer's key ${SIGNER_GPG_FINGERPRINT}; refusing to install it`)}`,
+    // A good signature by the pinned key itself: gpg's machine-readable VALIDSIG status ends with the signing key's
+    // primary fingerprint (GnuPG, doc/DETAILS), where a bare exit status would accept any key in the keyring.
+    `${gpg} --status-fd 1 --verify ${NOTATION_HOME}/plugin.sig ${NOTATION_HOME}/plugin/${binary} | grep -q "^\\[GNUPG:\\] VALIDSIG .* ${SIGNER_GPG_FINGERPRINT}\$" || ` +
+      refuse(`AWS Signer's Notation plugin is not signed by AWS Signer's key ${SIGNER_GPG_FINGERPRINT}; refusing to install it`),
     `install -D -m 0755 ${NOTATION_HOME}/plugin/${binary} "\${NOTATION_LIBEXEC}/plugins/${SIGNER_PLUGIN_NAME}/${binary}" && notation plugin ls`,
     ...(trustAnchor ? [
       // The trust anchor: AWS Signer's root, refused unless its certificate fingerprint is the pinned one.
@@ -201,5 +207,7 @@ export function verifyCommands(): string[] {
     trustPolicyCommand(),
     `${ECR_CREDENTIALS} notation verify "\${REPOSITORY_URI}@\${IMAGE_DIGEST}" || ` +
       refuse('${REPOSITORY_URI}@${IMAGE_DIGEST} has no valid signature of this pipeline\'s signing profile ${SIGNING_PROFILE_ARN} (unsigned, signed by another profile, expired or revoked); refusing to deploy it'),
+    // What was verified, by digest: deploying it (rather than IMAGE_URI's tag) holds even if a tag could ever move.
+    `export ${VERIFIED_IMAGE_VARIABLE}="\${REPOSITORY_URI}@\${IMAGE_DIGEST}"`,
   ];
 }

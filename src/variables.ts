@@ -8,7 +8,7 @@ const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * never collides with a variable a repository already has.
  */
 const SIGNING_VARIABLES = [
-  'SIGNING_PROFILE_ARN', 'NOTATION_CONFIG', 'NOTATION_CACHE', 'NOTATION_LIBEXEC', 'NOTATION_USERNAME', 'NOTATION_PASSWORD',
+  'SIGNING_PROFILE_ARN', 'VERIFIED_IMAGE_URI', 'NOTATION_CONFIG', 'NOTATION_CACHE', 'NOTATION_LIBEXEC', 'NOTATION_USERNAME', 'NOTATION_PASSWORD',
 ];
 /** Build variables the buildspec and CodeBuild set; a user value would break the build. */
 export const RESERVED_BUILD_VARIABLES = [

@@ -34,7 +34,7 @@ const PROFILE = `arn:aws:signer:${REGION}:${ACCOUNT}:/signing-profiles/web_app_d
 const OTHER_PROFILE = `arn:aws:signer:${REGION}:${ACCOUNT}:/signing-profiles/someone_else`;
 const DIGEST = `sha256:${'4f'.repeat(32)}`;
 const COMMIT = '4f2a9c1';
-const SIGNED: PipelineProps = { repository: 'acme/web-app', supplyChain: {}, stages: [{ name: 'dev', commands: ['touch "${DEPLOYED}"'] }] };
+const SIGNED: PipelineProps = { repository: 'acme/web-app', supplyChain: {}, stages: [{ name: 'dev', commands: ['echo "${VERIFIED_IMAGE_URI}" > "${DEPLOYED}"'] }] };
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const run = (command: string, args: string[], cwd?: string) => {
@@ -338,6 +338,8 @@ describe('every deploy stage verifies before its first command', () => {
     expect({ status: outcome.status, refused: outcome.stderr.includes('Signature: ') }).toEqual({ status: 0, refused: false });
     expect(outcome.stderr).toContain('Good signature');
     expect(outcome.deployed).toBe(true);
+    // The stage's commands get the verified image by digest.
+    expect(fs.readFileSync(path.join(world.dir, 'deployed'), 'utf-8')).toBe(`${REPOSITORY_URI}@${DIGEST}\n`);
     expect(calls(world, 'notation').filter(c => c[0] === 'verify')).toEqual([['verify', `${REPOSITORY_URI}@${DIGEST}`]]);
     const policy = JSON.parse(fs.readFileSync(path.join(world.dir, 'notation', 'config', 'trustpolicy.json'), 'utf-8'));
     expect(policy.trustPolicies).toEqual([expect.objectContaining({

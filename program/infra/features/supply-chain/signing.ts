@@ -218,7 +218,7 @@ export interface SignatureNotificationArgs {
  * A deploy stage that refused its image reaches the pipeline's topic with a message of its own ("Signature"),
  * not only as the execution's FAILED. The verification is the deploy buildspec's INSTALL phase, before any of
  * the stage's own commands, so the rule matches CodeBuild's "CodeBuild Build Phase Change" events of the deploy
- * projects whose completed phase is INSTALL with status FAILED (fields `project-name`, `build-id`,
+ * projects whose completed phase is INSTALL with status FAILED, TIMED_OUT or FAULT (fields `project-name`, `build-id`,
  * `completed-phase`, `completed-phase-status`: "Build notifications input format reference", AWS CodeBuild User
  * Guide, https://docs.aws.amazon.com/codebuild/latest/userguide/sample-build-notifications-ref.html; phase
  * statuses: "BuildPhase", AWS CodeBuild API Reference). Logical names `gate-signature` and
@@ -237,7 +237,9 @@ export function signatureNotification(scope: Scope, args: SignatureNotificationA
       'detail': {
         'project-name': scope.stageNames.map(stage => stage.deployProject),
         'completed-phase': ['INSTALL'],
-        'completed-phase-status': ['FAILED'],
+        // A verification that hangs (a download that never ends) times out rather than fails: Lambda compute stops every
+        // build at 15 minutes. FAULT is CodeBuild's own error in the phase. Each leaves the stage undeployed.
+        'completed-phase-status': ['FAILED', 'TIMED_OUT', 'FAULT'],
       },
     }),
     state: 'ENABLED',
