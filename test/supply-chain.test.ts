@@ -302,7 +302,11 @@ describe('image signing, under the mocks', () => {
     expect(JSON.parse(rule.inputs.eventPattern)).toEqual({
       'source': ['aws.codebuild'],
       'detail-type': ['CodeBuild Build Phase Change'],
-      'detail': { 'project-name': ['web-app-prod-deploy-dev', 'web-app-prod-deploy-prod'], 'completed-phase': ['INSTALL'], 'completed-phase-status': ['FAILED'] },
+      'detail': {
+        'project-name': ['web-app-prod-deploy-dev', 'web-app-prod-deploy-prod'],
+        'completed-phase': ['INSTALL'],
+        'completed-phase-status': ['FAILED', 'TIMED_OUT', 'FAULT'],
+      },
     });
     const target = one(signed, TYPES.target, 'gate-signature-to-topic');
     expect(JSON.parse(target.inputs.inputTransformer.inputTemplate)).toMatch(/^Signature: the deploy project <project> of web-app-prod refused its image .* Nothing was deployed by this stage\./);

@@ -138,7 +138,7 @@ export function supplyChainGuardrails(kit: GuardrailKit): Record<string, Guardra
         'detail': {
           'project-name': settings.stages.map(stage => deployProjectOf(resources, stage).inputs.name),
           'completed-phase': ['INSTALL'],
-          'completed-phase-status': ['FAILED'],
+          'completed-phase-status': ['FAILED', 'TIMED_OUT', 'FAULT'],
         },
       });
       expect(JSON.parse(one(resources, TYPES.target, 'gate-signature-to-topic').inputs.inputTransformer.inputTemplate)).toMatch(/^Signature: /);
