@@ -30,7 +30,7 @@ test('the rendered settings are what the program reads (checked by the type-chec
   expect(Object.keys(rendered.names).sort()).toEqual([
     'artifactBucket', 'boundaryPolicy', 'buildProject', 'buildRole', 'connection', 'driftFailureRule', 'driftLogGroup',
     'driftPipelinePolicy', 'driftProject', 'driftRole', 'driftScheduleRule', 'eventsRole', 'logGroup', 'notificationRule',
-    'notificationTopic', 'pipeline', 'pipelineRole', 'repository', 'updateLogGroup', 'updatePipelinePolicy', 'updateProject', 'updateRole',
+    'notificationTopic', 'pipeline', 'pipelineRole', 'repository', 'signingProfilePrefix', 'updateLogGroup', 'updatePipelinePolicy', 'updateProject', 'updateRole',
   ]);
   expect(rendered.schemaVersion).toBe(1);
   expect(stageNameKeysAgree).toBe(true);
