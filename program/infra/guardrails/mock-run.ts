@@ -101,7 +101,7 @@ export async function runUnderMocks(settings: PipelineSettings, environment: str
   // default of 10 frames, as under `pulumi up` (Resource.callsites lifts the limit itself for what it
   // parses); and no text for the tracked promises' stacks, which the SDK prints only with
   // PULUMI_DEBUG_PROMISE_LEAKS (promiseDebugString). With selfUpdate and two stages, the two mocked runs
-  // took 0.74 s -> 0.41 s (medians, timed around them). jest's formatter and limit are back for whatever the test reports.
+  // took 0.75 s -> 0.43 s (medians, timed around them). jest's formatter and limit are back for whatever the test reports.
   const jestFormatter = Error.prepareStackTrace;
   const jestLimit = Error.stackTraceLimit;
   Error.prepareStackTrace = plainStack;
