@@ -129,3 +129,22 @@ describe('the jest stand-in for Pulumi\'s closure serialization (infra/guardrail
     expect(ours.text).toContain('42');
   });
 });
+
+describe('the mocked runs read stacks as `pulumi up` does, and leave jest\'s stack handling as they found it (issue 25)', () => {
+  test('jest\'s formatter and frame limit are back after a run, and after a run that fails', async () => {
+    const [formatter, limit] = [Error.prepareStackTrace, Error.stackTraceLimit];
+    await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev');
+    expect([Error.prepareStackTrace, Error.stackTraceLimit]).toEqual([formatter, limit]);
+    await expect(runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev', { connection: 'unreadable' })).rejects.toThrow(/AccessDenied/);
+    expect([Error.prepareStackTrace, Error.stackTraceLimit]).toEqual([formatter, limit]);
+  });
+
+  test('an error raised during a run keeps its frames (Node\'s 10, not none), so a failing guardrail run says where', async () => {
+    const error: Error = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev', { connection: 'unreadable' }).then(() => {
+      throw new Error('the run was expected to fail');
+    }, (e: Error) => e);
+    const frames = (error.stack ?? '').split('\n').filter(line => line.startsWith('    at '));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(error.stack).toContain('mock-run.ts');
+  });
+});

@@ -1,4 +1,7 @@
-import * as aws from '@pulumi/aws';
+import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
+import { getPartitionOutput } from '@pulumi/aws/getPartition';
+import { getRegionOutput } from '@pulumi/aws/getRegion';
+import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { EnvironmentLifecycle, NameKey, PipelineSettings, StageNameKey, environmentLifecycle, resourceNames, stageResourceNames } from './settings';
 
@@ -47,7 +50,7 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
   const names = namesOf(settings, environment);
   const stageNames = settings.stages.map(stage => stageResourceNames(stage, environment));
   const invoke = { parent };
-  const identity = aws.getCallerIdentityOutput({}, invoke);
+  const identity = getCallerIdentityOutput({}, invoke);
   const tags = { ...settings.tags, Environment: environment, ManagedBy: 'Pulumi' };
   return {
     parent,
@@ -55,8 +58,8 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
     stageNames,
     nameFor: key => identity.accountId.apply(account => resourceNames(settings, environment, account)[key]),
     accountId: identity.accountId,
-    region: aws.getRegionOutput({}, invoke).region,
-    partition: aws.getPartitionOutput({}, invoke).partition,
+    region: getRegionOutput({}, invoke).region,
+    partition: getPartitionOutput({}, invoke).partition,
     tags,
     versionedTags: { ...tags, [settings.fleet.versionTag.key]: settings.fleet.versionTag.value },
     lifecycle: environmentLifecycle(settings, environment),
@@ -65,7 +68,7 @@ export function scopeOf(parent: pulumi.Resource, settings: PipelineSettings, env
 }
 
 /** The same scope, whose roles carry `boundaries` (by role name) as their permissions boundaries. */
-export function withPermissionsBoundaries(scope: Scope, boundaries: Record<string, aws.iam.Policy> | undefined): Scope {
+export function withPermissionsBoundaries(scope: Scope, boundaries: Record<string, iam.Policy> | undefined): Scope {
   return boundaries
     ? { ...scope, permissionsBoundaries: Object.fromEntries(Object.entries(boundaries).map(([role, policy]) => [role, policy.arn])) }
     : scope;

@@ -1,4 +1,4 @@
-import * as aws from '@pulumi/aws';
+import * as s3 from '@pulumi/aws/s3';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../scope';
 import { PipelineSettings } from '../settings';
@@ -42,35 +42,35 @@ export function artifactStore(scope: Scope, key: PipelineKey, artifacts: Pipelin
   const options = { parent: scope.parent, retainOnDelete: !disposable };
   const after = (previous: pulumi.Resource) => ({ ...options, dependsOn: [previous] });
 
-  const bucket = new aws.s3.Bucket('artifacts', {
+  const bucket = new s3.Bucket('artifacts', {
     bucket: scope.nameFor('artifactBucket'),
     // A versioned bucket that still holds objects cannot be deleted without it.
     forceDestroy: disposable,
     tags: scope.tags,
   }, options);
-  const versioning = new aws.s3.BucketVersioning('artifacts-versioning', {
+  const versioning = new s3.BucketVersioning('artifacts-versioning', {
     bucket: bucket.id,
     versioningConfiguration: { status: 'Enabled' },
   }, options);
-  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration('artifacts-encryption', {
+  const encryption = new s3.BucketServerSideEncryptionConfiguration('artifacts-encryption', {
     bucket: bucket.id,
     rules: [{
       applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.arn },
       bucketKeyEnabled: true,
     }],
   }, after(versioning));
-  const publicAccess = new aws.s3.BucketPublicAccessBlock('artifacts-public-access', {
+  const publicAccess = new s3.BucketPublicAccessBlock('artifacts-public-access', {
     bucket: bucket.id,
     blockPublicAcls: true,
     blockPublicPolicy: true,
     ignorePublicAcls: true,
     restrictPublicBuckets: true,
   }, after(encryption));
-  const ownership = new aws.s3.BucketOwnershipControls('artifacts-ownership', {
+  const ownership = new s3.BucketOwnershipControls('artifacts-ownership', {
     bucket: bucket.id,
     rule: { objectOwnership: 'BucketOwnerEnforced' },
   }, after(publicAccess));
-  const lifecycle = new aws.s3.BucketLifecycleConfiguration('artifacts-lifecycle', {
+  const lifecycle = new s3.BucketLifecycleConfiguration('artifacts-lifecycle', {
     bucket: bucket.id,
     rules: [
       {
@@ -99,7 +99,7 @@ export function artifactStore(scope: Scope, key: PipelineKey, artifacts: Pipelin
       },
     ],
   }, after(ownership));
-  const tlsOnly = new aws.s3.BucketPolicy('artifacts-tls-only', {
+  const tlsOnly = new s3.BucketPolicy('artifacts-tls-only', {
     bucket: bucket.id,
     policy: pulumi.jsonStringify({
       Version: '2012-10-17',

@@ -1,4 +1,6 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as codebuild from '@pulumi/aws/codebuild';
+import * as ecr from '@pulumi/aws/ecr';
 import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
 import { PipelineKey } from './key';
@@ -10,7 +12,7 @@ import { PipelineSettings } from '../settings';
 export interface DockerBuildArgs {
   readonly key: PipelineKey;
   readonly bucket: ArtifactLocation;
-  readonly repository: aws.ecr.Repository;
+  readonly repository: ecr.Repository;
   readonly build: PipelineSettings['build'];
   /** The GitHub repository (`owner/name`), for the project's description. */
   readonly sourceRepository: string;
@@ -38,10 +40,10 @@ export const ECR_PUSH_ACTIONS = [
   'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
 ];
 
-export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.Project {
+export function dockerBuild(scope: Scope, args: DockerBuildArgs): codebuild.Project {
   const { key, bucket, repository, build } = args;
   const parent = { parent: scope.parent };
-  const logGroup = new aws.cloudwatch.LogGroup('build-logs', {
+  const logGroup = new cloudwatch.LogGroup('build-logs', {
     name: scope.names.logGroup,
     retentionInDays: build.logRetentionDays,
     kmsKeyId: key.arn,
@@ -101,7 +103,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): aws.codebuild.
     ],
   });
 
-  return new aws.codebuild.Project('build', {
+  return new codebuild.Project('build', {
     name: scope.names.buildProject,
     description: `Builds ${args.sourceRepository} and pushes the image to ECR`,
     serviceRole: access.role.arn,

@@ -1,4 +1,6 @@
-import * as aws from '@pulumi/aws';
+import * as codebuild from '@pulumi/aws/codebuild';
+import * as codepipeline from '@pulumi/aws/codepipeline';
+import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
 import { PipelineKey } from './key';
@@ -31,7 +33,7 @@ export interface PipelineRoleArgs {
   readonly key: PipelineKey;
   readonly source: GithubSource;
   readonly bucket: ArtifactLocation;
-  readonly project: aws.codebuild.Project;
+  readonly project: codebuild.Project;
   /** What later stages need besides (e.g. starting their projects). */
   readonly statements?: object[];
 }
@@ -93,7 +95,7 @@ export interface CodePipelineArgs {
   readonly key: PipelineKey;
   readonly source: GithubSource;
   readonly bucket: ArtifactLocation;
-  readonly project: aws.codebuild.Project;
+  readonly project: codebuild.Project;
   readonly role: ServiceRole;
   /** What must be in place before the pipeline (and its automatic first run) exists. */
   readonly waitFor: pulumi.Resource[];
@@ -101,9 +103,9 @@ export interface CodePipelineArgs {
   /** CodePipeline's execution mode. */
   readonly executionMode: string;
   /** Stages between Source and Build (the self-update stage). */
-  readonly afterSource?: aws.types.input.codepipeline.PipelineStage[];
+  readonly afterSource?: types.input.codepipeline.PipelineStage[];
   /** The stages after Build, in order (deploy stages). */
-  readonly stagesAfterBuild?: aws.types.input.codepipeline.PipelineStage[];
+  readonly stagesAfterBuild?: types.input.codepipeline.PipelineStage[];
 }
 
 /**
@@ -112,14 +114,14 @@ export interface CodePipelineArgs {
  * new pipeline starts its first execution at once ("Start a pipeline in CodePipeline", Pipeline creation:
  * https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html).
  */
-export function codePipeline(scope: Scope, args: CodePipelineArgs): aws.codepipeline.Pipeline {
+export function codePipeline(scope: Scope, args: CodePipelineArgs): codepipeline.Pipeline {
   const { key, source, bucket, project, role, settings } = args;
   const stagesAfterBuild = args.stagesAfterBuild ?? [];
-  const push: aws.types.input.codepipeline.PipelineTriggerGitConfigurationPush = {
+  const push: types.input.codepipeline.PipelineTriggerGitConfigurationPush = {
     branches: { includes: [settings.branch] },
     ...(settings.filePaths.length > 0 ? { filePaths: { includes: settings.filePaths } } : {}),
   };
-  return new aws.codepipeline.Pipeline('pipeline', {
+  return new codepipeline.Pipeline('pipeline', {
     name: scope.names.pipeline,
     // The provider's default is V1, which has no triggers.
     pipelineType: 'V2',

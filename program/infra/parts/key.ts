@@ -1,4 +1,4 @@
-import * as aws from '@pulumi/aws';
+import * as kms from '@pulumi/aws/kms';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../scope';
 
@@ -25,12 +25,12 @@ export interface PipelineKey {
  * build's, each deploy stage's, and `extraLogGroups`: with self-update the
  * update and drift-check projects').
  */
-export function pipelineKey(scope: Scope, extraLogGroups: string[] = []): aws.kms.Key {
+export function pipelineKey(scope: Scope, extraLogGroups: string[] = []): kms.Key {
   const { names, accountId, region, partition } = scope;
   // The build's log group, each deploy stage's, then the self-update ones: CloudWatch Logs encrypts each with this key.
   const logGroupArns = [names.logGroup, ...scope.stageNames.map(stage => stage.deployLogGroup), ...extraLogGroups]
     .map(group => pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${group}`);
-  return new aws.kms.Key('key', {
+  return new kms.Key('key', {
     description: `${names.pipeline} CI/CD pipeline`,
     enableKeyRotation: true,
     deletionWindowInDays: DELETION_WINDOW_DAYS[scope.lifecycle],

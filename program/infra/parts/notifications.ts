@@ -1,4 +1,5 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as sns from '@pulumi/aws/sns';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../scope';
 import { PipelineSettings } from '../settings';
@@ -13,9 +14,9 @@ export interface ExecutionNotificationsArgs {
 }
 
 export interface ExecutionNotifications {
-  readonly topic: aws.sns.Topic;
+  readonly topic: sns.Topic;
   /** Lets EventBridge publish: a rule's target waits for it. */
-  readonly topicPolicy: aws.sns.TopicPolicy;
+  readonly topicPolicy: sns.TopicPolicy;
   /** The rule, its target and the topic policy: in place before the pipeline, whose first run they report. */
   readonly delivery: pulumi.Resource[];
 }
@@ -32,12 +33,12 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
   const { notifications } = args;
   const others = (args.alsoPublishing ?? []).map(name => pulumi.interpolate`arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${name}`);
   const parent = { parent: scope.parent };
-  const topic = new aws.sns.Topic('notifications', {
+  const topic = new sns.Topic('notifications', {
     name: scope.names.notificationTopic,
     kmsMasterKeyId: args.key.arn,
     tags: scope.tags,
   }, parent);
-  const rule = new aws.cloudwatch.EventRule('executions', {
+  const rule = new cloudwatch.EventRule('executions', {
     name: scope.names.notificationRule,
     description: `Execution state changes of ${scope.names.pipeline}`,
     eventPattern: pulumi.jsonStringify({
@@ -48,7 +49,7 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
     state: 'ENABLED',
     tags: scope.tags,
   }, parent);
-  const topicPolicy = new aws.sns.TopicPolicy('notifications-policy', {
+  const topicPolicy = new sns.TopicPolicy('notifications-policy', {
     arn: topic.arn,
     policy: pulumi.jsonStringify({
       Version: '2012-10-17',
@@ -63,12 +64,12 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
       }],
     }),
   }, parent);
-  const target = new aws.cloudwatch.EventTarget('executions-to-topic', {
+  const target = new cloudwatch.EventTarget('executions-to-topic', {
     rule: rule.name,
     arn: topic.arn,
   }, { ...parent, dependsOn: [topicPolicy] });
   for (const email of notifications.emails) {
-    new aws.sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, parent);
+    new sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, parent);
   }
   return { topic, topicPolicy, delivery: [rule, topicPolicy, target] };
 }

@@ -1,4 +1,4 @@
-import * as aws from '@pulumi/aws';
+import * as ecr from '@pulumi/aws/ecr';
 import { Scope } from '../scope';
 import { PipelineSettings } from '../settings';
 import { PipelineKey } from './key';
@@ -14,10 +14,10 @@ import { PipelineKey } from './key';
  * WILDCARD, filter `[0-9a-zA-Z._*-]{1,128}`). Switching from IMMUTABLE updates
  * the repository in place (PutImageTagMutability), so an upgrade keeps its images.
  */
-export function imageRegistry(scope: Scope, key: PipelineKey, registry: PipelineSettings['registry']): aws.ecr.Repository {
+export function imageRegistry(scope: Scope, key: PipelineKey, registry: PipelineSettings['registry']): ecr.Repository {
   const ephemeral = scope.lifecycle === 'ephemeral';
   const options = { parent: scope.parent, retainOnDelete: !ephemeral };
-  const repository = new aws.ecr.Repository('images', {
+  const repository = new ecr.Repository('images', {
     name: scope.names.repository,
     imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
     imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: registry.cacheTag }],
@@ -26,7 +26,7 @@ export function imageRegistry(scope: Scope, key: PipelineKey, registry: Pipeline
     forceDelete: ephemeral,
     tags: scope.tags,
   }, options);
-  new aws.ecr.LifecyclePolicy('images-lifecycle', {
+  new ecr.LifecyclePolicy('images-lifecycle', {
     repository: repository.name,
     policy: JSON.stringify(lifecyclePolicy(registry)),
   }, options);

@@ -1,4 +1,4 @@
-import * as aws from '@pulumi/aws';
+import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../scope';
 import { PipelineKey } from './key';
@@ -13,8 +13,8 @@ export interface ServiceRoleArgs {
 
 /** A role and the attachment of its policy: what must exist before the service acts. */
 export interface ServiceRole {
-  readonly role: aws.iam.Role;
-  readonly attachment: aws.iam.RolePolicyAttachment;
+  readonly role: iam.Role;
+  readonly attachment: iam.RolePolicyAttachment;
 }
 
 /**
@@ -26,7 +26,7 @@ export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs)
   const parent = { parent: scope.parent };
   const boundary = scope.permissionsBoundaries?.[args.roleName];
   if (scope.permissionsBoundaries && !boundary) throw new Error(`role ${args.roleName} has no permissions boundary of its kind (boundary.ts)`);
-  const role = new aws.iam.Role(`${prefix}-role`, {
+  const role = new iam.Role(`${prefix}-role`, {
     name: args.roleName,
     assumeRolePolicy: pulumi.jsonStringify({
       Version: '2012-10-17',
@@ -42,12 +42,12 @@ export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs)
     ...(boundary ? { permissionsBoundary: boundary } : {}),
     tags: scope.tags,
   }, parent);
-  const policy = new aws.iam.Policy(`${prefix}-policy`, {
+  const policy = new iam.Policy(`${prefix}-policy`, {
     name: args.roleName,
     policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.statements }),
     tags: scope.tags,
   }, parent);
-  const attachment = new aws.iam.RolePolicyAttachment(`${prefix}-policy-attachment`, {
+  const attachment = new iam.RolePolicyAttachment(`${prefix}-policy-attachment`, {
     role: role.name,
     policyArn: policy.arn,
   }, parent);

@@ -1,4 +1,5 @@
-import * as aws from '@pulumi/aws';
+import * as codeconnections from '@pulumi/aws/codeconnections';
+import * as codestarconnections from '@pulumi/aws/codestarconnections';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope, namesOf } from '../scope';
 import { PipelineSettings } from '../settings';
@@ -18,12 +19,12 @@ export interface ConnectionLookup {
  */
 export async function lookUpConnection(settings: PipelineSettings, environment: string): Promise<ConnectionLookup> {
   if (settings.source.connectionArn) {
-    const existing = await aws.codestarconnections.getConnection({ arn: settings.source.connectionArn });
+    const existing = await codestarconnections.getConnection({ arn: settings.source.connectionArn });
     return { status: existing.connectionStatus };
   }
   const name = namesOf(settings, environment).connection;
   try {
-    return { status: (await aws.codestarconnections.getConnection({ name })).connectionStatus };
+    return { status: (await codestarconnections.getConnection({ name })).connectionStatus };
   } catch (error) {
     if (isNotFound(error, name)) return {};
     throw error;
@@ -67,7 +68,7 @@ export function githubSource(scope: Scope, source: PipelineSettings['source'], l
     connectionArn = pulumi.output(source.connectionArn);
     connectionStatus = pulumi.output(lookup.status ?? 'UNKNOWN');
   } else {
-    const connection = new aws.codeconnections.Connection('github', {
+    const connection = new codeconnections.Connection('github', {
       name: scope.names.connection,
       providerType: 'GitHub',
       tags: scope.tags,

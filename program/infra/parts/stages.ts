@@ -1,4 +1,7 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as codebuild from '@pulumi/aws/codebuild';
+import * as sns from '@pulumi/aws/sns';
+import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
 import { ProjectAdditions } from './build';
@@ -26,7 +29,7 @@ export interface DeployStagesArgs {
   readonly key: PipelineKey;
   readonly bucket: ArtifactLocation;
   /** The pipeline's notification topic: approval requests are published to it. */
-  readonly topic: aws.sns.Topic;
+  readonly topic: sns.Topic;
   readonly settings: PipelineSettings;
   /**
    * What an approval request adds as evidence after the commit and the image (the supply-chain gate's scan result,
@@ -43,14 +46,14 @@ export interface DeployStagesArgs {
    * conditions (entry, success, failure), and what the pipeline's role needs for them (reading the alarms).
    */
   readonly gates: {
-    readonly conditions: (stage: DeployStageSettings) => Pick<aws.types.input.codepipeline.PipelineStage, 'beforeEntry' | 'onSuccess' | 'onFailure'>;
+    readonly conditions: (stage: DeployStageSettings) => Pick<types.input.codepipeline.PipelineStage, 'beforeEntry' | 'onSuccess' | 'onFailure'>;
     readonly pipelineStatements: object[];
   };
 }
 
 export interface DeployStages {
   /** The stage declarations after Build, in order. */
-  readonly declarations: aws.types.input.codepipeline.PipelineStage[];
+  readonly declarations: types.input.codepipeline.PipelineStage[];
   /** What the pipeline's role needs for them: starting their projects, publishing approval requests, reading the gates' alarms. */
   readonly pipelineStatements: object[];
   /** Each stage's role ARN, by stage name: the principal a stage's target role trusts. */
@@ -101,11 +104,11 @@ export function deployStages(scope: Scope, args: DeployStagesArgs): DeployStages
  * `deploy-<stage>-logs`, `deploy-<stage>-role|-policy|-policy-attachment`.
  */
 function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageSettings,
-  names: Record<StageNameKey, string>): { project: aws.codebuild.Project; roleArn: pulumi.Output<string> } {
+  names: Record<StageNameKey, string>): { project: codebuild.Project; roleArn: pulumi.Output<string> } {
   const { key, bucket, settings } = args;
   const prefix = `deploy-${stage.name}`;
   const parent = { parent: scope.parent };
-  const logGroup = new aws.cloudwatch.LogGroup(`${prefix}-logs`, {
+  const logGroup = new cloudwatch.LogGroup(`${prefix}-logs`, {
     name: names.deployLogGroup,
     retentionInDays: settings.build.logRetentionDays,
     kmsKeyId: key.arn,
@@ -154,7 +157,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
       ...args.verification?.statements ?? [],
     ],
   });
-  const project = new aws.codebuild.Project(prefix, {
+  const project = new codebuild.Project(prefix, {
     name: names.deployProject,
     description: `Deploys the image of ${settings.source.repository} to ${stage.name}`,
     serviceRole: access.role.arn,
@@ -197,11 +200,11 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
  *   successful execution's artifacts and variables ("Configuring stage
  *   rollback", https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-rollback.html).
  */
-function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project: aws.codebuild.Project): aws.types.input.codepipeline.PipelineStage {
+function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project: codebuild.Project): types.input.codepipeline.PipelineStage {
   const repository = args.settings.source.repository;
   const commit = `#{${SOURCE_VARIABLES_NAMESPACE}.CommitId}`;
   const image = (name: string) => `#{${BUILD_VARIABLES_NAMESPACE}.${name}}`;
-  const approval: aws.types.input.codepipeline.PipelineStageAction[] = stage.manualApproval === undefined ? [] : [{
+  const approval: types.input.codepipeline.PipelineStageAction[] = stage.manualApproval === undefined ? [] : [{
     name: APPROVAL_ACTION,
     category: 'Approval',
     owner: 'AWS',
@@ -245,11 +248,11 @@ function declaration(args: DeployStagesArgs, stage: DeployStageSettings, project
  * notifications.ts, so moving an address between the lists keeps its
  * subscription.
  */
-function approvalSubscriptions(scope: Scope, topic: aws.sns.Topic, settings: PipelineSettings): void {
+function approvalSubscriptions(scope: Scope, topic: sns.Topic, settings: PipelineSettings): void {
   const subscribed = new Set(settings.notifications.emails.map(email => email.toLowerCase()));
   for (const email of settings.stages.flatMap(stage => stage.manualApproval?.emails ?? [])) {
     if (subscribed.has(email.toLowerCase())) continue;
     subscribed.add(email.toLowerCase());
-    new aws.sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, { parent: scope.parent });
+    new sns.TopicSubscription(`notify-${email}`, { topic: topic.arn, protocol: 'email', endpoint: email }, { parent: scope.parent });
   }
 }

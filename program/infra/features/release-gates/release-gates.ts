@@ -1,4 +1,6 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as sns from '@pulumi/aws/sns';
+import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../../scope';
 import { DeployStageSettings, PipelineSettings, StageGuardSettings } from '../../settings';
@@ -49,7 +51,7 @@ function windowRule(stage: string, window: NonNullable<StageGuardSettings['windo
   return { name: windowRuleName(stage), ruleTypeId: ruleType('DeploymentWindow'), configuration: { Cron: window.cron, TimeZone: window.timezone } };
 }
 
-export type StageConditions = Pick<aws.types.input.codepipeline.PipelineStage, 'beforeEntry' | 'onSuccess' | 'onFailure'>;
+export type StageConditions = Pick<types.input.codepipeline.PipelineStage, 'beforeEntry' | 'onSuccess' | 'onFailure'>;
 
 /**
  * A deploy stage's conditions:
@@ -138,8 +140,8 @@ export function gateNotificationRules(scope: Scope, settings: PipelineSettings):
 }
 
 export interface GateNotificationsArgs {
-  readonly topic: aws.sns.Topic;
-  readonly topicPolicy: aws.sns.TopicPolicy;
+  readonly topic: sns.Topic;
+  readonly topicPolicy: sns.TopicPolicy;
   readonly settings: PipelineSettings;
 }
 
@@ -215,14 +217,14 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
     }] : []),
   ];
   for (const notification of notifications) {
-    const rule = new aws.cloudwatch.EventRule(notification.logicalName, {
+    const rule = new cloudwatch.EventRule(notification.logicalName, {
       name: notification.physicalName,
       description: notification.description,
       eventPattern: pulumi.jsonStringify({ 'source': ['aws.codepipeline'], 'detail-type': [notification.detailType], 'detail': notification.detail }),
       state: 'ENABLED',
       tags: scope.tags,
     }, parent);
-    new aws.cloudwatch.EventTarget(`${notification.logicalName}-to-topic`, {
+    new cloudwatch.EventTarget(`${notification.logicalName}-to-topic`, {
       rule: rule.name,
       arn: topic.arn,
       // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").

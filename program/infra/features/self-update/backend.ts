@@ -1,4 +1,4 @@
-import * as aws from '@pulumi/aws';
+import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../../scope';
 import { ENVIRONMENT_VARIABLE, SelfUpdateSettings, selfUpdateStackName } from '../../settings';
@@ -26,7 +26,7 @@ export function qualifiedStack(selfUpdate: SelfUpdateSettings, pulumiProject: st
  * such as a per-pull-request one) and Pulumi Cloud's token from Secrets Manager.
  */
 export function stackVariables(selfUpdate: SelfUpdateSettings, stack: string, environment: string):
-aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable[] {
+types.input.codebuild.ProjectEnvironmentEnvironmentVariable[] {
   return [
     { name: 'PULUMI_STACK', value: stack, type: 'PLAINTEXT' },
     { name: ENVIRONMENT_VARIABLE, value: environment, type: 'PLAINTEXT' },

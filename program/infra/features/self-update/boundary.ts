@@ -1,4 +1,4 @@
-import * as aws from '@pulumi/aws';
+import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { STATE_SIDS } from './backend';
 import { SplitStatements, connectionActions, connectionArns, ownLogsStatement } from './stack-access';
@@ -44,7 +44,7 @@ type Statement = Record<string, any>;
  * secrets. Every boundary is a managed policy of at most 6,144 characters
  * ("IAM and AWS STS quotas"), named `<boundaryPolicy>-<kind>`.
  */
-export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<string, aws.iam.Policy> {
+export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<string, iam.Policy> {
   const { names } = scope;
   const ceilings: Array<[string, string, object[]]> = [
     [names.pipelineRole, 'pipeline', pipelineCeiling(scope, args)],
@@ -61,7 +61,7 @@ export function permissionsBoundaries(scope: Scope, args: BoundaryArgs): Record<
       { Sid: 'StartTheDriftCheck', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: args.arns.project('driftProject') },
     ]],
   ];
-  return Object.fromEntries(ceilings.map(([roleName, prefix, statements]) => [roleName, new aws.iam.Policy(`boundary-${prefix}`, {
+  return Object.fromEntries(ceilings.map(([roleName, prefix, statements]) => [roleName, new iam.Policy(`boundary-${prefix}`, {
     name: args.arns.boundaryNameOf(roleName),
     description: `Permissions boundary of ${roleName}: the ceiling of what this kind of role of ${names.pipeline} is for`,
     policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: statements }),

@@ -1,4 +1,6 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as codebuild from '@pulumi/aws/codebuild';
+import * as sns from '@pulumi/aws/sns';
 import * as pulumi from '@pulumi/pulumi';
 import { stackVariables, stateStatements } from './backend';
 import { StackResources, connectionActions, connectionArns, ownLogsStatement, readStatements } from './stack-access';
@@ -21,13 +23,13 @@ export interface DriftCheckArgs extends StackResources {
   readonly repository: string;
   readonly branch: string;
   /** The notification topic, and what lets this part's rule publish to it (notifications.ts). */
-  readonly topic: aws.sns.Topic;
+  readonly topic: sns.Topic;
   readonly topicPolicy: pulumi.Resource;
 }
 
 export interface DriftCheck {
-  readonly project: aws.codebuild.Project;
-  readonly schedule: aws.cloudwatch.EventRule;
+  readonly project: codebuild.Project;
+  readonly schedule: cloudwatch.EventRule;
 }
 
 /**
@@ -90,7 +92,7 @@ export function driftCheck(scope: Scope, args: DriftCheckArgs): DriftCheck {
     service: 'events.amazonaws.com',
     statements: [{ Sid: 'StartTheDriftCheck', Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: runner.project.arn }],
   });
-  const schedule = new aws.cloudwatch.EventRule('drift-schedule', {
+  const schedule = new cloudwatch.EventRule('drift-schedule', {
     name: scope.names.driftScheduleRule,
     description: `Runs the drift check of ${args.stack} (${selfUpdate.driftScheduled ? selfUpdate.driftSchedule : 'off: on demand only'})`,
     scheduleExpression: selfUpdate.driftSchedule,
@@ -98,13 +100,13 @@ export function driftCheck(scope: Scope, args: DriftCheckArgs): DriftCheck {
     state: selfUpdate.driftScheduled ? 'ENABLED' : 'DISABLED',
     tags: scope.tags,
   }, parent);
-  new aws.cloudwatch.EventTarget('drift-schedule-target', {
+  new cloudwatch.EventTarget('drift-schedule-target', {
     rule: schedule.name,
     arn: runner.project.arn,
     roleArn: events.role.arn,
   }, { ...parent, dependsOn: [events.attachment] });
 
-  const failures = new aws.cloudwatch.EventRule('drift-failures', {
+  const failures = new cloudwatch.EventRule('drift-failures', {
     name: scope.names.driftFailureRule,
     description: `Failed drift checks of ${args.stack}`,
     eventPattern: pulumi.jsonStringify({
@@ -115,7 +117,7 @@ export function driftCheck(scope: Scope, args: DriftCheckArgs): DriftCheck {
     state: 'ENABLED',
     tags: scope.tags,
   }, parent);
-  new aws.cloudwatch.EventTarget('drift-failures-to-topic', {
+  new cloudwatch.EventTarget('drift-failures-to-topic', {
     rule: failures.name,
     arn: args.topic.arn,
     inputTransformer: {

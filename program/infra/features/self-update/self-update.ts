@@ -1,4 +1,5 @@
-import * as aws from '@pulumi/aws';
+import * as codebuild from '@pulumi/aws/codebuild';
+import type * as types from '@pulumi/aws/types';
 import { stackVariables, stateStatements } from './backend';
 import { SplitStatements, StackResources, manageStatements, ownLogsStatement, passRoleStatements, projectStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
@@ -30,9 +31,9 @@ export interface SelfUpdateArgs extends StackResources {
 }
 
 export interface SelfUpdate {
-  readonly project: aws.codebuild.Project;
+  readonly project: codebuild.Project;
   /** The stage right after Source. */
-  readonly stage: aws.types.input.codepipeline.PipelineStage;
+  readonly stage: types.input.codepipeline.PipelineStage;
   /** What the pipeline's role needs to run it. */
   readonly pipelineStatement: object;
 }
@@ -84,7 +85,7 @@ export function selfUpdateStage(scope: Scope, args: SelfUpdateArgs): SelfUpdate 
       { name: 'NOTIFICATION_TOPIC_ARN', value: args.arns.topic, type: 'PLAINTEXT' },
     ],
   });
-  const stage: aws.types.input.codepipeline.PipelineStage = {
+  const stage: types.input.codepipeline.PipelineStage = {
     name: SELF_UPDATE_STAGE,
     actions: [{
       name: SELF_UPDATE_ACTION,

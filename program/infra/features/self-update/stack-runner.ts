@@ -1,4 +1,7 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as codebuild from '@pulumi/aws/codebuild';
+import * as iam from '@pulumi/aws/iam';
+import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { PipelineKey } from '../../parts/key';
 import { ServiceRole, serviceRole } from '../../parts/roles';
@@ -22,14 +25,14 @@ export interface StackRunnerArgs {
   readonly second?: { readonly name: NameKey; readonly statements: object[] };
   /** A third policy, by its physical name (the update role's `-projects` one, stack-access.ts `projectStatements`). */
   readonly third?: { readonly name: string; readonly statements: object[] };
-  readonly source: aws.types.input.codebuild.ProjectSource;
+  readonly source: types.input.codebuild.ProjectSource;
   readonly sourceVersion?: string;
-  readonly artifacts: aws.types.input.codebuild.ProjectArtifacts;
-  readonly environmentVariables: aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable[];
+  readonly artifacts: types.input.codebuild.ProjectArtifacts;
+  readonly environmentVariables: types.input.codebuild.ProjectEnvironmentEnvironmentVariable[];
 }
 
 export interface StackRunner {
-  readonly project: aws.codebuild.Project;
+  readonly project: codebuild.Project;
   readonly access: ServiceRole;
   /** Every attachment of the role's policies: what must be in place before the project runs. */
   readonly attachments: pulumi.Resource[];
@@ -43,7 +46,7 @@ export interface StackRunner {
 export function stackRunner(scope: Scope, args: StackRunnerArgs): StackRunner {
   const { selfUpdate, key } = args;
   const parent = { parent: scope.parent };
-  const logGroup = new aws.cloudwatch.LogGroup(`${args.prefix}-logs`, {
+  const logGroup = new cloudwatch.LogGroup(`${args.prefix}-logs`, {
     name: scope.names[args.logGroupName],
     retentionInDays: args.logRetentionDays,
     kmsKeyId: key.arn,
@@ -56,28 +59,28 @@ export function stackRunner(scope: Scope, args: StackRunnerArgs): StackRunner {
   });
   const attachments: pulumi.Resource[] = [access.attachment];
   if (args.second) {
-    const second = new aws.iam.Policy(`${args.prefix}-pipeline-policy`, {
+    const second = new iam.Policy(`${args.prefix}-pipeline-policy`, {
       name: scope.names[args.second.name],
       policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.second.statements }),
       tags: scope.tags,
     }, parent);
-    attachments.push(new aws.iam.RolePolicyAttachment(`${args.prefix}-pipeline-policy-attachment`, {
+    attachments.push(new iam.RolePolicyAttachment(`${args.prefix}-pipeline-policy-attachment`, {
       role: access.role.name,
       policyArn: second.arn,
     }, parent));
   }
   if (args.third) {
-    const third = new aws.iam.Policy(`${args.prefix}-projects-policy`, {
+    const third = new iam.Policy(`${args.prefix}-projects-policy`, {
       name: args.third.name,
       policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.third.statements }),
       tags: scope.tags,
     }, parent);
-    attachments.push(new aws.iam.RolePolicyAttachment(`${args.prefix}-projects-policy-attachment`, {
+    attachments.push(new iam.RolePolicyAttachment(`${args.prefix}-projects-policy-attachment`, {
       role: access.role.name,
       policyArn: third.arn,
     }, parent));
   }
-  const project = new aws.codebuild.Project(args.prefix, {
+  const project = new codebuild.Project(args.prefix, {
     name: scope.names[args.projectName],
     description: args.description,
     serviceRole: access.role.arn,

@@ -1,4 +1,7 @@
-import * as aws from '@pulumi/aws';
+import { getCallerIdentity } from '@pulumi/aws/getCallerIdentity';
+import { getRegion } from '@pulumi/aws/getRegion';
+import * as kms from '@pulumi/aws/kms';
+import * as s3 from '@pulumi/aws/s3';
 import * as pulumi from '@pulumi/pulumi';
 import { ArtifactStore } from '../../parts/artifacts';
 import { PipelineKey } from '../../parts/key';
@@ -38,7 +41,7 @@ export function artifactFolder(pipelineName: string): string {
 export async function lookUpSharedResources(settings: PipelineSettings, environment: string): Promise<SharedResources | undefined> {
   const shared = settings.shared;
   if (!shared?.kmsKeyArn && !shared?.artifactBucket) return undefined;
-  const [{ accountId }, { region }] = await Promise.all([aws.getCallerIdentity({}), aws.getRegion({})]);
+  const [{ accountId }, { region }] = await Promise.all([getCallerIdentity({}), getRegion({})]);
   const problems: string[] = [];
   let keyArn: string | undefined;
   if (shared.kmsKeyArn) {
@@ -47,7 +50,7 @@ export async function lookUpSharedResources(settings: PipelineSettings, environm
     if (keyAccount !== accountId) problems.push(`shared.kmsKeyArn is in account ${keyAccount}, the stack in ${accountId}: the key must be in the stack's account`);
     if (problems.length === 0) {
       // DescribeKey resolves an alias ARN to its key ("Key identifiers (KeyId)", AWS KMS Developer Guide).
-      const key = await aws.kms.getKey({ keyId: shared.kmsKeyArn });
+      const key = await kms.getKey({ keyId: shared.kmsKeyArn });
       if (!key.enabled || key.keyState !== 'Enabled') problems.push(`shared.kmsKeyArn ${shared.kmsKeyArn} is ${key.keyState}, not Enabled`);
       if (key.keyManager !== 'CUSTOMER') problems.push(`shared.kmsKeyArn ${shared.kmsKeyArn} is an AWS managed key: share a customer-managed key`);
       if (key.keyUsage !== 'ENCRYPT_DECRYPT' || key.keySpec !== 'SYMMETRIC_DEFAULT') {
@@ -63,7 +66,7 @@ export async function lookUpSharedResources(settings: PipelineSettings, environm
       problems.push(`shared.artifactBucket needs a pipeline name of at most ${ARTIFACT_FOLDER_LENGTH} characters: "${pipelineName}" would share ` +
         `the folder "${artifactFolder(pipelineName)}" with any pipeline whose name begins so`);
     }
-    const found = await aws.s3.getBucket({ bucket: shared.artifactBucket });
+    const found = await s3.getBucket({ bucket: shared.artifactBucket });
     if (found.bucketRegion !== region) problems.push(`shared.artifactBucket ${shared.artifactBucket} is in ${found.bucketRegion}, the stack in ${region}`);
     bucket = { name: found.bucket, arn: found.arn };
   }

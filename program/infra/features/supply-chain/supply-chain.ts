@@ -1,4 +1,7 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import { getRegion } from '@pulumi/aws/getRegion';
+import * as sns from '@pulumi/aws/sns';
+import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { BUILD_VARIABLES_NAMESPACE } from '../../parts/codepipeline';
 import { Scope } from '../../scope';
@@ -37,7 +40,7 @@ export function assertScanAvailable(settings: PipelineSettings, region: string):
 /** `assertScanAvailable` for the stack's own region. */
 export async function assertScanAvailableHere(settings: PipelineSettings): Promise<void> {
   if (!settings.supplyChain) return;
-  assertScanAvailable(settings, (await aws.getRegion({})).region);
+  assertScanAvailable(settings, (await getRegion({})).region);
 }
 
 /**
@@ -50,7 +53,7 @@ export async function assertScanAvailableHere(settings: PipelineSettings): Promi
  * reference" (Action type ID; Configuration parameters; Output artifacts).
  * Action configuration values are strings.
  */
-export function scanStages(settings: PipelineSettings, repositoryName: pulumi.Input<string>): aws.types.input.codepipeline.PipelineStage[] {
+export function scanStages(settings: PipelineSettings, repositoryName: pulumi.Input<string>): types.input.codepipeline.PipelineStage[] {
   if (!settings.supplyChain) return [];
   return [{
     name: SCAN_STAGE,
@@ -134,8 +137,8 @@ export function scanNotificationRules(scope: Scope, settings: PipelineSettings):
 }
 
 export interface ScanNotificationArgs {
-  readonly topic: aws.sns.Topic;
-  readonly topicPolicy: aws.sns.TopicPolicy;
+  readonly topic: sns.Topic;
+  readonly topicPolicy: sns.TopicPolicy;
   readonly settings: PipelineSettings;
 }
 
@@ -152,7 +155,7 @@ export function scanNotification(scope: Scope, args: ScanNotificationArgs): void
   const parent = { parent: scope.parent };
   const pipeline = scope.names.pipeline;
   const limits = Object.entries(args.settings.supplyChain.thresholds).map(([severity, max]) => `${severity} ${max}`).join(', ');
-  const rule = new aws.cloudwatch.EventRule('gate-scan', {
+  const rule = new cloudwatch.EventRule('gate-scan', {
     name: scanRuleName(scope),
     description: `Failed vulnerability scans (the supply-chain gate) of ${pipeline}`,
     eventPattern: pulumi.jsonStringify({
@@ -167,7 +170,7 @@ export function scanNotification(scope: Scope, args: ScanNotificationArgs): void
     `findings than the gate allows (at most ${limits}), or the scan could not run. Nothing was deployed. The ${SCAN_ACTION} ` +
     'action\'s details and its SBOM artifact list the findings: ' +
     'https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/executions/<execution>/visualization?region=<region>';
-  new aws.cloudwatch.EventTarget('gate-scan-to-topic', {
+  new cloudwatch.EventTarget('gate-scan-to-topic', {
     rule: rule.name,
     arn: args.topic.arn,
     // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
