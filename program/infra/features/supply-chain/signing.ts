@@ -1,4 +1,8 @@
-import * as aws from '@pulumi/aws';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import type * as ecr from '@pulumi/aws/ecr';
+import { getPartition } from '@pulumi/aws/getPartition';
+import * as signer from '@pulumi/aws/signer';
+import type * as sns from '@pulumi/aws/sns';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../../scope';
 import { PipelineSettings } from '../../settings';
@@ -46,7 +50,7 @@ export function assertSigningAvailable(settings: PipelineSettings, partition: st
 /** `assertSigningAvailable` for the stack's own partition. */
 export async function assertSigningAvailableHere(settings: PipelineSettings): Promise<void> {
   if (!settings.supplyChain?.signing) return;
-  assertSigningAvailable(settings, (await aws.getPartition({})).partition);
+  assertSigningAvailable(settings, (await getPartition({})).partition);
 }
 
 /**
@@ -57,10 +61,10 @@ export async function assertSigningAvailableHere(settings: PipelineSettings): Pr
  * platformId, signatureValidityPeriod { type DAYS|MONTHS|YEARS, value }; 135 months is the default and the
  * maximum, "Signing profiles in AWS Signer", https://docs.aws.amazon.com/signer/latest/developerguide/gs-profile.html).
  */
-export function signingProfile(scope: Scope, settings: PipelineSettings): aws.signer.SigningProfile | undefined {
+export function signingProfile(scope: Scope, settings: PipelineSettings): signer.SigningProfile | undefined {
   const signing = settings.supplyChain?.signing;
   if (!signing) return undefined;
-  return new aws.signer.SigningProfile('signing-profile', {
+  return new signer.SigningProfile('signing-profile', {
     namePrefix: scope.names.signingProfilePrefix,
     platformId: SIGNING_PLATFORM,
     signatureValidityPeriod: { type: 'MONTHS', value: signing.validityMonths },
@@ -106,7 +110,7 @@ export interface SigningAdditions {
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-signing.html) takes the image push actions the
  * build's role already has on this repository. Undefined without signing.
  */
-export function buildSigning(profile: aws.signer.SigningProfile | undefined): SigningAdditions | undefined {
+export function buildSigning(profile: signer.SigningProfile | undefined): SigningAdditions | undefined {
   if (!profile) return undefined;
   return {
     environmentVariables: [{ name: SIGNING_PROFILE_VARIABLE, value: profile.arn, type: 'PLAINTEXT' }],
@@ -137,8 +141,8 @@ function verificationStatements(scope: Scope, profiles: pulumi.Input<string>[], 
  * policy's only trusted identity), this stack's repository's URI (its only registry scope) and the reads above,
  * scoped to this profile and repository. Undefined without signing.
  */
-export function deployVerification(scope: Scope, profile: aws.signer.SigningProfile | undefined,
-  repository: aws.ecr.Repository): SigningAdditions | undefined {
+export function deployVerification(scope: Scope, profile: signer.SigningProfile | undefined,
+  repository: ecr.Repository): SigningAdditions | undefined {
   if (!profile) return undefined;
   return {
     environmentVariables: [
@@ -209,8 +213,8 @@ export function signatureNotificationRules(scope: Scope, settings: PipelineSetti
 }
 
 export interface SignatureNotificationArgs {
-  readonly topic: aws.sns.Topic;
-  readonly topicPolicy: aws.sns.TopicPolicy;
+  readonly topic: sns.Topic;
+  readonly topicPolicy: sns.TopicPolicy;
   readonly settings: PipelineSettings;
 }
 
@@ -228,7 +232,7 @@ export function signatureNotification(scope: Scope, args: SignatureNotificationA
   if (signatureNotificationRules(scope, args.settings).length === 0) return;
   const parent = { parent: scope.parent };
   const pipeline = scope.names.pipeline;
-  const rule = new aws.cloudwatch.EventRule('gate-signature', {
+  const rule = new cloudwatch.EventRule('gate-signature', {
     name: signatureRuleName(scope),
     description: `Deploy stages of ${pipeline} that refused their image (signature verification)`,
     eventPattern: pulumi.jsonStringify({
@@ -249,7 +253,7 @@ export function signatureNotification(scope: Scope, args: SignatureNotificationA
     'digest has no valid signature of this pipeline\'s signing profile (unsigned, signed by another profile, re-tagged, not of this ' +
     'pipeline\'s repository, expired or revoked), or Notation could not be installed to check it. Nothing was deployed by this ' +
     'stage. The build\'s log (INSTALL phase, lines starting "Signature:") says which: build <build>, https://<region>.console.aws.amazon.com/codesuite/codebuild/projects/<project>/history?region=<region>';
-  new aws.cloudwatch.EventTarget('gate-signature-to-topic', {
+  new cloudwatch.EventTarget('gate-signature-to-topic', {
     rule: rule.name,
     arn: args.topic.arn,
     // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
