@@ -1,10 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { TYPES, one } from '../program/infra/guardrails';
+import type { RegisteredResource } from '../program/infra/guardrails/mock-run';
 import type { PipelineSettings } from '../program/infra/settings';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
 import { renderSettings } from '../src/settings-file';
+import { PipelineConfigError } from '../src/validation';
 
 /** The Pulumi project of the settings the tests render (a consumer's package name). */
 export const TEST_PULUMI_PROJECT = 'web-app';
@@ -99,3 +102,29 @@ export const SELF_UPDATE_CLOUD = {
   secretsProvider: 'awskms:///arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   driftSchedule: 'off',
 };
+
+/** The problems `resolvePipeline` reports for `props`, in the given spelling; none when it accepts them. */
+export function problemsOf(props: unknown, style: 'typescript' | 'python' = 'typescript'): readonly string[] {
+  try {
+    resolvePipeline(props as PipelineProps, { style });
+  } catch (error) {
+    if (error instanceof PipelineConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** A deep copy of what a mocked run registered, changed by `change`: what a guardrail must refuse. */
+export function brokenCopy(resources: readonly RegisteredResource[], change: (copy: RegisteredResource[]) => void): RegisteredResource[] {
+  const copy: RegisteredResource[] = JSON.parse(JSON.stringify(resources));
+  change(copy);
+  return copy;
+}
+
+/** Edits the statements of the IAM policy `name` in a registered copy. */
+export function editPolicy(list: RegisteredResource[], name: string, edit: (statements: any[]) => void): void {
+  const policy = one(list, TYPES.policy, name);
+  const doc = JSON.parse(policy.inputs.policy);
+  edit(doc.Statement);
+  policy.inputs.policy = JSON.stringify(doc);
+}

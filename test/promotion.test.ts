@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { PARAMETER_ARN, PROD_ROLE_ARN, PROMOTION_PROPS, SECRET_ARN, settingsFor, tempDir } from './helpers';
+import { PARAMETER_ARN, PROD_ROLE_ARN, PROMOTION_PROPS, SECRET_ARN, brokenCopy, editPolicy, settingsFor, tempDir } from './helpers';
 import { GUARDRAILS, GuardrailRun, TYPES, asList, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
 import { PIPELINE_COMPONENT_TYPE } from '../program/infra/pipeline';
@@ -250,17 +250,7 @@ describe('the rendered files', () => {
 describe('the guardrails catch a broken promise', () => {
   let resources: RegisteredResource[];
   const run = (list: RegisteredResource[]): GuardrailRun => ({ settings: settingsFor(PROMOTION_PROPS), environment: 'prod', resources: list, beforeAuthorization: [] });
-  const broken = (change: (copy: RegisteredResource[]) => void) => {
-    const copy: RegisteredResource[] = JSON.parse(JSON.stringify(resources));
-    change(copy);
-    return copy;
-  };
-  const editPolicy = (list: RegisteredResource[], name: string, edit: (statements: any[]) => void) => {
-    const policy = one(list, TYPES.policy, name);
-    const doc = JSON.parse(policy.inputs.policy);
-    edit(doc.Statement);
-    policy.inputs.policy = JSON.stringify(doc);
-  };
+  const broken = (change: (copy: RegisteredResource[]) => void) => brokenCopy(resources, change);
   beforeAll(async () => {
     resources = await runUnderMocks(settingsFor(PROMOTION_PROPS), 'prod');
   });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { PROMOTION_PROPS, REPO_ROOT, settingsFor, tempDir } from './helpers';
+import { PROMOTION_PROPS, REPO_ROOT, brokenCopy, settingsFor, tempDir } from './helpers';
 import { alarmArnsFor } from '../program/infra/features/release-gates/release-gates';
 import { GUARDRAILS, GuardrailRun, TYPES, asList, describeGuardrails, one, statementsOf } from '../program/infra/guardrails';
 import { MOCK_ACCOUNT, MOCK_REGION, RegisteredResource, runUnderMocks } from '../program/infra/guardrails/mock-run';
@@ -200,11 +200,7 @@ describeGuardrails('a self-updating pipeline with a retrying stage', () => setti
 describe('the guardrails catch a broken gate', () => {
   let resources: RegisteredResource[];
   const run = (list: RegisteredResource[]): GuardrailRun => ({ settings: settingsFor(EXAMPLE), environment: 'prod', resources: list, beforeAuthorization: [] });
-  const broken = (change: (copy: RegisteredResource[]) => void) => {
-    const copy: RegisteredResource[] = JSON.parse(JSON.stringify(resources));
-    change(copy);
-    return copy;
-  };
+  const broken = (change: (copy: RegisteredResource[]) => void) => brokenCopy(resources, change);
   const prodOf = (list: RegisteredResource[]) => one(list, TYPES.pipeline).inputs.stages.find((s: any) => s.name === 'prod');
   beforeAll(async () => {
     resources = await runUnderMocks(settingsFor(EXAMPLE), 'prod');

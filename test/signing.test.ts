@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { tempDir } from './helpers';
+import { problemsOf, tempDir } from './helpers';
 import { renderBuildspec } from '../src/buildspec';
 import { renderDeployBuildspec } from '../src/deploy-buildspec';
 import { resolvePipeline } from '../src/pipeline-model';
@@ -12,7 +12,6 @@ import { PipelineProps } from '../src/pipeline-props';
 import {
   NOTATION, NOTATION_HOME, SIGNER_GPG_FINGERPRINT, SIGNER_GPG_KEY_URL, SIGNER_PLUGIN, SIGNER_PLUGIN_NAME, SIGNER_ROOT_CERTIFICATE,
 } from '../src/signing';
-import { PipelineConfigError } from '../src/validation';
 
 /**
  * Issue 18, signing: the managed buildspecs, run by bash as CodeBuild runs a
@@ -394,16 +393,6 @@ describe('every deploy stage verifies before its first command', () => {
 });
 
 describe('pipeline.supplyChain.signing options', () => {
-  const problemsOf = (props: PipelineProps, style: 'typescript' | 'python' = 'typescript'): readonly string[] => {
-    try {
-      resolvePipeline(props, { style });
-    } catch (error) {
-      if (error instanceof PipelineConfigError) return error.problems;
-      throw error;
-    }
-    return [];
-  };
-
   test('{} signs with a 12-month validity; signing false keeps the scan alone', () => {
     expect(resolvePipeline(SIGNED).supplyChain?.signing).toEqual({ validityMonths: 12 });
     expect(resolvePipeline({ ...SIGNED, supplyChain: { signatureValidityMonths: 135 } }).supplyChain?.signing).toEqual({ validityMonths: 135 });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { PROMOTION_PROPS, SELF_UPDATE_S3, settingsFor, tempDir } from './helpers';
+import { PROMOTION_PROPS, SELF_UPDATE_S3, brokenCopy, editPolicy, problemsOf, settingsFor, tempDir } from './helpers';
 import { classifyPreview } from '../program/infra/features/self-update/self-update-classifier';
 import { SIGNING_PARTITIONS, assertSigningAvailable } from '../program/infra/features/supply-chain/signing';
 import { REGIONS_WITHOUT_SCAN, SCAN_STAGE, assertScanAvailable } from '../program/infra/features/supply-chain/supply-chain';
@@ -11,7 +11,6 @@ import { CicdPipelineProject } from '../src';
 import { resolvePipeline } from '../src/pipeline-model';
 import { PipelineProps } from '../src/pipeline-props';
 import { NEW_REPOSITORY_SUPPLY_CHAIN, THRESHOLD_MAX, withNewRepositoryDefaults } from '../src/supply-chain';
-import { PipelineConfigError } from '../src/validation';
 
 /**
  * Issue 18: the supply-chain gate. What the mocked engine registered (the Scan
@@ -23,16 +22,6 @@ import { PipelineConfigError } from '../src/validation';
 const GATED: PipelineProps = { ...PROMOTION_PROPS, supplyChain: {} };
 const logical = (resources: RegisteredResource[]) => resources.map(r => r.urn.split('::').slice(2).join('::')).sort();
 const stagesOf = (resources: RegisteredResource[]): any[] => one(resources, TYPES.pipeline).inputs.stages;
-const problemsOf = (props: unknown, style: 'typescript' | 'python' = 'typescript'): readonly string[] => {
-  try {
-    resolvePipeline(props as PipelineProps, { style });
-  } catch (error) {
-    if (error instanceof PipelineConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
-
 describe('under the mocks, a gated pipeline with deploy stages', () => {
   let gated: RegisteredResource[];
   let ungated: RegisteredResource[];
@@ -442,17 +431,7 @@ describe('the signing guardrails catch a broken promise', () => {
     resources = await runUnderMocks(settings, 'prod');
   });
   const run = (list: RegisteredResource[]): GuardrailRun => ({ settings, environment: 'prod', resources: list, beforeAuthorization: [] });
-  const broken = (change: (copy: RegisteredResource[]) => void) => {
-    const copy: RegisteredResource[] = JSON.parse(JSON.stringify(resources));
-    change(copy);
-    return copy;
-  };
-  const editPolicy = (list: RegisteredResource[], name: string, edit: (statements: any[]) => void) => {
-    const policy = one(list, TYPES.policy, name);
-    const doc = JSON.parse(policy.inputs.policy);
-    edit(doc.Statement);
-    policy.inputs.policy = JSON.stringify(doc);
-  };
+  const broken = (change: (copy: RegisteredResource[]) => void) => brokenCopy(resources, change);
   const PROFILE_CHECK = 'with signing, the stack has one signing profile: Notation\'s container platform, the configured validity, the stack\'s name prefix; none without signing';
   const BUILD_CHECK = 'with signing, the build knows the profile and may sign only with it (signer:SignPayload on that ARN, nothing else of AWS Signer); without, no signer grant at all';
   const DEPLOY_CHECK = 'with signing, every deploy stage verifies before its commands: it knows the profile and this repository, and may read only this repository\'s images and this profile\'s revocation';

@@ -73,3 +73,27 @@ export function executionNotifications(scope: Scope, args: ExecutionNotification
   }
   return { topic, topicPolicy, delivery: [rule, topicPolicy, target] };
 }
+
+/** A rule's own message on the pipeline's topic: what `topicNotice` needs. */
+export interface TopicNoticeArgs {
+  readonly rule: cloudwatch.EventRule;
+  readonly topic: sns.Topic;
+  /** The topic policy that lets the rule publish: the target waits for it, so that the first event is delivered. */
+  readonly topicPolicy: pulumi.Resource;
+  /** The event fields the message quotes, by placeholder (`<name>` in the message). */
+  readonly inputPaths: Record<string, string>;
+  readonly message: string;
+}
+
+/**
+ * Sends each event `rule` matches to the topic as `message`, its placeholders filled from the event. The template
+ * is a JSON string, which the topic delivers as the e-mail's text ("Amazon EventBridge input transformation").
+ * Logical name `logicalName`: the features' names (`gate-scan-to-topic`, …) stay what they were.
+ */
+export function topicNotice(scope: Scope, logicalName: string, args: TopicNoticeArgs): cloudwatch.EventTarget {
+  return new cloudwatch.EventTarget(logicalName, {
+    rule: args.rule.name,
+    arn: args.topic.arn,
+    inputTransformer: { inputPaths: args.inputPaths, inputTemplate: JSON.stringify(args.message) },
+  }, { parent: scope.parent, dependsOn: [args.topicPolicy] });
+}

@@ -2,6 +2,7 @@ import * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as sns from '@pulumi/aws/sns';
 import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
+import { topicNotice } from '../../parts/notifications';
 import { Scope } from '../../scope';
 import { DeployStageSettings, PipelineSettings, StageGuardSettings } from '../../settings';
 
@@ -224,11 +225,8 @@ export function gateNotifications(scope: Scope, args: GateNotificationsArgs): vo
       state: 'ENABLED',
       tags: scope.tags,
     }, parent);
-    new cloudwatch.EventTarget(`${notification.logicalName}-to-topic`, {
-      rule: rule.name,
-      arn: topic.arn,
-      // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
-      inputTransformer: { inputPaths: notification.inputPaths, inputTemplate: JSON.stringify(notification.message) },
-    }, { ...parent, dependsOn: [topicPolicy] });
+    topicNotice(scope, `${notification.logicalName}-to-topic`, {
+      rule, topic, topicPolicy, inputPaths: notification.inputPaths, message: notification.message,
+    });
   }
 }

@@ -5,6 +5,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { stackVariables, stateStatements } from './backend';
 import { StackResources, connectionActions, connectionArns, ownLogsStatement, readStatements } from './stack-access';
 import { stackRunner } from './stack-runner';
+import { topicNotice } from '../../parts/notifications';
 import { serviceRole } from '../../parts/roles';
 import { Scope } from '../../scope';
 import { SelfUpdateSettings } from '../../settings';
@@ -117,18 +118,14 @@ export function driftCheck(scope: Scope, args: DriftCheckArgs): DriftCheck {
     state: 'ENABLED',
     tags: scope.tags,
   }, parent);
-  new cloudwatch.EventTarget('drift-failures-to-topic', {
-    rule: failures.name,
-    arn: args.topic.arn,
-    inputTransformer: {
-      inputPaths: { project: '$.detail.project-name', status: '$.detail.build-status', build: '$.detail.build-id', time: '$.time', region: '$.region' },
-      // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
-      inputTemplate: JSON.stringify(
-        `Drift check <status> for stack ${args.stack} at <time>: the deployed pipeline no longer matches its program (drift), ` +
-        'or the check could not run. The build log says which: ' +
-        'https://<region>.console.aws.amazon.com/codesuite/codebuild/projects/<project>/history?region=<region> (build <build>).',
-      ),
-    },
-  }, { ...parent, dependsOn: [args.topicPolicy] });
+  topicNotice(scope, 'drift-failures-to-topic', {
+    rule: failures,
+    topic: args.topic,
+    topicPolicy: args.topicPolicy,
+    inputPaths: { project: '$.detail.project-name', status: '$.detail.build-status', build: '$.detail.build-id', time: '$.time', region: '$.region' },
+    message: `Drift check <status> for stack ${args.stack} at <time>: the deployed pipeline no longer matches its program (drift), ` +
+      'or the check could not run. The build log says which: ' +
+      'https://<region>.console.aws.amazon.com/codesuite/codebuild/projects/<project>/history?region=<region> (build <build>).',
+  });
   return { project: runner.project, schedule };
 }

@@ -4,6 +4,7 @@ import { getPartition } from '@pulumi/aws/getPartition';
 import * as signer from '@pulumi/aws/signer';
 import type * as sns from '@pulumi/aws/sns';
 import * as pulumi from '@pulumi/pulumi';
+import { topicNotice } from '../../parts/notifications';
 import { Scope } from '../../scope';
 import { PipelineSettings } from '../../settings';
 
@@ -253,13 +254,11 @@ export function signatureNotification(scope: Scope, args: SignatureNotificationA
     'digest has no valid signature of this pipeline\'s signing profile (unsigned, signed by another profile, re-tagged, not of this ' +
     'pipeline\'s repository, expired or revoked), or Notation could not be installed to check it. Nothing was deployed by this ' +
     'stage. The build\'s log (INSTALL phase, lines starting "Signature:") says which: build <build>, https://<region>.console.aws.amazon.com/codesuite/codebuild/projects/<project>/history?region=<region>';
-  new cloudwatch.EventTarget('gate-signature-to-topic', {
-    rule: rule.name,
-    arn: args.topic.arn,
-    // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
-    inputTransformer: {
-      inputPaths: { project: '$.detail.project-name', build: '$.detail.build-id', region: '$.region' },
-      inputTemplate: JSON.stringify(message),
-    },
-  }, { ...parent, dependsOn: [args.topicPolicy] });
+  topicNotice(scope, 'gate-signature-to-topic', {
+    rule,
+    topic: args.topic,
+    topicPolicy: args.topicPolicy,
+    message,
+    inputPaths: { project: '$.detail.project-name', build: '$.detail.build-id', region: '$.region' },
+  });
 }

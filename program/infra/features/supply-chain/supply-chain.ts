@@ -4,6 +4,7 @@ import * as sns from '@pulumi/aws/sns';
 import type * as types from '@pulumi/aws/types';
 import * as pulumi from '@pulumi/pulumi';
 import { BUILD_VARIABLES_NAMESPACE } from '../../parts/codepipeline';
+import { topicNotice } from '../../parts/notifications';
 import { Scope } from '../../scope';
 import { PipelineSettings, SupplyChainSettings } from '../../settings';
 
@@ -170,13 +171,11 @@ export function scanNotification(scope: Scope, args: ScanNotificationArgs): void
     `findings than the gate allows (at most ${limits}), or the scan could not run. Nothing was deployed. The ${SCAN_ACTION} ` +
     'action\'s details and its SBOM artifact list the findings: ' +
     'https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/executions/<execution>/visualization?region=<region>';
-  new cloudwatch.EventTarget('gate-scan-to-topic', {
-    rule: rule.name,
-    arn: args.topic.arn,
-    // A JSON string: the topic delivers it as the e-mail's text ("Amazon EventBridge input transformation").
-    inputTransformer: {
-      inputPaths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', region: '$.region' },
-      inputTemplate: JSON.stringify(message),
-    },
-  }, { ...parent, dependsOn: [args.topicPolicy] });
+  topicNotice(scope, 'gate-scan-to-topic', {
+    rule,
+    topic: args.topic,
+    topicPolicy: args.topicPolicy,
+    message,
+    inputPaths: { pipeline: '$.detail.pipeline', execution: '$.detail.execution-id', region: '$.region' },
+  });
 }
