@@ -7,6 +7,7 @@ import { PipelineModel, VERSION_TAG_KEY } from './pipeline-model';
 import { BuildComputeType, BuildImage } from './pipeline-props';
 import { GuardModel } from './release-gates';
 import { SelfUpdateModel } from './self-update-model';
+import { SupplyChainModel } from './supply-chain';
 import { secretArns } from './variables';
 import { pinnedVersions } from './versions';
 
@@ -93,9 +94,14 @@ export function renderSettings(model: PipelineModel, buildspecPath: string, pulu
     executionMode: model.executionMode,
     fleet: { versionTag: { key: VERSION_TAG_KEY, value: pinnedVersions().self } },
     ...(model.selfUpdate ? { selfUpdate: renderSelfUpdate(model.selfUpdate, infraDir) } : {}),
-    ...(model.supplyChain ? { supplyChain: { thresholds: model.supplyChain.thresholds, ...(model.supplyChain.signing ? { signing: model.supplyChain.signing } : {}) } } : {}),
+    ...(model.supplyChain ? { supplyChain: renderSupplyChain(model.supplyChain) } : {}),
     ...(model.shared ? { shared: model.shared } : {}),
   };
+}
+
+/** The scan gate's thresholds and, unless it is off, the signing profile's validity. */
+function renderSupplyChain(supplyChain: SupplyChainModel) {
+  return { thresholds: supplyChain.thresholds, ...(supplyChain.signing ? { signing: supplyChain.signing } : {}) };
 }
 
 /** What the program needs to build the self-update stage and the drift check. */
