@@ -15,6 +15,17 @@ export const SHARED_KEY_ARN = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/11
 export const SHARED_KEY_ALIAS_ARN = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:alias/platform/pipelines`;
 export const SHARED_BUCKET = 'acme-platform-pipeline-artifacts';
 const SHARED = { kmsKeyArn: SHARED_KEY_ARN, artifactBucket: SHARED_BUCKET };
+/** What sharing both takes out of the stack: its own key, and its bucket with the bucket's configuration. */
+const OWN_KEY_AND_BUCKET = [
+  'aws:kms/key:Key::key',
+  'aws:s3/bucket:Bucket::artifacts',
+  'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::artifacts-lifecycle',
+  'aws:s3/bucketOwnershipControls:BucketOwnershipControls::artifacts-ownership',
+  'aws:s3/bucketPolicy:BucketPolicy::artifacts-tls-only',
+  'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::artifacts-public-access',
+  'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::artifacts-encryption',
+  'aws:s3/bucketVersioning:BucketVersioning::artifacts-versioning',
+];
 
 // Every guardrail a consumer runs, with the platform's resources: the promises a shared resource hands to the
 // platform are checked as "the stack registers none of it" (shared-resources-guardrails.ts, OWN_*_PROMISES).
@@ -39,16 +50,7 @@ describe('shared resources under the mocked engine', () => {
     const own = await runUnderMocks(settingsFor({ repository: 'acme/web-app' }), 'dev');
     const shared = await runUnderMocks(settingsFor({ repository: 'acme/web-app', shared: SHARED }), 'dev');
     const gone = own.map(r => logical(r.urn)).filter(urn => !shared.some(r => logical(r.urn) === urn));
-    expect(gone.map(urn => urn.split('$')[1]).sort()).toEqual([
-      'aws:kms/key:Key::key',
-      'aws:s3/bucket:Bucket::artifacts',
-      'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::artifacts-lifecycle',
-      'aws:s3/bucketOwnershipControls:BucketOwnershipControls::artifacts-ownership',
-      'aws:s3/bucketPolicy:BucketPolicy::artifacts-tls-only',
-      'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::artifacts-public-access',
-      'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::artifacts-encryption',
-      'aws:s3/bucketVersioning:BucketVersioning::artifacts-versioning',
-    ]);
+    expect(gone.map(urn => urn.split('$')[1]).sort()).toEqual(OWN_KEY_AND_BUCKET);
     expect(shared.map(r => logical(r.urn)).filter(urn => !own.some(r => logical(r.urn) === urn))).toEqual([]);
   });
 
@@ -91,16 +93,7 @@ describe('shared resources under the mocked engine', () => {
 describe('switching an existing stack to shared resources (what a preview will replace, README "Switching")', () => {
   test('both: the key and the bucket with its configuration leave the stack, the ECR repository is replaced (its encryption is fixed)', async () => {
     const report = await switchingReport(settingsFor({ repository: 'acme/web-app', shared: SHARED }), 'dev');
-    expect(report.deleted.sort()).toEqual([
-      'aws:kms/key:Key::key',
-      'aws:s3/bucket:Bucket::artifacts',
-      'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::artifacts-lifecycle',
-      'aws:s3/bucketOwnershipControls:BucketOwnershipControls::artifacts-ownership',
-      'aws:s3/bucketPolicy:BucketPolicy::artifacts-tls-only',
-      'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::artifacts-public-access',
-      'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::artifacts-encryption',
-      'aws:s3/bucketVersioning:BucketVersioning::artifacts-versioning',
-    ]);
+    expect(report.deleted.sort()).toEqual(OWN_KEY_AND_BUCKET);
     expect(report.replaced).toEqual(['aws:ecr/repository:Repository::images']);
   });
   test('the bucket alone replaces nothing: only the bucket and its configuration leave the stack', async () => {

@@ -40,6 +40,12 @@ export interface Scope {
   readonly shared: NonNullable<PipelineSettings['shared']>;
 }
 
+/**
+ * The condition of every grant on the artifact bucket: the bucket must be in the stack's account
+ * (`aws:ResourceAccount`), so that a bucket of the same name in another account is never read or written.
+ */
+export const inThisAccount = (scope: Scope) => ({ StringEquals: { 'aws:ResourceAccount': scope.accountId } });
+
 /** The physical names that do not depend on the account, checked against their AWS limits. */
 export function namesOf(settings: PipelineSettings, environment: string): Record<NameKey, string> {
   return resourceNames(settings, environment, ACCOUNT_FOR_LENGTH_CHECK);

@@ -5,7 +5,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
 import { PipelineKey } from './key';
 import { serviceRole, useKeyStatement } from './roles';
-import { Scope } from '../scope';
+import { Scope, inThisAccount } from '../scope';
 import { secretReadStatements } from './secrets';
 import { PipelineSettings } from '../settings';
 
@@ -88,14 +88,14 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): codebuild.Proj
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
         Resource: bucket.objects,
-        Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+        Condition: inThisAccount(scope),
       },
       {
         Sid: 'InspectArtifactBucket',
         Effect: 'Allow',
         Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
         Resource: bucket.arn,
-        Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+        Condition: inThisAccount(scope),
       },
       useKeyStatement(key),
       ...secretReadStatements(build.secrets),

@@ -5,7 +5,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
 import { PipelineKey } from './key';
 import { ServiceRole, serviceRole, useKeyStatement } from './roles';
-import { Scope } from '../scope';
+import { Scope, inThisAccount } from '../scope';
 import { PipelineSettings } from '../settings';
 import { GithubSource } from './source';
 
@@ -51,7 +51,6 @@ export interface PipelineRoleArgs {
  */
 export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole {
   const { key, source, bucket, project } = args;
-  const inThisAccount = { StringEquals: { 'aws:ResourceAccount': scope.accountId } };
   return serviceRole(scope, 'pipeline', {
     roleName: scope.names.pipelineRole,
     service: 'codepipeline.amazonaws.com',
@@ -61,7 +60,7 @@ export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole 
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectAcl'],
         Resource: bucket.objects,
-        Condition: inThisAccount,
+        Condition: inThisAccount(scope),
       },
       {
         // CodePipeline checks the artifact store's versioning, ACL and location before each run.
@@ -71,7 +70,7 @@ export function pipelineRole(scope: Scope, args: PipelineRoleArgs): ServiceRole 
         Effect: 'Allow',
         Action: ['s3:GetBucketVersioning', 's3:GetBucketAcl', 's3:GetBucketLocation', 's3:ListBucket'],
         Resource: bucket.arn,
-        Condition: inThisAccount,
+        Condition: inThisAccount(scope),
       },
       {
         Sid: 'RunTheBuild',

@@ -8,7 +8,7 @@ import { ProjectAdditions } from './build';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { PipelineKey } from './key';
 import { serviceRole } from './roles';
-import { Scope } from '../scope';
+import { Scope, inThisAccount } from '../scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from '../settings';
 
@@ -114,7 +114,6 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
     kmsKeyId: key.arn,
     tags: scope.tags,
   }, parent);
-  const inThisAccount = { StringEquals: { 'aws:ResourceAccount': scope.accountId } };
   const access = serviceRole(scope, prefix, {
     roleName: names.deployRole,
     service: 'codebuild.amazonaws.com',
@@ -131,14 +130,14 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
         Resource: bucket.objects,
-        Condition: inThisAccount,
+        Condition: inThisAccount(scope),
       },
       {
         Sid: 'InspectArtifactBucket',
         Effect: 'Allow',
         Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
         Resource: bucket.arn,
-        Condition: inThisAccount,
+        Condition: inThisAccount(scope),
       },
       {
         // The artifacts are encrypted with the pipeline's key; the stage writes nothing it would encrypt.

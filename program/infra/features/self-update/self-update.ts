@@ -6,7 +6,7 @@ import { stackRunner } from './stack-runner';
 import { ArtifactLocation } from '../../parts/artifacts';
 import { SOURCE_ARTIFACT } from '../../parts/codepipeline';
 import { useKeyStatement } from '../../parts/roles';
-import { Scope } from '../../scope';
+import { Scope, inThisAccount } from '../../scope';
 import { SelfUpdateSettings } from '../../settings';
 
 /** The stage and action names of the self-update (CDK Pipelines calls its stage UpdatePipeline, too). */
@@ -131,7 +131,7 @@ export function updateStatements(scope: Scope, args: UpdateAccessArgs): SplitSta
         Effect: 'Allow',
         Action: ['s3:GetObject', 's3:GetObjectVersion'],
         Resource: arns.artifactObjects,
-        Condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+        Condition: inThisAccount(scope),
       },
       useKeyStatement(key),
       ...stateStatements(scope, args.selfUpdate, args.pulumiProject, args.environment, 'write'),

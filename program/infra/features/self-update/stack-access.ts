@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { StackArns } from './stack-arns';
 import { PipelineKey } from '../../parts/key';
 import { GithubSource } from '../../parts/source';
-import { Scope } from '../../scope';
+import { Scope, inThisAccount } from '../../scope';
 import { NameKey } from '../../settings';
 import { signingProfileAccess } from '../supply-chain/signing';
 
@@ -110,7 +110,7 @@ function resourceGroups(scope: Scope, { arns, key, source, signingProfiles }: St
       // No PutLifecycleConfiguration either: lifecycle rules delete objects, which this role may not ("parliament").
       // No PutBucketOwnershipControls: leaving BucketOwnerEnforced turns ACLs back on (who may read the artifacts).
       change: ['s3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutBucketTagging'],
-      condition: { StringEquals: { 'aws:ResourceAccount': scope.accountId } },
+      condition: inThisAccount(scope),
     },
     {
       sid: 'Registry',

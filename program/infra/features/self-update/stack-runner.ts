@@ -57,29 +57,20 @@ export function stackRunner(scope: Scope, args: StackRunnerArgs): StackRunner {
     service: 'codebuild.amazonaws.com',
     statements: args.statements,
   });
-  const attachments: pulumi.Resource[] = [access.attachment];
-  if (args.second) {
-    const second = new iam.Policy(`${args.prefix}-pipeline-policy`, {
-      name: scope.names[args.second.name],
-      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.second.statements }),
+  // A further managed policy on the role, and its attachment: logical names `<prefix>-<kind>-policy[-attachment]`.
+  const extraPolicy = (kind: string, name: string, statements: object[]) => {
+    const policy = new iam.Policy(`${args.prefix}-${kind}-policy`, {
+      name,
+      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: statements }),
       tags: scope.tags,
     }, parent);
-    attachments.push(new iam.RolePolicyAttachment(`${args.prefix}-pipeline-policy-attachment`, {
-      role: access.role.name,
-      policyArn: second.arn,
-    }, parent));
-  }
-  if (args.third) {
-    const third = new iam.Policy(`${args.prefix}-projects-policy`, {
-      name: args.third.name,
-      policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: args.third.statements }),
-      tags: scope.tags,
-    }, parent);
-    attachments.push(new iam.RolePolicyAttachment(`${args.prefix}-projects-policy-attachment`, {
-      role: access.role.name,
-      policyArn: third.arn,
-    }, parent));
-  }
+    return new iam.RolePolicyAttachment(`${args.prefix}-${kind}-policy-attachment`, { role: access.role.name, policyArn: policy.arn }, parent);
+  };
+  const attachments: pulumi.Resource[] = [
+    access.attachment,
+    ...args.second ? [extraPolicy('pipeline', scope.names[args.second.name], args.second.statements)] : [],
+    ...args.third ? [extraPolicy('projects', args.third.name, args.third.statements)] : [],
+  ];
   const project = new codebuild.Project(args.prefix, {
     name: scope.names[args.projectName],
     description: args.description,
