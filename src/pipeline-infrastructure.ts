@@ -1,6 +1,7 @@
 import * as path from 'path';
-import { Component } from 'projen';
+import { Component, Task } from 'projen';
 import { NodeProject } from 'projen/lib/javascript';
+import { ALONGSIDE_SCRIPT } from './alongside/run';
 import { BuildspecFile } from './buildspec';
 import { DeployBuildspecFile } from './deploy-buildspec';
 import { handoverWarnings, readPreviousSynth, recordedBackendUrl } from './deploy-handover';
@@ -105,7 +106,7 @@ export class PipelineInfrastructure extends Component {
       description: 'Type-check the Pulumi program with the tsconfig Pulumi uses',
       exec: `tsc --noEmit -p ${this.infraDir}/tsconfig.json`,
     });
-    project.testTask.prependSpawn(typecheck);
+    runBesideTests(project, typecheck);
     project.jest?.addTestMatch(`<rootDir>/${this.infraDir}/**/*.test.ts`);
     // Pulumi's closure serialization loads on first use under jest, not with the SDK (infra/guardrails/jest-closure.ts says why).
     project.jest?.addModuleNameMappers({ [JEST_CLOSURE_MODULES]: `<rootDir>/${this.infraDir}/guardrails/jest-closure.ts` });
@@ -142,6 +143,23 @@ export class PipelineInfrastructure extends Component {
       );
     }
   }
+}
+
+/**
+ * Moves the test task's own steps (jest, then eslint) to `test:steps` and makes the test task run them
+ * beside `task`, so that the type-check takes no time of its own on a machine with two cores or more
+ * (src/alongside/run.ts says how, and why not a shell `&`). Steps added to the test task later run after both.
+ */
+function runBesideTests(project: NodeProject, task: Task): void {
+  const steps = project.testTask.steps;
+  if (steps.length === 0) {
+    project.testTask.spawn(task);
+    return;
+  }
+  const own = project.addTask('test:steps', { description: `The test task's own steps, which it runs beside ${task.name}`, steps });
+  project.testTask.reset();
+  // Arguments to `npx projen test` (e.g. a jest pattern) reach the steps that took them before.
+  project.testTask.execArgs(['node', ALONGSIDE_SCRIPT, task.name, own.name], { receiveArgs: steps.some(step => step.receiveArgs) });
 }
 
 /** A one-line Node script that exits with an install hint when `pulumi` is not on the PATH. */

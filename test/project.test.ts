@@ -100,7 +100,14 @@ describe('CicdPipelineProject', () => {
     expect(tasks.destroy.steps[1].exec).toBe('pulumi destroy --cwd infra');
     expect(tasks['infra:plugins'].steps[0].exec).toMatch(/^node -e .*The Pulumi CLI is not installed.*https:\/\/www\.pulumi\.com\/docs\/iac\/download-install\//);
     expect(tasks['infra:plugins'].steps[1].exec).toBe(`pulumi plugin install resource aws ${versions.pulumiAws}`);
-    expect(tasks.test.steps[0]).toEqual({ spawn: 'infra:typecheck' });
+    // The program is type-checked beside jest and eslint, which keep their steps (and `npx projen test <args>`) in test:steps.
+    expect(tasks.test.steps).toEqual([
+      { execArgs: ['node', 'node_modules/cicd-pipeline-type/lib/alongside/run.js', 'infra:typecheck', 'test:steps'], receiveArgs: true },
+    ]);
+    expect(tasks['test:steps'].steps).toEqual([
+      { execArgs: ['jest', '--passWithNoTests', '--updateSnapshot'], receiveArgs: true },
+      { spawn: 'eslint' },
+    ]);
     expect(pkg.jest.testMatch).toContain('<rootDir>/infra/**/*.test.ts');
     // jest transpiles only (no deprecated ts-jest option); type-checking happens once, in tsc and infra:typecheck.
     expect(snap['test/tsconfig.json'].compilerOptions.isolatedModules).toBe(true);
@@ -153,6 +160,27 @@ describe('PipelineInfrastructure in any Node project', () => {
     expect(snap['deploy/pipeline/pipeline-settings.json'].build.buildspec).toBe('ci/buildspec.yml');
     expect(snap['ci/buildspec.yml']).toBeDefined();
     expect(snap['tagging-policy.json']).toBeDefined();
+  });
+
+  test('its test task type-checks the program beside the steps it had; with none, it only type-checks', () => {
+    const project = new TypeScriptProject({ name: 'svc', defaultReleaseBranch: 'main', outdir: tempDir('plain') });
+    const before = project.testTask.steps;
+    new PipelineInfrastructure(project, { pipeline: { repository: 'acme/svc' }, infraDir: 'deploy/pipeline' });
+    // A step added after the component runs after both.
+    project.testTask.exec('echo after');
+    const tasks = Testing.synth(project)['.projen/tasks.json'].tasks;
+    expect(tasks['test:steps'].steps).toEqual(before);
+    expect(tasks.test.steps).toEqual([
+      { execArgs: ['node', 'node_modules/cicd-pipeline-type/lib/alongside/run.js', 'infra:typecheck', 'test:steps'], receiveArgs: true },
+      { exec: 'echo after' },
+    ]);
+    expect(tasks['infra:typecheck'].steps).toEqual([{ exec: 'tsc --noEmit -p deploy/pipeline/tsconfig.json' }]);
+
+    const bare = new TypeScriptProject({ name: 'svc', defaultReleaseBranch: 'main', outdir: tempDir('bare'), jest: false, eslint: false });
+    new PipelineInfrastructure(bare, { pipeline: { repository: 'acme/svc' } });
+    const bareTasks = Testing.synth(bare)['.projen/tasks.json'].tasks;
+    expect(bareTasks.test.steps).toEqual([{ spawn: 'infra:typecheck' }]);
+    expect(bareTasks['test:steps']).toBeUndefined();
   });
 });
 
