@@ -184,7 +184,7 @@ the old one is deleted or imported (\`pulumi import\`).
 
 | task | what it does |
 | --- | --- |
-| \`npx projen build\` | compile, type-check \`infra/\`, run the tests (including the pipeline guardrails) |
+| \`npx projen build\` | compile, then the tests: jest (including the pipeline guardrails) and eslint, with \`infra/\` type-checked beside them |
 | \`npx projen preview\` | \`pulumi preview\` for the selected stack |
 | \`npx projen deploy\` | \`pulumi up\` for the selected stack |
 | \`npx projen destroy\` | \`pulumi destroy\` for the selected stack (see "Tearing down an environment") |

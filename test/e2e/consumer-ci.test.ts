@@ -46,7 +46,7 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
     const files = runIn(env, path.dirname(v1.tarball), 'tar', ['-tzf', v1.tarball]).split('\n');
     for (const file of PROGRAM_FILES) expect(files).toContain(`package/program/infra/${file}`);
     for (const file of ['package/program/infra/tsconfig.json', 'package/lib/index.js', 'package/.jsii', 'package/API.md', 'package/README.md',
-      'package/lib/doctor/run.js', 'package/python-runner/run_projenrc.py']) {
+      'package/lib/doctor/run.js', 'package/lib/alongside/run.js', 'package/python-runner/run_projenrc.py']) {
       expect(files).toContain(file);
     }
     expect(files.filter(f => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
@@ -146,13 +146,31 @@ describe('a TypeScript consumer, created from the registry, in its own CI', () =
       runIn(ci, clone, 'npm', ['ci', '--no-audit', '--no-fund']);
     });
 
-    test('install, install:ci, default, pre-compile, compile, post-compile, test, eslint, infra:typecheck, package', () => {
-      for (const name of ['install:ci', 'install', 'default', 'pre-compile', 'compile', 'post-compile', 'infra:typecheck', 'test', 'eslint', 'package']) {
+    test('install, install:ci, default, pre-compile, compile, post-compile, test, test:steps, eslint, infra:typecheck, package', () => {
+      for (const name of ['install:ci', 'install', 'default', 'pre-compile', 'compile', 'post-compile', 'infra:typecheck', 'test', 'test:steps', 'eslint', 'package']) {
         task(name);
       }
       expect(fs.existsSync(path.join(clone, 'lib/index.js'))).toBe(true);
       // `package` makes no npm tarball of the application (nor of infra/).
       expect(fs.existsSync(path.join(clone, 'dist'))).toBe(false);
+      expect(git(clone, 'status', '--porcelain')).toBe('');
+    });
+
+    test('test type-checks the program beside jest and eslint: a type error fails it, reported once both ran', () => {
+      const broken = path.join(clone, 'infra', 'broken.ts');
+      fs.writeFileSync(broken, 'export const port: number = \'8080\';\n');
+      try {
+        const out = runInFailing(ci, clone, 'npx', ['projen', 'test']);
+        expect(out).toMatch(/Tests: +\d+ passed, \d+ total/);
+        expect(out).toContain('👾 test:steps » eslint');
+        expect(out).toMatch(/👾 infra:typecheck ran beside test:steps, and failed \(exit code \d+\):/);
+        expect(out).toMatch(/infra\/broken\.ts\(1,14\): error TS2322/);
+        // Arguments still reach jest, which lists the test files instead of running them.
+        fs.rmSync(broken);
+        expect(runIn(ci, clone, 'npx', ['projen', 'test', '--listTests'])).toContain(path.join(clone, 'infra', 'pipeline.test.ts'));
+      } finally {
+        fs.rmSync(broken, { force: true });
+      }
       expect(git(clone, 'status', '--porcelain')).toBe('');
     });
 
