@@ -56,12 +56,9 @@ export async function runAlongside(root: string, beside: string, main: string, a
   const runner = taskRunner(root);
   const start = (task: string, taskArgs: readonly string[], held: boolean) =>
     spawn(process.execPath, [runner, task, ...taskArgs], { cwd: root, stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-  const children = [start(beside, [], true), start(main, args, false)];
-  // Stopped from outside (a cancelled CI job sends SIGTERM): stop both, then exit as they do.
-  const stop = (signal: NodeJS.Signals) => children.forEach(child => child.kill(signal));
-  process.once('SIGTERM', stop).once('SIGINT', stop);
-  const [besideEnded, mainEnded] = await Promise.all([ended(children[0], true), ended(children[1], false)]);
-  process.removeListener('SIGTERM', stop).removeListener('SIGINT', stop);
+  // Both stay in this process group, as every projen step's processes do: Ctrl-C in a terminal, or a cancelled
+  // CI job stopping the group, reaches the tools the two tasks started, not only their projen processes.
+  const [besideEnded, mainEnded] = await Promise.all([ended(start(beside, [], true), true), ended(start(main, args, false), false)]);
 
   process.stderr.write(`👾 ${beside} ran beside ${main}${besideEnded.code === 0 ? '' : `, and failed (exit code ${besideEnded.code})`}:\n`);
   for (const { to, chunk } of besideEnded.printed) (to === 'stdout' ? process.stdout : process.stderr).write(chunk);
