@@ -4,7 +4,7 @@ import * as ecr from '@pulumi/aws/ecr';
 import * as pulumi from '@pulumi/pulumi';
 import { ArtifactLocation } from './artifacts';
 import { PipelineKey } from './key';
-import { serviceRole, useKeyStatement } from './roles';
+import { serviceRole, useKeyStatement, writeLogsStatement } from './roles';
 import { Scope, inThisAccount } from '../scope';
 import { secretReadStatements } from './secrets';
 import { PipelineSettings } from '../settings';
@@ -60,13 +60,7 @@ export function dockerBuild(scope: Scope, args: DockerBuildArgs): codebuild.Proj
     roleName: scope.names.buildRole,
     service: 'codebuild.amazonaws.com',
     statements: [
-      {
-        // CreateLogGroup is in AWS's minimum: CodeBuild creates the configured group when it is missing.
-        Sid: 'WriteBuildLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
-      },
+      writeLogsStatement('WriteBuildLogs', logGroup),
       {
         // GetAuthorizationToken has no resource-level permissions: AWS requires "*".
         Sid: 'LogInToEcr',

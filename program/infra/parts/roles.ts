@@ -1,3 +1,4 @@
+import type * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { Scope } from '../scope';
@@ -52,6 +53,19 @@ export function serviceRole(scope: Scope, prefix: string, args: ServiceRoleArgs)
     policyArn: policy.arn,
   }, parent);
   return { role, attachment };
+}
+
+/**
+ * A CodeBuild project's statement for its own log group and streams. CreateLogGroup is in AWS's minimum for
+ * a CodeBuild service role: CodeBuild creates the configured group when it is missing.
+ */
+export function writeLogsStatement(sid: string, logGroup: cloudwatch.LogGroup): object {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
+  };
 }
 
 /** The statement both roles need to read and write what the pipeline's key encrypts. */

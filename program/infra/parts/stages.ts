@@ -7,7 +7,7 @@ import { ArtifactLocation } from './artifacts';
 import { ProjectAdditions } from './build';
 import { BUILD_VARIABLES_NAMESPACE, IMAGE_ARTIFACT, SOURCE_ARTIFACT, SOURCE_VARIABLES_NAMESPACE } from './codepipeline';
 import { PipelineKey } from './key';
-import { serviceRole } from './roles';
+import { serviceRole, writeLogsStatement } from './roles';
 import { Scope, inThisAccount } from '../scope';
 import { secretReadStatements } from './secrets';
 import { DeployStageSettings, PipelineSettings, StageNameKey } from '../settings';
@@ -118,12 +118,7 @@ function deployProject(scope: Scope, args: DeployStagesArgs, stage: DeployStageS
     roleName: names.deployRole,
     service: 'codebuild.amazonaws.com',
     statements: [
-      {
-        Sid: 'WriteDeployLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
-      },
+      writeLogsStatement('WriteDeployLogs', logGroup),
       {
         // The source at the built commit and the build's image files: read, never written (the stage has no output).
         Sid: 'ReadArtifacts',
