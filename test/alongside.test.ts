@@ -84,7 +84,7 @@ describe('every failure fails the run, and both tasks always finish', () => {
     expect(run.stderr).toContain('error TS2322');
   });
 
-  test('the main task fails: its exit code is the run\'s, and the task beside still reports', () => {
+  test('the main task fails: the run fails, and the task beside still reports', () => {
     const run = alongside(repository({ typecheck: { steps: [passing('TYPES-OK')] }, checks: { steps: [failing(4, 'a test failed')] } }), 'typecheck', 'checks');
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('a test failed');
